@@ -1,0 +1,129 @@
+"""Command line: `python -m app [run]` serves the web app; other subcommands manage data.
+
+    python -m app [--host H] [--port P] [--data-dir D] [--demo]
+    python -m app seed-demo            fill an empty store with the demo clinic
+    python -m app backup [--out FILE]  the whole store in one file
+    python -m app restore FILE         put a backup back (existing data is moved aside)
+    python -m app export --patient EMAIL --format json|html --out FILE
+    python -m app import FILE          load a patient export back
+    python -m app assess [--file F]    triage one symptom report (JSON on stdin)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app import paths
+from app import settings as settings_module
+from app.domain.errors import DomainError
+from app.settings import Settings
+from app.store.interfaces import StoreError
+
+COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "assess")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="data folder (default: storage/)")
+    parser = argparse.ArgumentParser(prog="python -m app", description="BackTrack",
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", parents=[common], help="serve the app (default)")
+    for target in (parser, run):
+        target.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        target.add_argument("--port", type=int, help="port (default 8550)")
+        target.add_argument("--demo", action="store_true",
+                            help="fill an empty store with the demo clinic first")
+        target.add_argument("--no-browser", action="store_true", help="don't open a browser")
+    sub.add_parser("seed-demo", parents=[common], help="create the demo clinic")
+    backup = sub.add_parser("backup", parents=[common], help="back up the whole store")
+    backup.add_argument("--out", type=Path)
+    restore = sub.add_parser("restore", parents=[common], help="restore a backup")
+    restore.add_argument("file", type=Path)
+    export = sub.add_parser("export", parents=[common], help="export one patient")
+    export.add_argument("--patient", required=True, help="the patient's email")
+    export.add_argument("--format", choices=("json", "html"), default="json")
+    export.add_argument("--out", type=Path, required=True)
+    imp = sub.add_parser("import", parents=[common], help="import a patient export")
+    imp.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["assess"]:
+        from app.commands.assess import run as assess
+
+        return assess(argv[1:])
+    args = _parser().parse_args(argv)
+    settings = settings_module.from_environment().with_overrides(
+        data_dir=args.data_dir, host=getattr(args, "host", None),
+        port=getattr(args, "port", None))
+    if getattr(args, "no_browser", False):
+        settings = settings.with_overrides(open_browser=False)
+    try:
+        return _dispatch(args, settings)
+    except StoreError as exc:
+        print(f"BackTrack: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"BackTrack: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from app.main import build_services, seed_demo_if_empty
+
+    command = args.command or "run"
+    if command == "restore":
+        from app.store.backup import restore
+
+        count = restore(args.file, paths.store_dir(settings.data_dir))
+        print(f"Restored {count} records into {settings.data_dir}.")
+        return 0
+    services = build_services(settings)
+    try:
+        if command == "run":
+            if args.demo and seed_demo_if_empty(services):
+                print("Demo clinic created. Sign in as alex@example.com / backtrack-demo.")
+            from app.ui.server import serve
+
+            return serve(services)
+        if command == "seed-demo":
+            if not seed_demo_if_empty(services):
+                print("The store already has accounts; the demo was not added.")
+                return 1
+            print("Demo clinic created. Accounts (password backtrack-demo): "
+                  "alex@, blair@, casey@, taylor@, jordan@, admin@example.com")
+            return 0
+        if command == "backup":
+            from app.store.backup import backup
+
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            out = args.out or paths.backups_dir(settings.data_dir) / f"backtrack-{stamp}.zip"
+            written = backup(services.store, out)
+            print(f"Backup written to {written}")
+            return 0
+        if command == "export":
+            if args.format == "json":
+                text = services.portability.export_json(None, args.patient)
+            else:
+                from app.services.report import progress_report_html
+
+                text = progress_report_html(services, args.patient)
+            args.out.write_text(text, encoding="utf-8")
+            print(f"Exported {args.patient} to {args.out}")
+            return 0
+        if command == "import":
+            email, added = services.portability.import_json(args.file.read_text("utf-8"))
+            print(f"Imported {added} entries for {email}.")
+            return 0
+        raise AssertionError(command)
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,82 @@
+"""Accounts, roles and who may see whose data.
+
+A patient's data is visible to the patient and to clinicians the patient granted access;
+admins manage accounts but do not read health data. No I/O, no password hashing here
+(that is a service concern); this module only states the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain.scales import NAME_MAX_CHARS
+from app.domain.validation import Problems
+
+PASSWORD_MIN_CHARS = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    THERAPIST = "therapist"
+    CARE_TEAM = "care_team"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"patient": "Patient", "therapist": "Therapist", "care_team": "Care team",
+                "admin": "Clinic admin"}[self.value]
+
+    @property
+    def is_clinician(self) -> bool:
+        return self in (Role.THERAPIST, Role.CARE_TEAM)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+    timezone: str = "UTC"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A patient's permission for one clinician to see their data."""
+
+    id: str
+    patient_id: str
+    clinician_id: str
+    granted_at: datetime
+    revoked: bool = False
+
+
+def normalise_email(raw: str) -> str:
+    return raw.strip().casefold()
+
+
+def check_new_account(email: str, name: str, password: str) -> tuple[str, str]:
+    """Validate sign-up fields; returns the clean (email, name)."""
+    p = Problems()
+    clean_email = normalise_email(email)
+    if not _EMAIL.match(clean_email):
+        p.add("email", "Enter an email address like name@example.com.")
+    clean_name = p.name("name", name, NAME_MAX_CHARS, "a name")
+    if len(password) < PASSWORD_MIN_CHARS:
+        p.add("password", f"Use at least {PASSWORD_MIN_CHARS} characters for the password.")
+    p.raise_if_any()
+    return clean_email, clean_name
+
+
+def may_read_patient(actor: Account, patient_id: str, granted_ids: set[str]) -> bool:
+    """The patient themself, or a clinician the patient granted access."""
+    if actor.id == patient_id:
+        return True
+    return actor.role.is_clinician and actor.id in granted_ids

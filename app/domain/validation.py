@@ -1,0 +1,82 @@
+"""Field checks shared by every entry. Each returns the clean value or records a problem
+in plain words; the caller raises one InvalidInput listing every problem at once, so a
+form can show each message next to its field and nothing is half-saved."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from app.domain.errors import InvalidInput
+from app.domain.scales import FUTURE_TOLERANCE, NOTE_MAX_CHARS
+
+
+class Problems:
+    def __init__(self) -> None:
+        self._found: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self._found.setdefault(field, message)
+
+    def has(self, field: str) -> bool:
+        return field in self._found
+
+    def raise_if_any(self) -> None:
+        if self._found:
+            raise InvalidInput(self._found)
+
+    def score(self, field: str, value: object, low: int, high: int, what: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(field, f"Choose {what} from {low} to {high}.")
+            return low
+        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+            self.add(field, f"Choose a whole number for {what}, from {low} to {high}.")
+            return low
+        if not low <= value <= high:
+            self.add(field, f"{what.capitalize()} must be from {low} to {high}; you entered "
+                            f"{value:g}.")
+            return low
+        return int(value)
+
+    def optional_score(
+        self, field: str, value: object, low: int, high: int, what: str
+    ) -> int | None:
+        return None if value is None else self.score(field, value, low, high, what)
+
+    def when(self, field: str, value: datetime, now: datetime, what: str = "The time") -> datetime:
+        if value.tzinfo is None:
+            self.add(field, f"{what} has no time zone.")
+            return value
+        if value > now + FUTURE_TOLERANCE:
+            self.add(field, f"{what} is in the future. Pick a time that has already happened.")
+        return value
+
+    def day(self, field: str, value: date, today: date, what: str = "The date") -> date:
+        if value > today:
+            self.add(field, f"{what} is in the future. Pick today or an earlier day.")
+        return value
+
+    def note(self, field: str, value: str | None) -> str:
+        text = (value or "").strip()
+        if len(text) > NOTE_MAX_CHARS:
+            self.add(field, f"Notes can be up to {NOTE_MAX_CHARS:,} characters; this one has "
+                            f"{len(text):,}. Please shorten it.")
+        return text
+
+    def name(self, field: str, value: str | None, limit: int, what: str) -> str:
+        text = " ".join((value or "").split())
+        if not text:
+            self.add(field, f"Please enter {what}.")
+        elif len(text) > limit:
+            self.add(field, f"Keep {what} under {limit} characters.")
+        return text
+
+    def choices(
+        self, field: str, values: Iterable[str], allowed: Mapping[str, str], what: str
+    ) -> tuple[str, ...]:
+        picked = tuple(dict.fromkeys(values))
+        unknown = [v for v in picked if v not in allowed]
+        if unknown:
+            self.add(field, f"Unknown {what}: {', '.join(unknown)}.")
+        return picked

@@ -1,0 +1,69 @@
+"""Composition root: settings → store → services (→ UI). The one place that picks the
+concrete store; tests build the app through `build_services` too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+
+from app import paths
+from app.services.access import AccessService
+from app.services.accounts import AccountService, AuthService
+from app.services.base import Clock, system_clock
+from app.services.clinic import ClinicService
+from app.services.logbook import Logbook
+from app.services.portability import Portability
+from app.settings import Settings
+from app.store.interfaces import RecordStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: RecordStore
+    accounts: AccountService
+    auth: AuthService
+    access: AccessService
+    logbook: Logbook
+    clinic: ClinicService
+    portability: Portability
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_store(settings: Settings) -> RecordStore:
+    from app.store.journal import JournalStore
+
+    return JournalStore.open(paths.store_dir(settings.data_dir))
+
+
+def build_services(settings: Settings, store: RecordStore | None = None,
+                   clock: Clock = system_clock) -> Services:
+    store = store if store is not None else open_store(settings)
+    hasher = PasswordHasher(time_cost=settings.argon2_time_cost,
+                            memory_cost=settings.argon2_memory_kib)
+    accounts = AccountService(store, hasher, clock)
+    access = AccessService(store, accounts, clock)
+    auth = AuthService(accounts, max_failures=settings.max_failed_sign_ins,
+                       lockout=timedelta(minutes=settings.lockout_minutes),
+                       idle_timeout=timedelta(minutes=settings.session_idle_minutes))
+    return Services(
+        settings=settings, store=store, accounts=accounts, auth=auth, access=access,
+        logbook=Logbook(store, access, clock), clinic=ClinicService(store),
+        portability=Portability(store, accounts, access),
+    )
+
+
+def seed_demo_if_empty(services: Services, progress: Callable[[str], None] = print) -> bool:
+    """Fill an empty store with the demo clinic; leave a store with accounts alone."""
+    from app.services.demo import seed_demo
+
+    if services.accounts.by_email("admin@example.com") or services.accounts.accounts.find():
+        return False
+    seed_demo(services.accounts, services.access, services.logbook, services.clinic,
+              services.accounts.clock(), progress)
+    return True

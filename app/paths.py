@@ -1,0 +1,23 @@
+"""Every file path the app uses, in one module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+GUIDANCE_RULEBOOK = ASSETS_DIR / "guidance" / "rulebook.json"
+EDUCATION_PAGE = ASSETS_DIR / "guidance" / "education.md"
+PROGRESS_THRESHOLDS = ASSETS_DIR / "progress" / "thresholds.json"
+
+
+def default_data_dir() -> Path:
+    return REPO_ROOT / "storage"
+
+
+def store_dir(data_dir: Path) -> Path:
+    return data_dir / "store"
+
+
+def backups_dir(data_dir: Path) -> Path:
+    return data_dir / "backups"

@@ -1,0 +1,109 @@
+"""Who may see a patient's data, grants and invite codes, and the audit trail.
+
+Every read of a patient's data by someone other than the patient is written to the
+audit log (kind "audit", owned by the patient, so the patient can see who looked).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from app.domain.accounts import Account, Grant, Role, may_read_patient
+from app.domain.errors import InvalidInput, NotAllowed
+from app.services.accounts import AccountService
+from app.services.base import Clock, Collection, new_id, system_clock
+from app.store.interfaces import RecordStore
+
+GRANT = "grant"
+INVITE = "invite"
+AUDIT = "audit"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: str
+    patient_id: str
+    actor_id: str
+    actor_role: str
+    action: str  # e.g. "read:progress"
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: str  # the code the patient types
+    patient_id: str
+    created_at: datetime
+    used: bool = False
+
+
+class AccessService:
+    def __init__(self, store: RecordStore, accounts: AccountService,
+                 clock: Clock = system_clock) -> None:
+        self.grants = Collection(store, GRANT, Grant)
+        self.invites = Collection(store, INVITE, Invite)
+        self.audit = Collection(store, AUDIT, AuditEvent)
+        self.accounts = accounts
+        self.clock = clock
+
+    def granted_clinicians(self, patient_id: str) -> list[Account]:
+        return [self.accounts.get(g.value.clinician_id)
+                for g in self.grants.find(patient_id, revoked=False)]
+
+    def shared_patients(self, clinician: Account) -> list[Account]:
+        return [self.accounts.get(g.value.patient_id)
+                for g in self.grants.find(None, clinician_id=clinician.id, revoked=False)]
+
+    def grant(self, patient: Account, clinician: Account) -> Grant:
+        if patient.role is not Role.PATIENT:
+            raise NotAllowed("Only a patient can share their own data.")
+        if not clinician.role.is_clinician:
+            raise InvalidInput.one("clinician", "You can only share with a therapist or the "
+                                                "care team.")
+        existing = self.grants.find(patient.id, clinician_id=clinician.id, revoked=False)
+        if existing:
+            return existing[0].value
+        grant = Grant(new_id(), patient.id, clinician.id, self.clock())
+        self.grants.add(grant, owner=patient.id)
+        return grant
+
+    def revoke(self, patient: Account, clinician_id: str) -> None:
+        for found in self.grants.find(patient.id, clinician_id=clinician_id, revoked=False):
+            self.grants.correct(replace(found.value, revoked=True), patient.id, found.version)
+
+    def create_invite(self, patient: Account) -> str:
+        """A short code the patient gives their therapist to link accounts."""
+        code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+        self.invites.add(Invite(code, patient.id, self.clock()), owner=patient.id)
+        return code
+
+    def redeem_invite(self, clinician: Account, code: str) -> Account:
+        found = self.invites.get(code.strip().upper())
+        if found is None or found.value.used:
+            raise InvalidInput.one("code", "That code is not valid. Ask the patient for a "
+                                           "new one.")
+        patient = self.accounts.get(found.value.patient_id)
+        self.grant(patient, clinician)
+        self.invites.correct(replace(found.value, used=True), patient.id, found.version)
+        return patient
+
+    def check_read(self, actor: Account, patient_id: str, action: str) -> None:
+        """Raise NotAllowed unless the actor may read; audit every clinician read."""
+        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
+        if not may_read_patient(actor, patient_id, granted):
+            raise NotAllowed("You don't have access to this patient's data.")
+        if actor.id != patient_id:
+            event = AuditEvent(new_id(), patient_id, actor.id, actor.role.value,
+                               action, self.clock())
+            self.audit.add(event, owner=patient_id)
+
+    def check_write(self, actor: Account, patient_id: str) -> None:
+        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
+        if not may_read_patient(actor, patient_id, granted):
+            raise NotAllowed("You don't have access to this patient's data.")
+
+    def audit_trail(self, patient_id: str) -> list[AuditEvent]:
+        events = [v.value for v in self.audit.find(patient_id)]
+        return sorted(events, key=lambda e: e.at, reverse=True)

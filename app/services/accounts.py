@@ -1,0 +1,155 @@
+"""Accounts, sign-in and sessions.
+
+Passwords are hashed with Argon2id (argon2-cffi). Repeated failed sign-ins for one email
+lock it for a while; a signed-in session ends after a period of inactivity. Nothing here
+logs an email or a password.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.domain.accounts import Account, Role, check_new_account, normalise_email
+from app.domain.errors import InvalidInput, NotFound
+from app.services.base import Clock, Collection, new_id, system_clock
+from app.store.interfaces import RecordStore
+
+ACCOUNT = "account"
+
+
+class SignInFailed(Exception):
+    """Wrong email or password, or the account is locked for a while. Safe to show."""
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    account: Account
+
+
+class AccountService:
+    def __init__(self, store: RecordStore, hasher: PasswordHasher,
+                 clock: Clock = system_clock) -> None:
+        self.accounts = Collection(store, ACCOUNT, Account)
+        self.hasher = hasher
+        self.clock = clock
+        self._create_lock = threading.Lock()
+
+    def create(self, email: str, name: str, password: str, role: Role,
+               timezone: str = "UTC") -> Account:
+        clean_email, clean_name = check_new_account(email, name, password)
+        with self._create_lock:
+            if self.by_email(clean_email) is not None:
+                raise InvalidInput.one("email", "An account with this email already exists.")
+            account = Account(
+                id=new_id(), email=clean_email, name=clean_name, role=role,
+                password_hash=self.hasher.hash(password), created_at=self.clock(),
+                timezone=timezone,
+            )
+            self.accounts.add(account, owner=account.id if role is Role.PATIENT else None)
+        return account
+
+    def by_email(self, email: str) -> Account | None:
+        found = self.accounts.find(email=normalise_email(email))
+        return found[0].value if found else None
+
+    def get(self, account_id: str) -> Account:
+        found = self.accounts.get(account_id)
+        if found is None:
+            raise NotFound("No such account.")
+        return found.value
+
+    def with_role(self, role: Role) -> list[Account]:
+        return [v.value for v in self.accounts.find(role=role.value)]
+
+    def update_profile(self, account: Account, *, name: str | None = None,
+                       timezone: str | None = None) -> Account:
+        current = self.accounts.get(account.id)
+        if current is None:
+            raise NotFound("No such account.")
+        changed = replace(current.value, name=(name or current.value.name).strip(),
+                          timezone=timezone or current.value.timezone)
+        owner = changed.id if changed.role is Role.PATIENT else None
+        return self.accounts.correct(changed, owner, current.version).value
+
+
+class AuthService:
+    def __init__(self, accounts: AccountService, *, max_failures: int,
+                 lockout: timedelta, idle_timeout: timedelta) -> None:
+        self.accounts = accounts
+        self.max_failures = max_failures
+        self.lockout = lockout
+        self.idle_timeout = idle_timeout
+        self._failures: dict[str, _Failures] = {}
+        self._sessions: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()
+        # Verify against a dummy hash for unknown emails so timing does not reveal accounts.
+        self._dummy_hash = accounts.hasher.hash(secrets.token_hex(8))
+
+    def sign_in(self, email: str, password: str) -> SignedIn:
+        key = normalise_email(email)
+        now = self.accounts.clock()
+        with self._lock:
+            failures = self._failures.get(key)
+            if failures and failures.locked_until and failures.locked_until > now:
+                minutes = max(1, round((failures.locked_until - now).total_seconds() / 60))
+                raise SignInFailed(
+                    f"Too many attempts. For your safety this account is paused; try again "
+                    f"in {minutes} minute{'s' if minutes != 1 else ''}."
+                )
+        account = self.accounts.by_email(key)
+        usable = account is not None and account.active
+        stored_hash = account.password_hash if account is not None and usable else self._dummy_hash
+        if not self._verify(stored_hash, password) or account is None or not usable:
+            self._record_failure(key, now)
+            raise SignInFailed("That email and password don't match. Please try again.")
+        with self._lock:
+            self._failures.pop(key, None)
+            token = secrets.token_urlsafe(32)
+            self._sessions[token] = (account.id, now)
+        return SignedIn(token, account)
+
+    def _verify(self, stored_hash: str, password: str) -> bool:
+        try:
+            return self.accounts.hasher.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _record_failure(self, key: str, now: datetime) -> None:
+        with self._lock:
+            failures = self._failures.setdefault(key, _Failures())
+            if failures.locked_until and failures.locked_until <= now:
+                failures.count, failures.locked_until = 0, None
+            failures.count += 1
+            if failures.count >= self.max_failures:
+                failures.locked_until = now + self.lockout
+
+    def resume(self, token: str) -> Account | None:
+        """The account behind a session token, if it is still active; refreshes it."""
+        now = self.accounts.clock()
+        with self._lock:
+            entry = self._sessions.get(token)
+            if entry is None:
+                return None
+            account_id, last_seen = entry
+            if now - last_seen > self.idle_timeout:
+                del self._sessions[token]
+                return None
+            self._sessions[token] = (account_id, now)
+        return self.accounts.get(account_id)
+
+    def sign_out(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(token, None)

@@ -1,0 +1,51 @@
+"""Clinic settings: the name and the numbers shown on "call the clinic" and "emergency"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from app.domain.accounts import Account, Role
+from app.domain.errors import NotAllowed
+from app.domain.validation import Problems
+from app.services.base import Collection
+from app.store.interfaces import RecordStore
+
+CLINIC = "clinic_settings"
+_ID = "clinic"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    id: str = _ID
+    name: str = "Your clinic"
+    phone: str = ""
+    emergency_number: str = "911"
+
+
+class ClinicService:
+    def __init__(self, store: RecordStore) -> None:
+        self.settings = Collection(store, CLINIC, ClinicSettings)
+
+    def current(self) -> ClinicSettings:
+        found = self.settings.get(_ID)
+        return found.value if found else ClinicSettings()
+
+    def update(self, actor: Account, *, name: str, phone: str,
+               emergency_number: str) -> ClinicSettings:
+        if actor.role is not Role.ADMIN:
+            raise NotAllowed("Only a clinic admin can change clinic settings.")
+        p = Problems()
+        clean = replace(
+            self.current(),
+            name=p.name("name", name, 80, "the clinic's name"),
+            phone=p.name("phone", phone, 30, "the clinic's phone number"),
+            emergency_number=p.name("emergency_number", emergency_number, 15,
+                                    "the emergency number"),
+        )
+        p.raise_if_any()
+        found = self.settings.get(_ID)
+        if found is None:
+            self.settings.add(clean, owner=None)
+        else:
+            self.settings.correct(clean, None, found.version)
+        return clean

@@ -1,0 +1,211 @@
+"""The patient's logbook: check-ins, needling sessions, soreness, PSFS activities,
+milestones, ODI and PGIC — saving, correcting (a new version) and reading back.
+
+Every call names the acting account; reads by anyone but the patient are audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import TypeVar
+
+from app.domain import entries as e
+from app.domain.accounts import Account
+from app.domain.errors import InvalidInput, NotFound
+from app.services.access import AccessService
+from app.services.base import Clock, Collection, Versioned, new_id, system_clock
+from app.store.interfaces import RecordStore
+
+CHECK_IN = "check_in"
+SESSION = "needling_session"
+SORENESS = "soreness"
+ACTIVITY = "psfs_activity"
+MILESTONE = "milestone"
+ODI = "odi"
+PGIC = "pgic"
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class PatientData:
+    """Everything logged for one patient (latest versions), oldest first."""
+
+    patient: Account
+    check_ins: list[Versioned[e.CheckIn]]
+    sessions: list[Versioned[e.NeedlingSession]]
+    soreness: list[Versioned[e.SorenessEntry]]
+    activities: list[e.PsfsActivity]
+    milestones: list[Versioned[e.Milestone]]
+    odi: list[e.OdiAnswer]
+    pgic: list[e.PgicAnswer]
+
+    def session(self, session_id: str) -> e.NeedlingSession | None:
+        return next((s.value for s in self.sessions if s.value.id == session_id), None)
+
+    @property
+    def last_session(self) -> e.NeedlingSession | None:
+        return self.sessions[-1].value if self.sessions else None
+
+
+class Logbook:
+    def __init__(self, store: RecordStore, access: AccessService,
+                 clock: Clock = system_clock) -> None:
+        self.check_ins = Collection(store, CHECK_IN, e.CheckIn)
+        self.sessions = Collection(store, SESSION, e.NeedlingSession)
+        self.soreness = Collection(store, SORENESS, e.SorenessEntry)
+        self.activities = Collection(store, ACTIVITY, e.PsfsActivity)
+        self.milestones = Collection(store, MILESTONE, e.Milestone)
+        self.odi = Collection(store, ODI, e.OdiAnswer)
+        self.pgic = Collection(store, PGIC, e.PgicAnswer)
+        self.access = access
+        self.clock = clock
+
+    # -- reading -----------------------------------------------------------------
+
+    def load(self, actor: Account, patient_id: str, purpose: str = "read:record") -> PatientData:
+        self.access.check_read(actor, patient_id, purpose)
+        return PatientData(
+            patient=self.access.accounts.get(patient_id),
+            check_ins=_by_time(self.check_ins.find(patient_id), "recorded_at"),
+            sessions=_by_time(self.sessions.find(patient_id), "performed_at"),
+            soreness=_by_time(self.soreness.find(patient_id), "recorded_at"),
+            activities=self._active_activities(patient_id),
+            milestones=sorted(self.milestones.find(patient_id),
+                              key=lambda v: v.value.achieved_on),
+            odi=[v.value for v in _by_time(self.odi.find(patient_id), "recorded_at")],
+            pgic=[v.value for v in _by_time(self.pgic.find(patient_id), "recorded_at")],
+        )
+
+    def _active_activities(self, patient_id: str) -> list[e.PsfsActivity]:
+        found = [v.value for v in self.activities.find(patient_id, retired=False)]
+        return sorted(found, key=lambda a: a.created_at)
+
+    def activities_of(self, actor: Account, patient_id: str) -> list[e.PsfsActivity]:
+        self.access.check_read(actor, patient_id, "read:activities")
+        return self._active_activities(patient_id)
+
+    def check_in_history(self, actor: Account, entry_id: str) -> list[Versioned[e.CheckIn]]:
+        versions = self.check_ins.history(entry_id)
+        if not versions:
+            raise NotFound("No such check-in.")
+        self.access.check_read(actor, versions[0].value.patient_id, "read:history")
+        return versions
+
+    # -- writing -----------------------------------------------------------------
+
+    def check_in(
+        self, actor: Account, patient_id: str, *, pain_now: object, worst_24h: object = None,
+        regions: Sequence[str] = (), psfs: Mapping[str, object] | None = None,
+        note: str | None = "", recorded_at: datetime | None = None,
+    ) -> Versioned[e.CheckIn]:
+        self.access.check_write(actor, patient_id)
+        now = self.clock()
+        entry = e.new_check_in(
+            id=new_id(), patient_id=patient_id, recorded_at=recorded_at or now, now=now,
+            pain_now=pain_now, worst_24h=worst_24h, regions=regions, psfs=psfs,
+            activity_ids=[a.id for a in self._active_activities(patient_id)], note=note,
+        )
+        return self.check_ins.add(entry, owner=patient_id)
+
+    def correct_check_in(
+        self, actor: Account, entry_id: str, *, expected_version: int, pain_now: object,
+        worst_24h: object = None, regions: Sequence[str] = (),
+        psfs: Mapping[str, object] | None = None, note: str | None = "",
+    ) -> Versioned[e.CheckIn]:
+        current = self.check_ins.get(entry_id)
+        if current is None:
+            raise NotFound("No such check-in.")
+        original = current.value
+        self.access.check_write(actor, original.patient_id)
+        corrected = e.new_check_in(
+            id=original.id, patient_id=original.patient_id, recorded_at=original.recorded_at,
+            now=self.clock(), pain_now=pain_now, worst_24h=worst_24h, regions=regions,
+            psfs=psfs,
+            activity_ids=[a.id for a in self._active_activities(original.patient_id)],
+            note=note,
+        )
+        return self.check_ins.correct(corrected, original.patient_id, expected_version)
+
+    def log_session(
+        self, actor: Account, patient_id: str, *, regions: Sequence[str],
+        performed_at: datetime | None = None, note: str | None = "",
+    ) -> Versioned[e.NeedlingSession]:
+        self.access.check_write(actor, patient_id)
+        now = self.clock()
+        session = e.new_needling_session(
+            id=new_id(), patient_id=patient_id, performed_at=performed_at or now, now=now,
+            regions=regions, recorded_by=actor.id, note=note,
+        )
+        return self.sessions.add(session, owner=patient_id)
+
+    def log_soreness(
+        self, actor: Account, patient_id: str, *, session_id: str, soreness: object,
+        recorded_at: datetime | None = None, note: str | None = "",
+    ) -> Versioned[e.SorenessEntry]:
+        self.access.check_write(actor, patient_id)
+        found = self.sessions.get(session_id)
+        if found is None:
+            raise InvalidInput.one("session_id", "Pick the needling session this soreness "
+                                                 "follows.")
+        now = self.clock()
+        entry = e.new_soreness_entry(
+            id=new_id(), patient_id=patient_id, session=found.value,
+            recorded_at=recorded_at or now, now=now, soreness=soreness, note=note,
+        )
+        return self.soreness.add(entry, owner=patient_id)
+
+    def set_activities(self, actor: Account, patient_id: str,
+                       names: Sequence[str]) -> list[e.PsfsActivity]:
+        """Make the patient's PSFS activities exactly `names` (3–5). Activities kept by
+        name keep their id and ratings; removed ones are retired, not erased."""
+        self.access.check_write(actor, patient_id)
+        wanted = e.check_psfs_plan(names)
+        current = {v.value.name.casefold(): v for v in self.activities.find(patient_id,
+                                                                             retired=False)}
+        for key, held in current.items():
+            if key not in {n.casefold() for n in wanted}:
+                self.activities.correct(replace(held.value, retired=True), patient_id,
+                                        held.version)
+        now = self.clock()
+        for index, name in enumerate(wanted):
+            if name.casefold() not in current:
+                # Offsets keep the patient's order when several are created at once.
+                created = now.replace(microsecond=min(999_999, now.microsecond + index))
+                self.activities.add(
+                    e.PsfsActivity(new_id(), patient_id, name, created), owner=patient_id)
+        return self._active_activities(patient_id)
+
+    def add_milestone(self, actor: Account, patient_id: str, *, text: str | None,
+                      achieved_on: date | None = None, note: str | None = "") -> e.Milestone:
+        self.access.check_write(actor, patient_id)
+        today = self.clock().date()
+        milestone = e.new_milestone(
+            id=new_id(), patient_id=patient_id, achieved_on=achieved_on or today,
+            today=today, text=text, note=note,
+        )
+        self.milestones.add(milestone, owner=patient_id)
+        return milestone
+
+    def answer_pgic(self, actor: Account, patient_id: str, rating: object) -> e.PgicAnswer:
+        self.access.check_write(actor, patient_id)
+        now = self.clock()
+        answer = e.new_pgic_answer(id=new_id(), patient_id=patient_id, recorded_at=now,
+                                   now=now, rating=rating)
+        self.pgic.add(answer, owner=patient_id)
+        return answer
+
+    def answer_odi(self, actor: Account, patient_id: str,
+                   sections: Sequence[object]) -> e.OdiAnswer:
+        self.access.check_write(actor, patient_id)
+        now = self.clock()
+        answer = e.new_odi_answer(id=new_id(), patient_id=patient_id, recorded_at=now,
+                                  now=now, sections=sections)
+        self.odi.add(answer, owner=patient_id)
+        return answer
+
+
+def _by_time(items: list[Versioned[V]], attr: str) -> list[Versioned[V]]:
+    return sorted(items, key=lambda v: getattr(v.value, attr))

@@ -1,0 +1,1 @@
+"""Persistence. Services see only `app.store.interfaces`; the concrete stores live beside it."""

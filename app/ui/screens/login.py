@@ -1,0 +1,78 @@
+"""Sign in with email and password."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.services.accounts import SignInFailed
+from app.ui import theme
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+
+def build(shell: Shell) -> ft.View:
+    email = ft.TextField(label="Email", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True,
+                         autofill_hints=[ft.AutofillHint.EMAIL])
+    password = ft.TextField(label="Password", password=True, can_reveal_password=True,
+                            autofill_hints=[ft.AutofillHint.PASSWORD])
+    error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+    busy = ft.ProgressRing(width=20, height=20, visible=False)
+    submit = ft.FilledButton("Sign in", height=theme.TOUCH, expand=True)
+
+    async def sign_in(_: Any = None) -> None:
+        if not (email.value or "").strip() or not password.value:
+            error.value = "Enter your email and password."
+            error.visible = True
+            shell.page.update()
+            return
+        submit.disabled, busy.visible, error.visible = True, True, False
+        shell.page.update()
+        try:
+            signed = await asyncio.to_thread(shell.services.auth.sign_in, email.value or "",
+                                             password.value or "")
+        except SignInFailed as exc:
+            error.value = str(exc)
+            error.visible = True
+            password.value = ""
+            submit.disabled, busy.visible = False, False
+            shell.page.update()
+            return
+        shell.signed_in(signed.token, signed.account)
+
+    submit.on_click = sign_in
+    password.on_submit = sign_in
+    email.on_submit = lambda _: password.focus()
+    demo = ft.Text(
+        "Trying the demo? Sign in as alex@example.com with the password backtrack-demo.",
+        size=13, color=ft.Colors.ON_SURFACE_VARIANT,
+        visible=shell.services.accounts.by_email("alex@example.com") is not None,
+    )
+    card = ft.Container(
+        width=theme.MAX_FORM_WIDTH,
+        padding=24,
+        content=ft.Column(
+            tight=True,
+            spacing=16,
+            controls=[
+                ft.Row([ft.Icon(ft.Icons.SPA, size=36, color=ft.Colors.PRIMARY),
+                        ft.Text("BackTrack", size=30, weight=ft.FontWeight.BOLD)]),
+                ft.Text("Track your back-pain recovery between visits.", size=16),
+                email,
+                password,
+                error,
+                ft.Row([submit, busy]),
+                demo,
+            ],
+        ),
+    )
+    return ft.View(
+        route="/login",
+        controls=[ft.SafeArea(content=card)],
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        vertical_alignment=ft.MainAxisAlignment.CENTER,
+        scroll=ft.ScrollMode.AUTO,
+    )

@@ -1,0 +1,128 @@
+"""One connected browser tab: who is signed in, routing, and the frame around screens.
+
+The route is the single source of truth for navigation: a screen is a function of
+(shell, route) that returns a View; `go(route)` pushes browser history, so the back
+button and deep links such as /checkin work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flet as ft
+
+from app.domain.accounts import Account, Role
+from app.main import Services
+from app.ui import theme
+
+ScreenBuilder = Callable[["Shell"], ft.View]
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    build: ScreenBuilder
+    roles: frozenset[Role] | None = None  # None: anyone signed in
+
+
+class Shell:
+    def __init__(self, page: ft.Page, services: Services) -> None:
+        self.page = page
+        self.services = services
+        self.token: str | None = None
+        self._account: Account | None = None
+        self.theme_mode = "system"
+        self.flash: str | None = None  # a message to show once on the next screen
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.page.title = "BackTrack"
+        theme.apply(self.page, self.theme_mode)
+        self.page.on_route_change = self._on_route_change
+        self.page.on_view_pop = self._on_view_pop
+        self.page.on_resize = self._on_resize
+        self._wide = self.is_wide
+        self.render()
+
+    @property
+    def account(self) -> Account | None:
+        """The signed-in account, or None when signed out or the session expired."""
+        if self.token is None:
+            return None
+        account = self.services.auth.resume(self.token)
+        if account is None:
+            self.token, self._account = None, None
+            self.flash = "You were signed out after a period of inactivity."
+        return account
+
+    def require_account(self) -> Account:
+        account = self.account
+        if account is None:
+            raise PermissionError("signed out")
+        return account
+
+    @property
+    def is_wide(self) -> bool:
+        return (self.page.width or 0) >= theme.WIDE_BREAKPOINT
+
+    def signed_in(self, token: str, account: Account) -> None:
+        self.token, self._account = token, account
+        self.go("/")
+
+    def sign_out(self) -> None:
+        if self.token:
+            self.services.auth.sign_out(self.token)
+        self.token, self._account = None, None
+        self.go("/login")
+
+    def set_theme(self, mode: str) -> None:
+        self.theme_mode = mode
+        theme.apply(self.page, mode)
+        self.page.update()
+
+    # -- navigation ------------------------------------------------------------------
+
+    def go(self, route: str) -> None:
+        if route == self.page.route:
+            self.render()
+        else:
+            self.page.navigate(route)
+
+    def _on_route_change(self, _: Any = None) -> None:
+        self.render()
+
+    async def _on_view_pop(self, event: Any) -> None:
+        if len(self.page.views) > 1:
+            self.page.views.pop()
+            await self.page.push_route(self.page.views[-1].route or "/")
+
+    def _on_resize(self, _: Any = None) -> None:
+        if self.is_wide != self._wide:
+            self._wide = self.is_wide
+            self.render()
+
+    def render(self) -> None:
+        from app.ui.routes import resolve
+
+        path = (self.page.route or "/").split("?")[0] or "/"
+        account = self.account
+        if account is None and path != "/login":
+            view = resolve("/login").build(self)
+        else:
+            route = resolve(path)
+            if route.roles is not None and account is not None and account.role not in \
+                    route.roles:
+                route = resolve("/")
+            view = route.build(self)
+        self.page.views.clear()
+        self.page.views.append(view)
+        if self.flash:
+            self.toast(self.flash)
+            self.flash = None
+        self.page.update()
+
+    def toast(self, message: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message), show_close_icon=True))

@@ -1,0 +1,34 @@
+"""Helpers for driving a Flet (Flutter web) page from Playwright: wait for the first
+frame, switch on the accessibility tree so controls become DOM nodes, fill fields."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Locator, Page
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-quic", "--disable-background-networking",
+                 "--disable-gpu", "--no-first-run", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("!document.getElementById('loading')", timeout=60_000)
+    enable_semantics(page)
+
+
+def enable_semantics(page: Page) -> None:
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=30_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=30_000)
+
+
+def fill(field: Locator, text: str) -> None:
+    field.click()
+    field.fill(text)
+
+
+def settle(seconds: float = 0.5) -> None:
+    """Flutter paints a frame after the DOM changes; give it a moment before a screenshot."""
+    time.sleep(seconds)

@@ -1,0 +1,32 @@
+"""A demo patient signs in and lands on their home screen; a wrong password is refused."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.flutter import fill
+
+
+def sign_in(page: Page, email: str, password: str = "backtrack-demo") -> None:
+    fill(page.get_by_label("Email"), email)
+    fill(page.get_by_label("Password"), password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_demo_patient_signs_in_and_sees_home(phone: Page) -> None:
+    sign_in(phone, "alex@example.com")
+    expect(phone.get_by_text("Hello, Alex")).to_be_visible(timeout=15_000)
+    phone.get_by_role("button", name="Sign out").click()
+    expect(phone.get_by_role("button", name="Sign in")).to_be_visible(timeout=15_000)
+
+
+def test_wrong_password_gets_a_clear_error(phone: Page) -> None:
+    sign_in(phone, "alex@example.com", "not-the-password")
+    expect(phone.get_by_text("That email and password don't match")).to_be_visible(
+        timeout=15_000)
+    expect(phone.get_by_text("Hello, Alex")).to_have_count(0)
+
+
+def test_therapist_lands_on_their_own_home(desktop: Page) -> None:
+    sign_in(desktop, "taylor@example.com")
+    expect(desktop.get_by_text("Signed in as Therapist")).to_be_visible(timeout=15_000)
