@@ -83,6 +83,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         count = restore(args.file, paths.store_dir(settings.data_dir))
         print(f"Restored {count} records into {settings.data_dir}.")
         return 0
+    if command == "backup":
+        from app.store.backup import backup
+
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        out = args.out or paths.backups_dir(settings.data_dir) / f"backtrack-{stamp}.zip"
+        written = backup(paths.store_dir(settings.data_dir), out)
+        print(f"Backup written to {written}")
+        return 0
     services = build_services(settings)
     try:
         if command == "run":
@@ -97,14 +105,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print("Demo clinic created. Accounts (password backtrack-demo): "
                   "alex@, blair@, casey@, taylor@, jordan@, admin@example.com")
-            return 0
-        if command == "backup":
-            from app.store.backup import backup
-
-            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-            out = args.out or paths.backups_dir(settings.data_dir) / f"backtrack-{stamp}.zip"
-            written = backup(services.store, out)
-            print(f"Backup written to {written}")
             return 0
         if command == "export":
             if args.format == "json":

@@ -106,7 +106,7 @@ def _fill_patient(logbook: Logbook, patient: Account, therapist: Account,
             psfs = {a.id: _around(t.psfs_start + (t.psfs_end - t.psfs_start) * frac
                                   + i * 0.5 - 0.5, rng, 0, 10)
                     for i, a in enumerate(activities)}
-            at = morning + timedelta(hours=11 + rng.random() * 9)
+            at = morning + timedelta(hours=1 + rng.random() * 12)
             if at >= now:
                 continue
             logbook.check_in(patient, patient.id, pain_now=pain,

@@ -87,6 +87,12 @@ class Logbook:
         self.access.check_read(actor, patient_id, "read:activities")
         return self._active_activities(patient_id)
 
+    def get_check_in(self, actor: Account, entry_id: str) -> Versioned[e.CheckIn] | None:
+        found = self.check_ins.get(entry_id)
+        if found is not None:
+            self.access.check_read(actor, found.value.patient_id, "read:check_in")
+        return found
+
     def check_in_history(self, actor: Account, entry_id: str) -> list[Versioned[e.CheckIn]]:
         versions = self.check_ins.history(entry_id)
         if not versions:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from app.ui.screens import home, login
+from app.domain.accounts import Role
+from app.ui.screens import activities, checkin, guidance, history, home, login, sessions
+from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route
 
-ROUTES: dict[str, Route] = {
-    "/login": Route("/login", login.build),
-    "/": Route("/", home.build),
-}
+PATIENT = frozenset({Role.PATIENT})
+
+ROUTES: dict[str, Route] = {r.path: r for r in (
+    Route("/login", login.build),
+    Route("/", home.build),
+    Route("/checkin", checkin.build, PATIENT),
+    Route("/session", sessions.build_session, PATIENT),
+    Route("/soreness", sessions.build_soreness, PATIENT),
+    Route("/activities", activities.build_activities, PATIENT),
+    Route("/milestones", activities.build_milestones, PATIENT),
+    Route("/history", history.build, PATIENT),
+    Route("/guidance", guidance.build, PATIENT),
+    Route("/learn", guidance.build_learn),
+    Route("/settings", settings_screen.build),
+)}
 
 
 def resolve(path: str) -> Route:

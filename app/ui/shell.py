@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import flet as ft
 
@@ -45,6 +46,8 @@ class Shell:
         self.page.on_view_pop = self._on_view_pop
         self.page.on_resize = self._on_resize
         self._wide = self.is_wide
+        self.file_picker = ft.FilePicker()
+        self.page.services.append(self.file_picker)
         self.render()
 
     @property
@@ -63,6 +66,12 @@ class Shell:
         if account is None:
             raise PermissionError("signed out")
         return account
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The current route's query parameters (e.g. /checkin?edit=ID)."""
+        _, _, raw = (self.page.route or "").partition("?")
+        return {k: v[-1] for k, v in parse_qs(raw).items()}
 
     @property
     def is_wide(self) -> bool:

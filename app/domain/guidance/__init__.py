@@ -43,4 +43,5 @@ __all__ = [
     "assess",
     "parse_report",
     "parse_report_json",
+    "parse_rulebook",
 ]

@@ -112,8 +112,7 @@ class SymptomReport:
             hours = int(hours)
         return {
             "hours_since_needling": hours,
-            "needled_regions": None if self.needled_regions is None
-            else list(self.needled_regions),
+            "needled_regions": None if self.needled_regions is None else list(self.needled_regions),
             "soreness_now": self.soreness_now,
             "soreness_trend": self.soreness_trend,
             "pain_now": self.pain_now,
@@ -151,8 +150,8 @@ def parse_report_json(text: str) -> SymptomReport:
         raise
     except json.JSONDecodeError as exc:
         raise ReportError(
-            "report", f"The report is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg})."
+            "report",
+            f"The report is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
         ) from exc
     return parse_report(raw)
 
@@ -200,8 +199,8 @@ def _score(field: str, value: object) -> int | None:
             raise ReportError(field, f"{field} must be a finite number.")
         if not value.is_integer():
             raise ReportError(
-                field, f"{field} must be a whole number from {SCORE_LOW} to {SCORE_HIGH} "
-                f"(got {value:g})."
+                field,
+                f"{field} must be a whole number from {SCORE_LOW} to {SCORE_HIGH} (got {value:g}).",
             )
     number = int(value)  # type: ignore[call-overload]
     if not SCORE_LOW <= number <= SCORE_HIGH:
@@ -228,8 +227,8 @@ def _key_list(field: str, value: object, allowed: tuple[str, ...], what: str) ->
     for item in value:
         if not isinstance(item, str) or item not in allowed:
             raise ReportError(
-                field, f"{field} contains an unknown {what} {item!r}. "
-                f"Allowed: {', '.join(allowed)}."
+                field,
+                f"{field} contains an unknown {what} {item!r}. Allowed: {', '.join(allowed)}.",
             )
         if item in seen:
             raise ReportError(field, f"{field} lists {item!r} more than once.")

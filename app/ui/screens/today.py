@@ -1,4 +1,5 @@
-"""The patient's Today screen (filled in by the patient-app work)."""
+"""The patient's Today screen: check-in status, last session, progress in one line,
+and the big actions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.ui.frame import heading, muted, scaffold
+from app.domain.entries import hours_since
+from app.domain.regions import NEEDLING_REGIONS
+from app.services.logbook import PatientData
+from app.ui import format as fmt
+from app.ui import theme
+from app.ui.frame import card, heading, muted, scaffold
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -14,8 +20,77 @@ if TYPE_CHECKING:
 
 def build(shell: Shell) -> ft.View:
     account = shell.require_account()
+    data = shell.services.logbook.load(account, account.id)
+    now = shell.services.accounts.clock()
+    today = fmt.local(now, account.timezone).date()
+    todays = [c.value for c in data.check_ins
+              if fmt.local(c.value.recorded_at, account.timezone).date() == today]
+
+    if todays:
+        last = todays[-1]
+        status = card(
+            ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
+                    ft.Text("Checked in today", size=18, weight=ft.FontWeight.W_600)]),
+            muted(f"At {fmt.local(last.recorded_at, account.timezone):%H:%M}: "
+                  f"pain {last.pain_now}/10."),
+            ft.OutlinedButton("Check in again", height=theme.TOUCH,
+                              on_click=lambda _: shell.go("/checkin")),
+        )
+    else:
+        status = card(
+            ft.Row([ft.Icon(ft.Icons.PENDING_ACTIONS, color=ft.Colors.PRIMARY),
+                    ft.Text("Today's check-in", size=18, weight=ft.FontWeight.W_600)]),
+            muted("Takes about 30 seconds."),
+            ft.FilledButton("Check in now", height=theme.TOUCH, icon=ft.Icons.ADD,
+                            on_click=lambda _: shell.go("/checkin")),
+        )
+
+    session = data.last_session
+    if session is not None:
+        regions = ", ".join(NEEDLING_REGIONS[r].lower() for r in session.regions)
+        session_card = card(
+            ft.Text("Last needling session", size=18, weight=ft.FontWeight.W_600),
+            ft.Text(f"{fmt.when(session.performed_at, account.timezone)} — {regions}"),
+            muted(fmt.hours_ago(hours_since(session, now)).capitalize() + "."),
+            ft.Row([
+                ft.FilledButton("Log soreness", height=theme.TOUCH,
+                                on_click=lambda _: shell.go("/soreness")),
+                ft.OutlinedButton("Is this normal?", height=theme.TOUCH,
+                                  icon=ft.Icons.HEALTH_AND_SAFETY,
+                                  on_click=lambda _: shell.go("/guidance")),
+            ], wrap=True),
+        )
+    else:
+        session_card = card(
+            ft.Text("Needling sessions", size=18, weight=ft.FontWeight.W_600),
+            muted("No session logged yet. After a session, log it here so the app can "
+                  "follow your soreness."),
+        )
+
+    progress = card(
+        ft.Text("Your progress", size=18, weight=ft.FontWeight.W_600),
+        ft.Text(_progress_line(shell, data), size=16),
+        ft.TextButton("See charts", on_click=lambda _: shell.go("/progress")),
+    )
+    more = card(
+        ft.Text("More", size=18, weight=ft.FontWeight.W_600),
+        ft.Row([
+            ft.OutlinedButton("Log a needling session", height=theme.TOUCH,
+                              icon=ft.Icons.ADD_LOCATION_ALT_OUTLINED,
+                              on_click=lambda _: shell.go("/session")),
+            ft.OutlinedButton("Milestones", height=theme.TOUCH, icon=ft.Icons.FLAG_OUTLINED,
+                              on_click=lambda _: shell.go("/milestones")),
+            ft.OutlinedButton("My activities", height=theme.TOUCH,
+                              icon=ft.Icons.DIRECTIONS_RUN,
+                              on_click=lambda _: shell.go("/activities")),
+        ], wrap=True),
+    )
     body: list[ft.Control] = [
         heading(f"Hello, {account.name.split()[0]}"),
-        muted(f"Signed in as {account.role.label}"),
+        ft.ResponsiveRow([status, session_card, progress, more], spacing=16, run_spacing=16),
     ]
     return scaffold(shell, "/", "Today", body)
+
+
+def _progress_line(shell: Shell, data: PatientData) -> str:
+    return shell.services.progress_headline(data)

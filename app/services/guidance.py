@@ -1,0 +1,119 @@
+"""Guidance use cases: load the rulebook, triage a report, keep every assessment.
+
+Each assessment is saved as its own "guidance_assessment" record owned by the patient,
+holding the exact input and the exact answer given, so a clinician can later see what the
+patient was told and why. Reads the store only through app.store.interfaces.RecordStore.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.domain.guidance import (
+    Assessment,
+    Rulebook,
+    RulebookError,
+    SymptomReport,
+    assess,
+    parse_report,
+    parse_rulebook,
+)
+from app.store.interfaces import Query, Record, RecordStore
+
+ASSESSMENT_KIND = "guidance_assessment"
+
+
+def load_rulebook(path: Path) -> Rulebook:
+    """Read and validate the rulebook file. Raises RulebookError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulebookError(f"Cannot read the guidance rulebook {path}: {exc.strerror}.") from exc
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise RulebookError(f"The guidance rulebook {path} is not valid JSON: {exc}.") from exc
+    try:
+        return parse_rulebook(raw)
+    except RulebookError as exc:
+        raise RulebookError(f"The guidance rulebook {path} is not usable: {exc}") from exc
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not allowed")
+
+
+@dataclass(frozen=True)
+class PastAssessment:
+    """One saved assessment, as history shows it."""
+
+    record_id: str
+    assessed_at: datetime
+    report: SymptomReport
+    assessment: Assessment
+
+
+class GuidanceService:
+    def __init__(
+        self,
+        store: RecordStore,
+        rulebook: Rulebook,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._store = store
+        self._rulebook = rulebook
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @property
+    def rulebook(self) -> Rulebook:
+        return self._rulebook
+
+    def assess(
+        self, patient_id: str, report: SymptomReport, *, assessed_at: datetime | None = None
+    ) -> tuple[Assessment, Record]:
+        """Triage the report and save input + result before returning them."""
+        if not patient_id:
+            raise ValueError("patient_id is required")
+        when = assessed_at or self._clock()
+        if when.tzinfo is None:
+            raise ValueError("assessed_at must carry a time zone")
+        assessment = assess(report, self._rulebook)
+        record = self._store.save(
+            ASSESSMENT_KIND,
+            uuid.uuid4().hex,
+            {
+                "input": report.to_json(),
+                "result": assessment.to_json(),
+                "assessed_at": when.astimezone(UTC).isoformat(),
+            },
+            owner=patient_id,
+            expected_version=0,
+        )
+        return assessment, record
+
+    def history(self, patient_id: str) -> list[PastAssessment]:
+        """Every saved assessment of one patient, newest first (ties: last saved first)."""
+        records = self._store.find(Query(kind=ASSESSMENT_KIND, owner=patient_id))
+        past = [_past(record) for record in records]
+        return [
+            item
+            for _, item in sorted(
+                enumerate(past), key=lambda pair: (pair[1].assessed_at, pair[0]), reverse=True
+            )
+        ]
+
+
+def _past(record: Record) -> PastAssessment:
+    data = record.data
+    return PastAssessment(
+        record_id=record.id,
+        assessed_at=datetime.fromisoformat(data["assessed_at"]),
+        report=parse_report(data["input"]),
+        assessment=Assessment.from_json(data["result"]),
+    )

@@ -1,0 +1,115 @@
+"""Daily check-in (and its correction): pain now, worst in 24 h, where, PSFS ability,
+a note. Built to take under 30 seconds on a phone: tap, tap, save."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.errors import InvalidInput
+from app.domain.regions import PAIN_REGIONS
+from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
+from app.store.interfaces import VersionConflict
+from app.ui.components import ChipChoice, ScorePicker, form_column, save_button
+from app.ui.frame import muted, scaffold
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+
+def build(shell: Shell) -> ft.View:
+    account = shell.require_account()
+    logbook = shell.services.logbook
+    edit_id = shell.query.get("edit")
+    current = logbook.get_check_in(account, edit_id) if edit_id else None
+    existing = current.value if current else None
+    activities = logbook.activities_of(account, account.id)
+
+    pain = ScorePicker("Pain right now", value=existing.pain_now if existing else None,
+                       anchors=NRS_ANCHORS)
+    worst = ScorePicker("Worst pain in the last 24 hours",
+                        value=existing.worst_24h if existing else None, anchors=NRS_ANCHORS)
+    regions = ChipChoice("Where does it hurt?", PAIN_REGIONS,
+                         existing.regions if existing else ())
+    psfs = {a.id: ScorePicker(f"Today, how well can you do: {a.name}?",
+                              value=existing.psfs.get(a.id) if existing else None,
+                              anchors=PSFS_ANCHORS)
+            for a in activities}
+    note = ft.TextField(label="Note (optional)", multiline=True, min_lines=2, max_lines=5,
+                        value=existing.note if existing else "")
+    problem = ft.Text("", color=ft.Colors.ERROR, visible=False)
+
+    async def save(_: Any) -> None:
+        for picker in (pain, worst, *psfs.values()):
+            picker.show_error(None)
+        regions.show_error(None)
+        note.error = None
+        problem.visible = False
+        if pain.value is None:
+            pain.show_error("Tap a number for your pain right now.")
+            shell.page.update()
+            return
+        button.disabled, busy.visible = True, True
+        shell.page.update()
+        fields: dict[str, Any] = dict(
+            pain_now=pain.value, worst_24h=worst.value, regions=list(regions.selected),
+            psfs={k: p.value for k, p in psfs.items() if p.value is not None},
+            note=note.value,
+        )
+        try:
+            if current is not None:
+                await asyncio.to_thread(logbook.correct_check_in, account, current.value.id,
+                                        expected_version=current.version, **fields)
+            else:
+                await asyncio.to_thread(logbook.check_in, account, account.id, **fields)
+        except InvalidInput as exc:
+            _show_problems(exc, pain, worst, regions, psfs, note)
+            button.disabled, busy.visible = False, False
+            shell.page.update()
+            return
+        except VersionConflict:
+            problem.value = ("This check-in was changed somewhere else. Go back to History "
+                             "and open it again.")
+            problem.visible = True
+            button.disabled, busy.visible = False, False
+            shell.page.update()
+            return
+        shell.flash = "Check-in corrected — the original stays in your history." if current \
+            else "Check-in saved. Thank you!"
+        shell.go("/history" if current else "/")
+
+    button, busy = save_button("Save correction" if current else "Save check-in", save)
+    body: list[ft.Control] = [
+        muted("Correct this check-in. The original stays in your history." if current
+              else "Tap a number for each question, then save."),
+        pain, worst, regions,
+        *psfs.values(),
+        *([] if activities else [ft.TextButton(
+            "Add the activities you want to get back to",
+            on_click=lambda _: shell.go("/activities"))]),
+        note, problem,
+        ft.Row([button, busy]),
+    ]
+    title = "Correct check-in" if current else "Daily check-in"
+    return scaffold(shell, "/checkin", title, [form_column(body)],
+                    back="/history" if current else None)
+
+
+def _show_problems(exc: InvalidInput, pain: ScorePicker, worst: ScorePicker,
+                   regions: ChipChoice, psfs: dict[str, ScorePicker],
+                   note: ft.TextField) -> None:
+    for field, message in exc.problems.items():
+        if field == "pain_now":
+            pain.show_error(message)
+        elif field == "worst_24h":
+            worst.show_error(message)
+        elif field == "regions":
+            regions.show_error(message)
+        elif field == "note":
+            note.error = message
+        elif field.startswith("psfs.") and field[5:] in psfs:
+            psfs[field[5:]].show_error(message)
+        else:
+            pain.show_error(message)

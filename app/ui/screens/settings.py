@@ -1,0 +1,76 @@
+"""Settings: name, time zone, appearance, export my data, sign out."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.accounts import Role
+from app.domain.errors import InvalidInput
+from app.ui import theme
+from app.ui.components import form_column, save_button
+from app.ui.frame import muted, scaffold
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
+
+TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York",
+             "America/Chicago", "America/Denver", "America/Los_Angeles", "Asia/Kolkata",
+             "Asia/Tokyo", "Australia/Sydney")
+
+
+def build(shell: Shell) -> ft.View:
+    account = shell.require_account()
+    name = ft.TextField(label="Your name", value=account.name)
+    zones = TIMEZONES if account.timezone in TIMEZONES else (account.timezone, *TIMEZONES)
+    zone = ft.Dropdown(label="Time zone", value=account.timezone,
+                       options=[ft.dropdown.Option(key=z, text=z) for z in zones])
+    appearance = ft.SegmentedButton(
+        selected=[shell.theme_mode],
+        segments=[ft.Segment(value="system", label=ft.Text("System")),
+                  ft.Segment(value="light", label=ft.Text("Light")),
+                  ft.Segment(value="dark", label=ft.Text("Dark"))],
+        on_change=lambda e: shell.set_theme(e.control.selected[0]),
+    )
+
+    async def save(_: Any) -> None:
+        name.error = None
+        try:
+            await asyncio.to_thread(shell.services.accounts.update_profile, account,
+                                    name=name.value, timezone=zone.value)
+        except InvalidInput as exc:
+            name.error = next(iter(exc.problems.values()))
+            shell.page.update()
+            return
+        shell.toast("Saved.")
+
+    async def export(_: Any) -> None:
+        text = await asyncio.to_thread(shell.services.portability.export_json, account,
+                                       account.email)
+        await shell.file_picker.save_file(file_name="backtrack-my-data.json",
+                                          src_bytes=text.encode("utf-8"))
+        shell.toast("Your data was exported as a JSON file.")
+
+    button, busy = save_button("Save", save)
+    body: list[ft.Control] = [
+        ft.Text("Profile", size=18, weight=ft.FontWeight.W_600), name, zone,
+        ft.Row([button, busy]),
+        ft.Divider(),
+        ft.Text("Appearance", size=18, weight=ft.FontWeight.W_600), appearance,
+    ]
+    if account.role is Role.PATIENT:
+        body += [
+            ft.Divider(),
+            ft.Text("Your data", size=18, weight=ft.FontWeight.W_600),
+            muted("Download everything you logged, including earlier versions of "
+                  "corrected entries, as a JSON file you can keep or bring to another "
+                  "clinic."),
+            ft.OutlinedButton("Export my data (JSON)", icon=ft.Icons.DOWNLOAD,
+                              height=theme.TOUCH, on_click=export),
+        ]
+    body += [ft.Divider(),
+             ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
+                                  on_click=lambda _: shell.sign_out())]
+    return scaffold(shell, "/settings", "Settings", [form_column(body)])

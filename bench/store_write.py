@@ -1,0 +1,164 @@
+"""Latency of one durable save: JournalStore vs stock TinyDB (JSONStorage) vs the disk floor.
+
+Run: .venv/bin/python bench/store_write.py [--samples 300]
+
+For each store size the JournalStore is pre-filled in bulk (import_versions, one fsync,
+then close() writes the snapshot), reopened, and timed on single save() calls. Stock
+TinyDB is pre-filled with insert_multiple and timed on single insert() calls; it rewrites
+the whole file per insert, so it gets fewer samples at larger sizes. The floor is the
+same journal line appended to a plain file and fsynced, timed alternately with our\nsaves so that disk hiccups hit both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tinydb import TinyDB
+
+from app.store.interfaces import Record
+from app.store.journal import JournalStore, journal_line
+
+SIZES = (1_000, 10_000, 100_000)
+TINYDB_SAMPLES = {1_000: 50, 10_000: 20, 100_000: 5}
+
+
+def entry(i: int) -> dict[str, object]:
+    """A pain entry of realistic size (~150 bytes of data)."""
+    return {"nrs": i % 11, "site": "low_back", "activity": "walking", "note": "after session"}
+
+
+def timed(fn: Callable[[int], object], samples: int) -> list[float]:
+    out = []
+    for i in range(samples):
+        start = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def prefilled_store(folder: Path, size: int, **options: int) -> JournalStore:
+    store = JournalStore.open(folder)
+    store.import_versions(
+        Record("pain_entry", f"pre{i}", 1, entry(i), owner=f"p{i % 50}", saved_at="2024")
+        for i in range(size)
+    )
+    store.close()
+    # Let the bulk load's writeback finish: we time steady-state saves, not the aftermath
+    # of writing tens of MB just before (ext4 commits would otherwise wait on it).
+    os.sync()
+    time.sleep(1)
+    return JournalStore.open(folder, **options)  # type: ignore[arg-type]
+
+
+FLOOR_LINE = journal_line(
+    123456,
+    '{"kind":"pain_entry","id":"new1","version":1,"owner":"p1","saved_at":'
+    '"2024-06-01T10:00:00.000000+00:00","deleted":false,"data":{"nrs":3,"site":"low_back",'
+    '"activity":"walking","note":"after session"}}',
+)
+
+
+def bench_journal(root: Path, size: int, samples: int) -> tuple[list[float], list[float], float]:
+    """(our save latencies, floor latencies taken alternately with them, open seconds)."""
+    store = prefilled_store(root / f"journal{size}", size)
+    store.close()
+    start = time.perf_counter()
+    store = JournalStore.open(root / f"journal{size}")
+    opened = time.perf_counter() - start
+    fd = os.open(root / f"floor{size}", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def floor(_: int) -> None:
+        os.write(fd, FLOOR_LINE)
+        os.fsync(fd)
+
+    ours: list[float] = []
+    floors: list[float] = []
+    for i in range(samples + 20):  # the first 20 of each are warm-up
+        got = timed(lambda j: store.save("pain_entry", f"new{i}", entry(i), owner="p1"), 1)
+        base = timed(floor, 1)
+        if i >= 20:
+            ours += got
+            floors += base
+    os.close(fd)
+    store.close()
+    return ours, floors, opened
+
+
+def bench_compacting(root: Path, size: int, samples: int) -> list[float]:
+    """Saves while background compactions (snapshot of `size` versions) keep running."""
+    store = prefilled_store(root / f"compact{size}", size, compact_threshold=100)
+    lat = timed(lambda i: store.save("pain_entry", f"c{i}", entry(i), owner="p1"), samples)
+    store.close()
+    return lat
+
+
+def bench_tinydb(root: Path, size: int, samples: int) -> list[float]:
+    db = TinyDB(root / f"tiny{size}.json")
+    db.insert_multiple(
+        {"kind": "pain_entry", "id": f"pre{i}", "version": 1, "data": entry(i)} for i in range(size)
+    )
+    lat = timed(
+        lambda i: db.insert({"kind": "pain_entry", "id": f"n{i}", "version": 1, "data": entry(i)}),
+        samples,
+    )
+    db.close()
+    return lat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    n = args.samples
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+        root = Path(tmp)
+        ours = {size: bench_journal(root, size, n) for size in SIZES}
+        compacting = bench_compacting(root, SIZES[-1], n)
+        tiny = {size: bench_tinydb(root, size, TINYDB_SAMPLES[size]) for size in SIZES}
+
+    row = "{:<44} {:>8} {:>8} {:>8} {:>8}"
+    print(row.format("single durable save, ms", "samples", "p50", "p95", "max"))
+
+    def show(label: str, values: list[float]) -> None:
+        print(
+            row.format(
+                label,
+                len(values),
+                f"{pct(values, 0.5):.3f}",
+                f"{pct(values, 0.95):.3f}",
+                f"{max(values):.3f}",
+            )
+        )
+
+    for size in SIZES:
+        show(f"floor: append + fsync, beside {size:,}", ours[size][1])
+        show(f"JournalStore.save, {size:,} stored", ours[size][0])
+    show(f"JournalStore.save, {SIZES[-1]:,}, compacting every 100", compacting)
+    for size in SIZES:
+        show(f"stock TinyDB insert, {size:,} stored", tiny[size])
+    print()
+    for size in SIZES:
+        print(f"JournalStore open (load snapshot) with {size:,} versions: {ours[size][1]:.2f} s")
+    print()
+    p95 = {size: pct(ours[size][0], 0.95) for size in SIZES}
+    growth = p95[SIZES[-1]] / p95[SIZES[0]]
+    speedup = pct(tiny[10_000], 0.5) / pct(ours[10_000][0], 0.5)
+    vs_floor = max(p95[size] / pct(ours[size][1], 0.95) for size in SIZES)
+    print(f"p95 growth 1,000 -> 100,000:      {growth:5.2f}x  (target <= 2x)")
+    print(f"stock TinyDB / ours at 10,000, p50: {speedup:5.1f}x  (target >= 10x)")
+    print(f"worst p95 / floor p95 (same size):  {vs_floor:5.2f}x  (target <= 5x)")
+    print(f"stock TinyDB at 100,000 timed on {TINYDB_SAMPLES[100_000]} inserts only (slow).")
+
+
+if __name__ == "__main__":
+    main()

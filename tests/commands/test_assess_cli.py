@@ -1,0 +1,129 @@
+"""`python -m app assess`: valid -> exit 0 and the contract's JSON; invalid -> exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import paths
+from app.commands import assess as cli
+
+REPO = Path(__file__).resolve().parents[2]
+VALID = {
+    "hours_since_needling": 30,
+    "needled_regions": ["lumbar"],
+    "soreness_now": 4,
+    "soreness_trend": "better",
+    "pain_now": 5,
+    "pain_usual": 5,
+    "symptoms": [],
+}
+
+
+def run_with_stdin(monkeypatch: pytest.MonkeyPatch, text: str, argv: list[str]) -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    return cli.run(argv)
+
+
+def test_valid_report_on_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_with_stdin(monkeypatch, json.dumps(VALID), []) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["level", "reasons", "advice", "check_again_hours"]
+    assert out["level"] == "self_care"
+    assert out["reasons"] and all(list(r) == ["rule", "text", "source"] for r in out["reasons"])
+    assert isinstance(out["check_again_hours"], int)
+
+
+def test_file_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "case.json"
+    report.write_text(json.dumps({**VALID, "symptoms": ["bladder_bowel_change"]}), "utf-8")
+    assert cli.run(["--file", str(report)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["level"] == "emergency"
+    assert out["reasons"][0]["rule"] == "cauda_equina_bladder_bowel"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("{oops", "report"),
+        (json.dumps({**VALID, "soreness_now": True}), "soreness_now"),
+        (json.dumps({**VALID, "colour": "red"}), "colour"),
+        (json.dumps({**VALID, "needled_regions": ["neck", "neck"]}), "needled_regions"),
+    ],
+    ids=["bad_json", "bool_score", "unknown_key", "duplicate_region"],
+)
+def test_invalid_report_exits_2_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str, needle: str
+) -> None:
+    assert run_with_stdin(monkeypatch, text, []) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert needle in captured.err
+    assert captured.err.strip().count("\n") == 0
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(["--file", str(tmp_path / "none.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_bad_rulebook_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(["--rulebook", str(tmp_path / "none.json")]) == 1
+    assert "rulebook" in capsys.readouterr().err
+
+
+def test_unknown_argument_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(["--nope"]) == 2
+
+
+def test_default_rulebook_is_the_shipped_one() -> None:
+    assert cli.DEFAULT_RULEBOOK == paths.GUIDANCE_RULEBOOK
+    assert cli.DEFAULT_RULEBOOK.is_file()
+
+
+def _wired() -> bool:
+    main = REPO / "app" / "__main__.py"
+    return main.is_file() and "app.commands.assess" in main.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not _wired(), reason="python -m app assess is not wired yet")
+def test_python_m_app_assess_end_to_end(tmp_path: Path) -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "app", "assess"],
+        input=json.dumps(VALID),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["level"] == "self_care"
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({**VALID, "symptoms": ["chest_pain"]}), encoding="utf-8")
+    via_file = subprocess.run(
+        [sys.executable, "-m", "app", "assess", "--file", str(case)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert via_file.returncode == 0, via_file.stderr
+    assert json.loads(via_file.stdout)["level"] == "emergency"
+    bad = subprocess.run(
+        [sys.executable, "-m", "app", "assess"],
+        input='{"pain_now": 11}',
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "pain_now" in bad.stderr

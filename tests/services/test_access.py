@@ -1,0 +1,192 @@
+"""Access control: who may read a patient's data, grants, invite codes, the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from app.domain.accounts import Account, Role
+from app.domain.errors import InvalidInput, NotAllowed
+from app.main import Services
+from tests.conftest import FakeClock
+
+PASSWORD = "backtrack-test-pw"
+
+
+@dataclass
+class People:
+    patient: Account
+    other_patient: Account
+    therapist: Account
+    care_team: Account
+    admin: Account
+
+
+@pytest.fixture
+def people(services: Services) -> People:
+    make = services.accounts.create
+    return People(
+        patient=make("alex@example.com", "Alex", PASSWORD, Role.PATIENT),
+        other_patient=make("blair@example.com", "Blair", PASSWORD, Role.PATIENT),
+        therapist=make("taylor@example.com", "Taylor", PASSWORD, Role.THERAPIST),
+        care_team=make("jordan@example.com", "Jordan", PASSWORD, Role.CARE_TEAM),
+        admin=make("admin@example.com", "Sam", PASSWORD, Role.ADMIN),
+    )
+
+
+def test_patient_reads_own_data_without_an_audit_event(services: Services,
+                                                       people: People) -> None:
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=4)
+    data = services.logbook.load(people.patient, people.patient.id)
+    assert [c.value.pain_now for c in data.check_ins] == [4]
+    assert services.access.audit_trail(people.patient.id) == []
+
+
+@pytest.mark.parametrize("who", ["therapist", "care_team", "other_patient", "admin"])
+def test_nobody_else_reads_without_a_grant(services: Services, people: People,
+                                           who: str) -> None:
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=4)
+    actor = getattr(people, who)
+    with pytest.raises(NotAllowed):
+        services.logbook.load(actor, people.patient.id)
+    with pytest.raises(NotAllowed):
+        services.logbook.check_in(actor, people.patient.id, pain_now=1)
+    assert services.access.audit_trail(people.patient.id) == []
+
+
+def test_granted_therapist_reads_and_every_read_is_audited(
+        services: Services, people: People, clock: FakeClock) -> None:
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=4)
+    services.access.grant(people.patient, people.therapist)
+    data = services.logbook.load(people.therapist, people.patient.id, "read:progress")
+    assert [c.value.pain_now for c in data.check_ins] == [4]
+    clock.advance(minutes=5)
+    services.logbook.load(people.therapist, people.patient.id, "read:dashboard")
+    trail = services.access.audit_trail(people.patient.id)
+    assert [(ev.actor_id, ev.actor_role, ev.action, ev.at) for ev in trail] == [
+        (people.therapist.id, "therapist", "read:dashboard", clock.now),
+        (people.therapist.id, "therapist", "read:progress", clock.now.replace(minute=0)),
+    ]
+    assert all(ev.patient_id == people.patient.id for ev in trail)
+    # The trail belongs to the patient: it is stored under the patient's records.
+    audit = [r for r in services.store.owner_history(people.patient.id) if r.kind == "audit"]
+    assert len(audit) == 2
+
+
+def test_grant_lets_the_clinician_write_too(services: Services, people: People) -> None:
+    services.access.grant(people.patient, people.care_team)
+    saved = services.logbook.check_in(people.care_team, people.patient.id, pain_now=2)
+    assert saved.value.patient_id == people.patient.id
+
+
+def test_grant_is_listed_both_ways_and_not_duplicated(services: Services,
+                                                      people: People) -> None:
+    first = services.access.grant(people.patient, people.therapist)
+    again = services.access.grant(people.patient, people.therapist)
+    assert first == again
+    assert services.access.granted_clinicians(people.patient.id) == [people.therapist]
+    assert services.access.shared_patients(people.therapist) == [people.patient]
+    assert services.access.shared_patients(people.care_team) == []
+
+
+def test_grant_to_one_patient_does_not_open_another(services: Services,
+                                                    people: People) -> None:
+    services.access.grant(people.patient, people.therapist)
+    with pytest.raises(NotAllowed):
+        services.logbook.load(people.therapist, people.other_patient.id)
+
+
+def test_revoke_removes_access(services: Services, people: People) -> None:
+    services.access.grant(people.patient, people.therapist)
+    services.logbook.load(people.therapist, people.patient.id)
+    services.access.revoke(people.patient, people.therapist.id)
+    with pytest.raises(NotAllowed):
+        services.logbook.load(people.therapist, people.patient.id)
+    assert services.access.granted_clinicians(people.patient.id) == []
+    assert services.access.shared_patients(people.therapist) == []
+    # Revoking keeps history: the grant is a new version, not erased.
+    grants = [r for r in services.store.owner_history(people.patient.id) if r.kind == "grant"]
+    assert [(r.version, r.data["revoked"]) for r in grants] == [(1, False), (2, True)]
+
+
+def test_grant_again_after_revoke(services: Services, people: People) -> None:
+    services.access.grant(people.patient, people.therapist)
+    services.access.revoke(people.patient, people.therapist.id)
+    services.access.grant(people.patient, people.therapist)
+    services.logbook.load(people.therapist, people.patient.id)
+
+
+def test_only_patients_grant_and_only_to_clinicians(services: Services,
+                                                    people: People) -> None:
+    with pytest.raises(NotAllowed):
+        services.access.grant(people.therapist, people.care_team)
+    with pytest.raises(InvalidInput):
+        services.access.grant(people.patient, people.admin)
+    with pytest.raises(InvalidInput):
+        services.access.grant(people.patient, people.other_patient)
+    with pytest.raises(NotAllowed):
+        services.logbook.load(people.other_patient, people.patient.id)
+
+
+def test_invite_code_redeemed_by_a_therapist_grants_access(services: Services,
+                                                           people: People) -> None:
+    code = services.access.create_invite(people.patient)
+    assert len(code) == len("ABCD-EF01-2345")
+    patient = services.access.redeem_invite(people.therapist, f"  {code.lower()} ")
+    assert patient == people.patient
+    assert services.access.shared_patients(people.therapist) == [people.patient]
+    services.logbook.load(people.therapist, people.patient.id)
+
+
+def test_used_invite_code_cannot_be_reused(services: Services, people: People) -> None:
+    code = services.access.create_invite(people.patient)
+    services.access.redeem_invite(people.therapist, code)
+    with pytest.raises(InvalidInput) as caught:
+        services.access.redeem_invite(people.care_team, code)
+    assert set(caught.value.problems) == {"code"}
+    with pytest.raises(NotAllowed):
+        services.logbook.load(people.care_team, people.patient.id)
+
+
+def test_unknown_invite_code_is_refused(services: Services, people: People) -> None:
+    with pytest.raises(InvalidInput):
+        services.access.redeem_invite(people.therapist, "0000-0000-0000")
+
+
+def test_invite_codes_differ(services: Services, people: People) -> None:
+    codes = {services.access.create_invite(people.patient) for _ in range(20)}
+    assert len(codes) == 20
+
+
+def test_patient_sees_who_looked(services: Services, people: People) -> None:
+    services.access.grant(people.patient, people.therapist)
+    services.access.grant(people.patient, people.care_team)
+    services.logbook.load(people.therapist, people.patient.id, "read:progress")
+    services.logbook.activities_of(people.care_team, people.patient.id)
+    services.logbook.load(people.patient, people.patient.id)
+    trail = services.access.audit_trail(people.patient.id)
+    assert {(ev.actor_id, ev.action) for ev in trail} == {
+        (people.therapist.id, "read:progress"), (people.care_team.id, "read:activities")}
+    assert services.access.audit_trail(people.other_patient.id) == []
+
+
+def test_admin_cannot_read_patient_data(services: Services, people: People) -> None:
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=3)
+    with pytest.raises(NotAllowed):
+        services.logbook.load(people.admin, people.patient.id)
+    with pytest.raises(NotAllowed):
+        services.logbook.activities_of(people.admin, people.patient.id)
+    with pytest.raises(NotAllowed):
+        services.portability.export_json(people.admin, people.patient.email)
+
+
+def test_history_read_by_a_clinician_is_checked_and_audited(services: Services,
+                                                           people: People) -> None:
+    entry = services.logbook.check_in(people.patient, people.patient.id, pain_now=3)
+    with pytest.raises(NotAllowed):
+        services.logbook.check_in_history(people.therapist, entry.value.id)
+    services.access.grant(people.patient, people.therapist)
+    assert len(services.logbook.check_in_history(people.therapist, entry.value.id)) == 1
+    assert [ev.action for ev in services.access.audit_trail(people.patient.id)] == [
+        "read:history"]

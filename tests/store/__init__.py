@@ -1,0 +1,1 @@
+"""Tests of the record stores: one contract for every implementation, plus durability."""

@@ -1,0 +1,152 @@
+"""The RecordStore contract, run against MemoryStore (the reference) and JournalStore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.store.interfaces import Query, Record, RecordStore, VersionConflict
+from app.store.journal import JournalStore
+from app.store.memory import MemoryStore
+
+
+@pytest.fixture(params=["memory", "journal"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordStore]:
+    opened: RecordStore = (
+        MemoryStore() if request.param == "memory" else JournalStore.open(tmp_path / "data")
+    )
+    yield opened
+    opened.close()
+
+
+def test_save_appends_versions(store: RecordStore) -> None:
+    first = store.save("pain_entry", "e1", {"nrs": 6}, owner="p1")
+    second = store.save("pain_entry", "e1", {"nrs": 4}, owner="p1")
+    assert (first.version, second.version) == (1, 2)
+    assert first.saved_at and second.saved_at >= first.saved_at
+    assert store.latest("pain_entry", "e1") == second
+    assert [r.data["nrs"] for r in store.history("pain_entry", "e1")] == [6, 4]
+
+
+def test_unknown_record(store: RecordStore) -> None:
+    assert store.latest("pain_entry", "nope") is None
+    assert store.history("pain_entry", "nope") == []
+    assert store.find(Query("pain_entry")) == []
+
+
+def test_saved_data_is_a_copy(store: RecordStore) -> None:
+    data = {"nrs": 3}
+    store.save("pain_entry", "e1", data)
+    data["nrs"] = 9
+    latest = store.latest("pain_entry", "e1")
+    assert latest is not None and latest.data == {"nrs": 3}
+
+
+def test_find_by_kind_owner_and_where_in_first_save_order(store: RecordStore) -> None:
+    store.save("pain_entry", "a", {"site": "low_back", "nrs": 5}, owner="p1")
+    store.save("pain_entry", "b", {"site": "neck", "nrs": 2}, owner="p1")
+    store.save("pain_entry", "c", {"site": "low_back", "nrs": 7}, owner="p2")
+    store.save("session", "s1", {"site": "low_back"}, owner="p1")
+    store.save("pain_entry", "a", {"site": "low_back", "nrs": 3}, owner="p1")  # correction
+
+    assert [r.id for r in store.find(Query("pain_entry"))] == ["a", "b", "c"]
+    assert [r.id for r in store.find(Query("pain_entry", owner="p1"))] == ["a", "b"]
+    found = store.find(Query("pain_entry", where={"site": "low_back"}))
+    assert [(r.id, r.version, r.data["nrs"]) for r in found] == [("a", 2, 3), ("c", 1, 7)]
+    assert store.find(Query("pain_entry", owner="p2", where={"site": "neck"})) == []
+    assert [r.id for r in store.find(Query("session", owner="p1"))] == ["s1"]
+
+
+def test_where_on_missing_key_matches_none(store: RecordStore) -> None:
+    store.save("note", "n1", {"text": "x"})
+    store.save("note", "n2", {"text": "y", "tag": "a"})
+    assert [r.id for r in store.find(Query("note", where={"tag": None}))] == ["n1"]
+    assert [r.id for r in store.find(Query("note", where={"tag": "a"}))] == ["n2"]
+
+
+def test_where_with_nested_values(store: RecordStore) -> None:
+    store.save("plan", "p", {"days": [1, 3], "dose": {"sets": 3}})
+    assert len(store.find(Query("plan", where={"days": [1, 3], "dose": {"sets": 3}}))) == 1
+    assert store.find(Query("plan", where={"days": [1]})) == []
+
+
+def test_tombstones(store: RecordStore) -> None:
+    store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
+    store.save("pain_entry", "b", {"nrs": 6}, owner="p1")
+    tomb = store.save("pain_entry", "a", {}, owner="p1", deleted=True)
+    assert store.latest("pain_entry", "a") == tomb and tomb.deleted
+    assert [r.id for r in store.find(Query("pain_entry"))] == ["b"]
+    withdrawn = store.find(Query("pain_entry", include_deleted=True))
+    assert [(r.id, r.deleted) for r in withdrawn] == [("a", True), ("b", False)]
+    assert len(store.history("pain_entry", "a")) == 2
+
+
+def test_expected_version(store: RecordStore) -> None:
+    store.save("account", "u1", {"name": "A"}, expected_version=0)
+    with pytest.raises(VersionConflict):
+        store.save("account", "u1", {"name": "B"}, expected_version=0)
+    store.save("account", "u1", {"name": "B"}, expected_version=1)
+    with pytest.raises(VersionConflict):
+        store.save("account", "u1", {"name": "C"}, expected_version=1)
+    with pytest.raises(VersionConflict):
+        store.save("account", "u2", {"name": "C"}, expected_version=3)
+    assert [r.data["name"] for r in store.history("account", "u1")] == ["A", "B"]
+    assert store.latest("account", "u2") is None
+
+
+def test_owner_history(store: RecordStore) -> None:
+    store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
+    store.save("pain_entry", "x", {"nrs": 1}, owner="p2")
+    store.save("session", "s", {}, owner="p1")
+    store.save("pain_entry", "a", {"nrs": 4}, owner="p1")
+    store.save("clinic", "c", {})
+    got = store.owner_history("p1")
+    assert [(r.kind, r.id, r.version) for r in got] == [
+        ("pain_entry", "a", 1),
+        ("session", "s", 1),
+        ("pain_entry", "a", 2),
+    ]
+    assert store.owner_history("nobody") == []
+
+
+def _foreign(version: int, rid: str = "r1", owner: str = "p9") -> Record:
+    return Record(
+        kind="pain_entry",
+        id=rid,
+        version=version,
+        data={"nrs": version},
+        owner=owner,
+        saved_at=f"2024-01-0{version}T00:00:00+00:00",
+    )
+
+
+def test_import_versions_is_idempotent(store: RecordStore) -> None:
+    store.save("pain_entry", "local", {"nrs": 1}, owner="p1")
+    batch = [_foreign(2), _foreign(1), _foreign(1, rid="r2")]
+    assert store.import_versions(batch) == 3
+    assert store.import_versions(batch) == 0
+    assert store.import_versions([_foreign(3), _foreign(3)]) == 1
+    assert [r.version for r in store.history("pain_entry", "r1")] == [1, 2, 3]
+    latest = store.latest("pain_entry", "r1")
+    assert latest is not None and latest.version == 3 and latest.saved_at.startswith("2024")
+    assert [r.id for r in store.find(Query("pain_entry"))] == ["local", "r1", "r2"]
+    nxt = store.save("pain_entry", "r1", {"nrs": 0}, owner="p9", expected_version=3)
+    assert nxt.version == 4
+
+
+def test_purge_owner(store: RecordStore) -> None:
+    store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
+    store.save("pain_entry", "a", {"nrs": 4}, owner="p1")
+    store.save("session", "s", {}, owner="p1")
+    store.save("pain_entry", "b", {"nrs": 6}, owner="p2")
+    assert store.purge_owner("p1") == 3
+    assert store.purge_owner("p1") == 0
+    assert store.latest("pain_entry", "a") is None
+    assert store.history("session", "s") == []
+    assert store.owner_history("p1") == []
+    assert [r.id for r in store.find(Query("pain_entry"))] == ["b"]
+    again = store.save("pain_entry", "a", {"nrs": 1}, owner="p1")
+    assert again.version == 1
+    assert [r.id for r in store.find(Query("pain_entry"))] == ["b", "a"]
