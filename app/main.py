@@ -73,7 +73,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
         logbook=Logbook(store, access, clock), clinic=ClinicService(store),
-        portability=Portability(store, accounts, access),
+        portability=Portability(store, accounts, access, clock),
         guidance=GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), clock=clock),
     )
 

@@ -206,13 +206,14 @@ def new_soreness_entry(
     p = Problems()
     if session.patient_id != patient_id:
         p.add("session_id", "That session belongs to someone else.")
-    if recorded_at < session.performed_at:
+    when = p.when("recorded_at", recorded_at, now)
+    if when.tzinfo is not None and when < session.performed_at:
         p.add("recorded_at", "Soreness can only be logged after the session it belongs to.")
     entry = SorenessEntry(
         id=id,
         patient_id=patient_id,
         session_id=session.id,
-        recorded_at=p.when("recorded_at", recorded_at, now),
+        recorded_at=when,
         soreness=p.score("soreness", soreness, NRS_MIN, NRS_MAX, "soreness"),
         note=p.note("note", note),
     )
@@ -291,3 +292,37 @@ def new_pgic_answer(
     )
     p.raise_if_any()
     return answer
+
+
+Entry = CheckIn | NeedlingSession | SorenessEntry | PsfsActivity | Milestone | OdiAnswer | \
+    PgicAnswer
+
+
+def recheck(entry: Entry) -> None:
+    """Check an entry that arrives already built (an import): the same ranges and limits
+    as when it was first typed. Times are not compared with "now" here."""
+    p = Problems()
+    if isinstance(entry, CheckIn):
+        p.score("pain_now", entry.pain_now, NRS_MIN, NRS_MAX, "pain now")
+        p.optional_score("worst_24h", entry.worst_24h, NRS_MIN, NRS_MAX, "worst pain")
+        p.choices("regions", entry.regions, PAIN_REGIONS, "body region")
+        for key, value in entry.psfs.items():
+            p.score(f"psfs.{key}", value, PSFS_MIN, PSFS_MAX, "your ability")
+        p.note("note", entry.note)
+    elif isinstance(entry, NeedlingSession):
+        p.choices("regions", entry.regions, NEEDLING_REGIONS, "needling region")
+        p.note("note", entry.note)
+    elif isinstance(entry, SorenessEntry):
+        p.score("soreness", entry.soreness, NRS_MIN, NRS_MAX, "soreness")
+        p.note("note", entry.note)
+    elif isinstance(entry, PsfsActivity):
+        p.name("name", entry.name, NAME_MAX_CHARS, "an activity name")
+    elif isinstance(entry, Milestone):
+        p.name("text", entry.text, 200, "what you achieved")
+        p.note("note", entry.note)
+    elif isinstance(entry, OdiAnswer):
+        for i, section in enumerate(entry.sections):
+            p.optional_score(f"sections.{i}", section, 0, ODI_SECTION_MAX, "an answer")
+    else:
+        p.score("rating", entry.rating, min(PGIC_LABELS), max(PGIC_LABELS), "the rating")
+    p.raise_if_any()

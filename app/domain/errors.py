@@ -3,6 +3,8 @@
     DomainError
     ├── InvalidInput      one or more fields were rejected; `problems` maps field → message
     ├── NotAllowed        the acting account may not do this (access control)
+    ├── Conflict          someone else changed the entry first (the store raises its
+    │                     VersionConflict, a subclass, so callers need not know the store)
     └── NotFound          no such record (or not visible to the actor)
 
 Messages are written for the person who typed the value, not for a developer.
@@ -28,6 +30,10 @@ class InvalidInput(DomainError):
 
 
 class NotAllowed(DomainError):
+    pass
+
+
+class Conflict(DomainError):
     pass
 
 

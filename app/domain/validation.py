@@ -7,9 +7,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.domain.errors import InvalidInput
 from app.domain.scales import FUTURE_TOLERANCE, NOTE_MAX_CHARS
+
+
+def check_timezone(problems: Problems, name: str) -> str:
+    """An IANA time zone name such as Europe/London (the patient's local day depends on it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("timezone", f"Unknown time zone: {name}. Pick one from the list.")
+    return name
 
 
 class Problems:

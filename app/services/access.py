@@ -49,12 +49,19 @@ class AccessService:
         self.clock = clock
 
     def granted_clinicians(self, patient_id: str) -> list[Account]:
-        return [self.accounts.get(g.value.clinician_id)
-                for g in self.grants.find(patient_id, revoked=False)]
+        ids = [g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)]
+        return self._existing(ids)
 
     def shared_patients(self, clinician: Account) -> list[Account]:
-        return [self.accounts.get(g.value.patient_id)
-                for g in self.grants.find(None, clinician_id=clinician.id, revoked=False)]
+        ids = [g.value.patient_id
+               for g in self.grants.find(None, clinician_id=clinician.id, revoked=False)]
+        return self._existing(ids)
+
+    def _existing(self, account_ids: list[str]) -> list[Account]:
+        """Accounts that exist here (a grant imported from another clinic may point at
+        a clinician who has no account in this one)."""
+        found = (self.accounts.accounts.get(i) for i in account_ids)
+        return [v.value for v in found if v is not None]
 
     def grant(self, patient: Account, clinician: Account) -> Grant:
         if patient.role is not Role.PATIENT:

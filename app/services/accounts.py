@@ -17,6 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.domain.accounts import Account, Role, check_new_account, normalise_email
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.scales import NAME_MAX_CHARS
+from app.domain.validation import Problems, check_timezone
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
 
@@ -50,6 +52,9 @@ class AccountService:
     def create(self, email: str, name: str, password: str, role: Role,
                timezone: str = "UTC") -> Account:
         clean_email, clean_name = check_new_account(email, name, password)
+        p = Problems()
+        timezone = check_timezone(p, timezone)
+        p.raise_if_any()
         with self._create_lock:
             if self.by_email(clean_email) is not None:
                 raise InvalidInput.one("email", "An account with this email already exists.")
@@ -79,8 +84,12 @@ class AccountService:
         current = self.accounts.get(account.id)
         if current is None:
             raise NotFound("No such account.")
-        changed = replace(current.value, name=(name or current.value.name).strip(),
-                          timezone=timezone or current.value.timezone)
+        p = Problems()
+        clean_name = current.value.name if name is None else p.name(
+            "name", name, NAME_MAX_CHARS, "your name")
+        zone = check_timezone(p, timezone or current.value.timezone)
+        p.raise_if_any()
+        changed = replace(current.value, name=clean_name, timezone=zone)
         owner = changed.id if changed.role is Role.PATIENT else None
         return self.accounts.correct(changed, owner, current.version).value
 
@@ -148,7 +157,11 @@ class AuthService:
                 del self._sessions[token]
                 return None
             self._sessions[token] = (account_id, now)
-        return self.accounts.get(account_id)
+        account = self.accounts.get(account_id)
+        if not account.active:
+            self.sign_out(token)
+            return None
+        return account
 
     def sign_out(self, token: str) -> None:
         with self._lock:

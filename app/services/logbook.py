@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from app.domain import entries as e
 from app.domain.accounts import Account
@@ -187,13 +188,18 @@ class Logbook:
     def add_milestone(self, actor: Account, patient_id: str, *, text: str | None,
                       achieved_on: date | None = None, note: str | None = "") -> e.Milestone:
         self.access.check_write(actor, patient_id)
-        today = self.clock().date()
+        today = self.local_today(patient_id)
         milestone = e.new_milestone(
             id=new_id(), patient_id=patient_id, achieved_on=achieved_on or today,
             today=today, text=text, note=note,
         )
         self.milestones.add(milestone, owner=patient_id)
         return milestone
+
+    def local_today(self, patient_id: str) -> date:
+        """The patient's own calendar day (their time zone, not the server's)."""
+        zone = self.access.accounts.get(patient_id).timezone
+        return self.clock().astimezone(ZoneInfo(zone)).date()
 
     def answer_pgic(self, actor: Account, patient_id: str, rating: object) -> e.PgicAnswer:
         self.access.check_write(actor, patient_id)

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.domain.errors import Conflict
+
 JSONDict = dict[str, Any]
 
 
@@ -44,7 +46,7 @@ class StoreLocked(StoreError):
     """Another BackTrack process already has this data folder open."""
 
 
-class VersionConflict(StoreError):
+class VersionConflict(StoreError, Conflict):
     """The record was changed by someone else since it was read."""
 
 

@@ -113,3 +113,10 @@ def form_column(controls: list[ft.Control]) -> ft.ResponsiveRow:
     """A form keeps a readable width on a desktop; fields stay full width on a phone."""
     return ft.ResponsiveRow([ft.Column(controls, spacing=20, col={"xs": 12, "lg": 9, "xxl": 7},
                                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])
+
+
+def icon_button(icon: ft.IconData, label: str, on_click: Any) -> ft.IconButton:
+    """An icon button a screen reader can name: the label goes on the icon's semantics
+    (a tooltip alone labels a wrapper, not the button)."""
+    return ft.IconButton(icon=ft.Icon(icon, semantics_label=label), tooltip=label,
+                         on_click=on_click)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain.accounts import Role
+from app.ui.components import icon_button
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -55,12 +56,11 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
 
     appbar = ft.AppBar(
         title=ft.Text(title),
-        leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip="Back",
-                              on_click=lambda _: shell.go(back)) if back else None,
+        leading=icon_button(ft.Icons.ARROW_BACK, "Back",
+                            lambda _: shell.go(back)) if back else None,
         automatically_imply_leading=False,
         actions=[
-            ft.IconButton(ft.Icons.LOGOUT, tooltip="Sign out",
-                          on_click=lambda _: shell.sign_out()),
+            icon_button(ft.Icons.LOGOUT, "Sign out", lambda _: shell.sign_out()),
         ],
     )
     content = ft.Container(

@@ -281,8 +281,6 @@ def test_soreness_in_the_future_and_long_note_are_rejected() -> None:
     assert set(problems) == {"recorded_at", "note"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: new_soreness_entry compares a naive recorded_at "
-                   "with the session time before checking the time zone -> TypeError")
 def test_naive_soreness_time_is_rejected_as_invalid_input() -> None:
     problems = problems_of(soreness, recorded_at=datetime(2025, 3, 10, 11, 0))
     assert set(problems) == {"recorded_at"}

@@ -265,9 +265,6 @@ def test_future_milestone_saves_nothing(services: Services, patient: Account,
     assert record_count(services, patient) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Logbook.add_milestone takes 'today' from the UTC "
-                   "clock, not the patient's time zone; east of UTC the local today is "
-                   "refused as 'in the future'")
 def test_milestone_today_in_the_patients_time_zone(services: Services,
                                                    clock: FakeClock) -> None:
     kiwi = services.accounts.create("kiwi@example.com", "Kiwi", PASSWORD, Role.PATIENT,

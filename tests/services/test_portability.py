@@ -202,8 +202,6 @@ def test_email_taken_by_a_different_account_is_refused(services: Services, fille
     assert fresh.store.owner_history(filled.patient.id) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: import_json reads document['patient']['id'] "
-                   "outside its try block; a file without 'patient' raises KeyError")
 def test_export_without_patient_block_is_refused(services: Services, filled: Filled,
                                                  fresh: Services) -> None:
     document = exported(services, filled)
@@ -211,9 +209,6 @@ def test_export_without_patient_block_is_refused(services: Services, filled: Fil
     refused(fresh, json.dumps(document))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: import_json does not restrict the records it "
-                   "accepts; an edited export can overwrite clinic-level records (here the "
-                   "emergency number) or any other record by kind/id with a higher version")
 def test_tampered_export_cannot_overwrite_clinic_records(services: Services, filled: Filled,
                                                          fresh: Services) -> None:
     admin = fresh.accounts.create("admin@example.com", "Sam", PASSWORD, Role.ADMIN)
@@ -232,9 +227,6 @@ def test_tampered_export_cannot_overwrite_clinic_records(services: Services, fil
         assert fresh.clinic.current().emergency_number == "911"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: import_json lets an edited export add a newer "
-                   "version of another account (kind 'account', that account's id), replacing "
-                   "its password hash: account takeover")
 def test_tampered_export_cannot_take_over_another_account(services: Services, filled: Filled,
                                                           fresh: Services) -> None:
     admin = fresh.accounts.create("admin@example.com", "Sam", "admin-only-pw", Role.ADMIN)
@@ -250,8 +242,6 @@ def test_tampered_export_cannot_take_over_another_account(services: Services, fi
         assert fresh.accounts.get(admin.id) == admin
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: import_json stores record data without decoding "
-                   "or validating it; an edited export with pain 42 is accepted")
 def test_tampered_values_are_refused(services: Services, filled: Filled,
                                      fresh: Services) -> None:
     document = exported(services, filled)
@@ -262,9 +252,6 @@ def test_tampered_values_are_refused(services: Services, filled: Filled,
     assert fresh.store.owner_history(filled.patient.id) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: after importing into a store without the "
-                   "patient's clinicians, granted_clinicians raises NotFound for the grant "
-                   "that points at a missing account")
 def test_grants_to_absent_clinicians_do_not_break_sharing(services: Services, filled: Filled,
                                                           fresh: Services) -> None:
     fresh.portability.import_json(

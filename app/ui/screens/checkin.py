@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
 from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
-from app.store.interfaces import VersionConflict
 from app.ui.components import ChipChoice, ScorePicker, form_column, save_button
 from app.ui.frame import muted, scaffold
 
@@ -69,7 +68,7 @@ def build(shell: Shell) -> ft.View:
             button.disabled, busy.visible = False, False
             shell.page.update()
             return
-        except VersionConflict:
+        except Conflict:
             problem.value = ("This check-in was changed somewhere else. Go back to History "
                              "and open it again.")
             problem.visible = True

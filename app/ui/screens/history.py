@@ -13,6 +13,7 @@ from app.domain.regions import NEEDLING_REGIONS, PAIN_REGIONS
 from app.services.logbook import PatientData
 from app.ui import format as fmt
 from app.ui import theme
+from app.ui.components import icon_button
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -83,13 +84,19 @@ def build(shell: Shell) -> ft.View:
             subtitle.append(ft.Text(f"Corrected ({item.version} versions)", size=13,
                                     color=ft.Colors.TERTIARY))
             subtitle.append(open_versions(item.entry_id))
-        trailing = ft.IconButton(
-            ft.Icons.EDIT, tooltip=f"Correct {item.title}",
-            on_click=lambda _, i=item.entry_id: shell.go(f"/checkin?edit={i}"),
+        trailing = icon_button(
+            ft.Icons.EDIT, f"Correct {item.title}",
+            lambda _, i=item.entry_id: shell.go(f"/checkin?edit={i}"),
         ) if item.kind == "check_in" else None
-        return ft.ListTile(leading=ft.Icon(icon), title=ft.Text(item.title),
-                           subtitle=ft.Column(subtitle, spacing=2), trailing=trailing,
-                           min_height=theme.TOUCH)
+        return ft.Container(
+            padding=ft.Padding.symmetric(vertical=8),
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+            content=ft.Row([
+                ft.Icon(icon, color=ft.Colors.PRIMARY),
+                ft.Column([ft.Text(item.title, size=16), *subtitle], spacing=2, expand=True),
+                *([trailing] if trailing else []),
+            ], vertical_alignment=ft.CrossAxisAlignment.START, spacing=16),
+        )
 
     def choose(event: Any) -> None:
         shell.go(f"/history?show={event.control.data}")
