@@ -51,7 +51,14 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Final, Literal
 
-from app.domain.entries import CheckIn, NeedlingSession, PgicAnswer, SorenessEntry
+from app.domain.entries import (
+    CheckIn,
+    Milestone,
+    NeedlingSession,
+    PgicAnswer,
+    PsfsActivity,
+    SorenessEntry,
+)
 from app.domain.errors import DomainError
 
 SCHEMA_VERSION: Final = 1
@@ -392,6 +399,22 @@ def _text(where: str, value: object, allowed: frozenset[str], problems: list[str
 
 
 @dataclass(frozen=True)
+class ProgressRecord:
+    """One patient's plain entries, oldest first, as of `today` (the patient's local day).
+
+    What the charts and the summary are built from; the service fills it from the logbook.
+    """
+
+    today: date
+    check_ins: Sequence[CheckIn] = ()
+    sessions: Sequence[NeedlingSession] = ()
+    soreness: Sequence[SorenessEntry] = ()
+    activities: Sequence[PsfsActivity] = ()
+    milestones: Sequence[Milestone] = ()
+    pgic: Sequence[PgicAnswer] = ()
+
+
+@dataclass(frozen=True)
 class Windows:
     """The check-ins that set the starting level and those that give the current one."""
 
@@ -474,6 +497,18 @@ def meaningful_pain_change(baseline: float, thresholds: ProgressThresholds) -> f
     return min(points, share)
 
 
+def baseline_levels(
+    windows: Windows, thresholds: ProgressThresholds
+) -> tuple[float | None, float | None]:
+    """The starting pain and PSFS levels, rounded as shown (None until the baseline window
+    holds `window_min_entries` check-ins, or for PSFS when no activity was rated)."""
+    if len(windows.baseline) < thresholds.window_min_entries:
+        return None, None
+    pain = _round(_mean([c.pain_now for c in windows.baseline]), 1)
+    psfs = psfs_window_mean(windows.baseline)
+    return pain, None if psfs is None else _round(psfs, 1)
+
+
 def psfs_mean(check_in: CheckIn) -> float | None:
     """The mean of the activity ratings in one check-in (None when none were rated)."""
     return sum(check_in.psfs.values()) / len(check_in.psfs) if check_in.psfs else None
@@ -524,6 +559,7 @@ def assess_response(
             sessions_left=words.count("more_sessions", thresholds.trial_sessions - session_count),
             days_left=words.count("more_days", thresholds.trial_days - days),
         ))
+    pain_start, psfs_start = baseline_levels(windows, thresholds)
     too_early = ResponseSummary(
         Verdict.TOO_EARLY,
         words.say("too_early_headline"),
@@ -533,6 +569,8 @@ def assess_response(
         trial_complete=trial_complete,
         still_needed=tuple(still_needed),
         pgic_improved=_pgic_improved(pgic, thresholds),
+        pain_baseline=pain_start,
+        psfs_baseline=psfs_start,
         baseline_entries=len(windows.baseline),
         current_entries=len(windows.current),
     )
@@ -828,6 +866,7 @@ __all__ = [
     "PAIN_MODES",
     "PainMode",
     "Plural",
+    "ProgressRecord",
     "ProgressThresholds",
     "ProgressWording",
     "ResponseSummary",
@@ -837,6 +876,7 @@ __all__ = [
     "Windows",
     "adherence",
     "assess_response",
+    "baseline_levels",
     "day_label",
     "meaningful_pain_change",
     "parse_thresholds",

@@ -46,7 +46,9 @@ NAVIGATION: dict[Role, tuple[Destination, ...]] = {
 
 
 def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
-             back: str | None = None) -> ft.View:
+             back: str | None = None,
+             action: ft.FloatingActionButton | None = None) -> ft.View:
+    """`action` is the screen's main action, kept in reach without scrolling."""
     account = shell.require_account()
     destinations = NAVIGATION[account.role]
     selected = next((i for i, d in enumerate(destinations) if d.route == route), None)
@@ -80,15 +82,19 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
              ft.Column([content], expand=True, scroll=ft.ScrollMode.AUTO)],
             expand=True, vertical_alignment=ft.CrossAxisAlignment.START,
         )]
-        return ft.View(route=route, appbar=appbar, controls=controls, padding=0)
+        return ft.View(route=route, appbar=appbar, controls=controls, padding=0,
+                       floating_action_button=action)
     bar = ft.NavigationBar(
         selected_index=selected if selected is not None else 0,
         destinations=[ft.NavigationBarDestination(icon=d.icon, label=d.label)
                       for d in destinations],
         on_change=navigate,
     ) if len(destinations) > 1 else None
+    if action is not None:  # room under the last field for the floating button
+        content.padding = ft.Padding.only(left=16, right=16, top=12, bottom=88)
     return ft.View(route=route, appbar=appbar, navigation_bar=bar,
-                   controls=[content], scroll=ft.ScrollMode.AUTO, padding=0)
+                   controls=[content], scroll=ft.ScrollMode.AUTO, padding=0,
+                   floating_action_button=action)
 
 
 Columns = dict[str | ft.ResponsiveRowBreakpoint, int | float]

@@ -72,19 +72,37 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def phone(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 412, "height": 915})
+FAILURE_SHOTS = Path(os.environ.get("E2E_FAILURE_SHOTS", "/tmp/backtrack-e2e-failures"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+def _page(browser: Browser, server: str, request: pytest.FixtureRequest, width: int,
+          height: int) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     open_app(page, server)
     yield page
+    if request.node.stash.get(_FAILED, False):
+        FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=FAILURE_SHOTS / f"{request.node.name}.png")
     context.close()
 
 
 @pytest.fixture
-def desktop(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    open_app(page, server)
-    yield page
-    context.close()
+def phone(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(browser, server, request, 412, 915)
+
+
+@pytest.fixture
+def desktop(browser: Browser, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(browser, server, request, 1280, 800)

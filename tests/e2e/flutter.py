@@ -16,6 +16,9 @@ def open_app(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_function("!document.getElementById('loading')", timeout=60_000)
     enable_semantics(page)
+    # The first screen's autofocus lands a moment after the first frame; typing before
+    # it does can be lost.
+    settle(0.7)
 
 
 def enable_semantics(page: Page) -> None:
@@ -25,8 +28,20 @@ def enable_semantics(page: Page) -> None:
 
 
 def fill(field: Locator, text: str) -> None:
+    """Type into a Flutter text field (click to focus it first). Replaces a single-line
+    field's text; a multiline field with text already in it keeps that text."""
     field.click()
     field.fill(text)
+
+
+def retype(field: Locator, text: str, clear: int = 20) -> None:
+    """Replace a pre-filled field's text the way a user does: backspace, then type."""
+    field.click()
+    keyboard = field.page.keyboard
+    keyboard.press("End")
+    for _ in range(clear):
+        keyboard.press("Backspace")
+    keyboard.type(text)
 
 
 def settle(seconds: float = 0.5) -> None:

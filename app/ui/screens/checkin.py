@@ -11,7 +11,7 @@ import flet as ft
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
 from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
-from app.ui.components import ChipChoice, ScorePicker, form_column, save_button
+from app.ui.components import ChipChoice, ScorePicker, form_column
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -79,7 +79,9 @@ def build(shell: Shell) -> ft.View:
             else "Check-in saved. Thank you!"
         shell.go("/history" if current else "/")
 
-    button, busy = save_button("Save correction" if current else "Save check-in", save)
+    label = "Save correction" if current else "Save check-in"
+    button = ft.FloatingActionButton(content=label, icon=ft.Icons.CHECK, on_click=save)
+    busy = ft.ProgressRing(width=24, height=24, visible=False)
     body: list[ft.Control] = [
         muted("Correct this check-in. The original stays in your history." if current
               else "Tap a number for each question, then save."),
@@ -88,12 +90,11 @@ def build(shell: Shell) -> ft.View:
         *([] if activities else [ft.TextButton(
             "Add the activities you want to get back to",
             on_click=lambda _: shell.go("/activities"))]),
-        note, problem,
-        ft.Row([button, busy]),
+        note, problem, busy,
     ]
     title = "Correct check-in" if current else "Daily check-in"
     return scaffold(shell, "/checkin", title, [form_column(body)],
-                    back="/history" if current else None)
+                    back="/history" if current else None, action=button)
 
 
 def _show_problems(exc: InvalidInput, pain: ScorePicker, worst: ScorePicker,

@@ -26,17 +26,20 @@ def build_session(shell: Shell) -> ft.View:
                               keyboard_type=ft.KeyboardType.DATETIME, expand=True)
     time_field = ft.TextField(label="Time (HH:MM)", value=f"{now:%H:%M}",
                               keyboard_type=ft.KeyboardType.DATETIME, expand=True)
+    when_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
     regions = ChipChoice("Which areas were needled?", NEEDLING_REGIONS)
     note = ft.TextField(label="Note (optional)", multiline=True, min_lines=2)
 
     async def save(_: Any) -> None:
-        date_field.error = time_field.error = note.error = None
+        note.error = None
+        when_error.visible = False
         regions.show_error(None)
         try:
             performed = datetime.strptime(f"{date_field.value} {time_field.value}",
                                           "%Y-%m-%d %H:%M").replace(tzinfo=now.tzinfo)
         except ValueError:
-            date_field.error = "Use a date like 2026-11-24 and a time like 09:30."
+            when_error.value = "Use a date like 2026-11-24 and a time like 09:30."
+            when_error.visible = True
             shell.page.update()
             return
         button.disabled, busy.visible = True, True
@@ -50,7 +53,7 @@ def build_session(shell: Shell) -> ft.View:
                 if field == "regions":
                     regions.show_error(message)
                 elif field == "performed_at":
-                    date_field.error = message
+                    when_error.value, when_error.visible = message, True
                 else:
                     note.error = message
             button.disabled, busy.visible = False, False
@@ -62,7 +65,7 @@ def build_session(shell: Shell) -> ft.View:
     button, busy = save_button("Save session", save)
     body: list[ft.Control] = [form_column([
         muted("When was the session, and where were the needles?"),
-        ft.Row([date_field, time_field]), regions, note, ft.Row([button, busy]),
+        ft.Row([date_field, time_field]), when_error, regions, note, ft.Row([button, busy]),
     ])]
     return scaffold(shell, "/session", "Log a needling session", body, back="/")
 
