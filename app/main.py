@@ -85,5 +85,5 @@ def seed_demo_if_empty(services: Services, progress: Callable[[str], None] = pri
     if services.accounts.by_email("admin@example.com") or services.accounts.accounts.find():
         return False
     seed_demo(services.accounts, services.access, services.logbook, services.clinic,
-              services.accounts.clock(), progress)
+              services.guidance, services.accounts.clock(), progress)
     return True

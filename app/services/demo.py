@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain.accounts import Account, Role
+from app.domain.entries import hours_since
+from app.domain.guidance import parse_report
 from app.services.access import AccessService
 from app.services.accounts import AccountService
 from app.services.clinic import ClinicService
+from app.services.guidance import GuidanceService
 from app.services.logbook import Logbook
 
 DEMO_PASSWORD = "backtrack-demo"
@@ -64,7 +67,7 @@ MILESTONES = {
 
 
 def seed_demo(accounts: AccountService, access: AccessService, logbook: Logbook,
-              clinic: ClinicService, now: datetime,
+              clinic: ClinicService, guidance: GuidanceService, now: datetime,
               progress: Callable[[str], None] = lambda _: None) -> dict[str, Account]:
     """Create the demo clinic. Call on an empty store only."""
     made = {email: accounts.create(email, name, DEMO_PASSWORD, role)
@@ -79,7 +82,25 @@ def seed_demo(accounts: AccountService, access: AccessService, logbook: Logbook,
         access.grant(patient, care_team)
         _fill_patient(logbook, patient, therapist, trajectory, now,
                       random.Random(email))
+    _casey_reports_a_warning_sign(logbook, guidance, made["casey@example.com"], now)
     return made
+
+
+def _casey_reports_a_warning_sign(logbook: Logbook, guidance: GuidanceService,
+                                  casey: Account, now: datetime) -> None:
+    """Casey felt short of breath the day after an upper-back session and asked the app."""
+    data = logbook.load(casey, casey.id)
+    session = data.last_session
+    if session is None:
+        return
+    at = min(now, session.performed_at + timedelta(hours=20))
+    report = parse_report({
+        "hours_since_needling": round(hours_since(session, at), 1),
+        "needled_regions": list(session.regions),
+        "soreness_now": 4, "soreness_trend": "same", "pain_now": 4, "pain_usual": 4,
+        "symptoms": ["shortness_of_breath"],
+    })
+    guidance.assess(casey.id, report, assessed_at=at)
 
 
 def _fill_patient(logbook: Logbook, patient: Account, therapist: Account,

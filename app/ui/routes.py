@@ -19,6 +19,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/milestones", activities.build_milestones, PATIENT),
     Route("/history", history.build, PATIENT),
     Route("/guidance", guidance.build, PATIENT),
+    Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),
     Route("/settings", settings_screen.build),
 )}

@@ -134,3 +134,12 @@ def test_a_store_with_any_account_is_left_alone(services: Services) -> None:
     services.accounts.create("someone@example.com", "Someone", "long enough pw", Role.ADMIN)
     assert seed_demo_if_empty(services, quiet) is False
     assert services.accounts.by_email("alex@example.com") is None
+
+
+def test_casey_reported_a_warning_sign_that_came_out_as_emergency(seeded: Services) -> None:
+    casey = account(seeded, "casey@example.com")
+    past = seeded.guidance.history(casey.id)
+    assert len(past) == 1
+    assert past[0].assessment.level == "emergency"
+    assert "shortness_of_breath" in past[0].report.symptoms
+    assert set(past[0].report.needled_regions or ()) & {"thoracic", "shoulder"}

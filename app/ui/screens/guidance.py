@@ -72,17 +72,14 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
         try:
             report = parse_report(raw)
-            assessment, _ = await asyncio.to_thread(services.guidance.assess, account.id,
-                                                    report)
+            _, record = await asyncio.to_thread(services.guidance.assess, account.id, report)
         except Exception as exc:  # a report the engine refuses: say so, keep the answers
             problem.value = f"Something in the answers could not be checked: {exc}"
             problem.visible = True
             button.disabled, busy.visible = False, False
             shell.page.update()
             return
-        shell.page.views[-1].controls = [verdict_panel(shell, assessment)]
-        shell.page.views[-1].appbar.title = ft.Text("Your answer")  # type: ignore[union-attr]
-        shell.page.update()
+        shell.go(f"/guidance/result?id={record.id}")
 
     button, busy = save_button("Check my symptoms", check)
     body: list[ft.Control] = [form_column([
@@ -95,6 +92,21 @@ def build(shell: Shell) -> ft.View:
                       on_click=lambda _: shell.go("/learn")),
     ])]
     return scaffold(shell, "/guidance", "Is this normal?", body, back="/")
+
+
+def build_result(shell: Shell) -> ft.View:
+    """A stored assessment (deep-linkable: /guidance/result?id=...)."""
+    account = shell.require_account()
+    wanted = shell.query.get("id")
+    past = next((p for p in shell.services.guidance.history(account.id)
+                 if p.record_id == wanted), None)
+    if past is None:
+        body: list[ft.Control] = [muted("This answer is not available. Run the check again."),
+                                  ft.FilledButton("Is this normal?",
+                                                  on_click=lambda _: shell.go("/guidance"))]
+    else:
+        body = [verdict_panel(shell, past.assessment)]
+    return scaffold(shell, "/guidance/result", "Your answer", body, back="/")
 
 
 def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
@@ -113,27 +125,38 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
             url=f"tel:{clinic.phone.replace(' ', '')}",
             style=ft.ButtonStyle(bgcolor=colour if assessment.level == "call_clinic"
                                  else None)))
-    reasons: list[ft.Control] = [ft.ListTile(leading=ft.Icon(ft.Icons.CHEVRON_RIGHT),
-                           title=ft.Text(r.text), subtitle=muted(f"Source: {r.source}", 12))
-               for r in assessment.reasons]
+    tier_of = {rule.id: rule.tier for rule in shell.services.rulebook.rules}
+    # The reasons behind the answer first; milder observations after them.
+    ordered = sorted(assessment.reasons,
+                     key=lambda r: tier_of.get(r.rule, assessment.level) != assessment.level)
+    reasons: list[ft.Control] = [
+        ft.Row([ft.Icon(ft.Icons.CHEVRON_RIGHT),
+                ft.Column([ft.Text(r.text, size=16), muted(f"Source: {r.source}", 12)],
+                          spacing=2, expand=True)],
+               vertical_alignment=ft.CrossAxisAlignment.START)
+        for r in ordered]
+    follow_up = (
+        "Don't wait to check again: act on this now. This is guidance, not a diagnosis."
+        if assessment.check_again_hours <= 0 else
+        f"Check again in {assessment.check_again_hours} hours, or sooner if anything gets "
+        f"worse. This is guidance, not a diagnosis.")
     banner = ft.Container(
         bgcolor=colour, border_radius=16, padding=20,
         content=ft.Row([ft.Icon(TIER_ICONS[assessment.level], color=ft.Colors.WHITE, size=48),
                         ft.Text(tier.label, size=24, weight=ft.FontWeight.BOLD,
                                 color=ft.Colors.WHITE, expand=True)]),
     )
-    return ft.Container(padding=16, content=form_column([
+    return form_column([
         banner,
         ft.Text(assessment.advice, size=18),
         ft.Column(actions, spacing=12),
         ft.Text("Why", size=17, weight=ft.FontWeight.W_600),
-        ft.Column(reasons, spacing=0),
-        muted(f"Check again in {assessment.check_again_hours} hours, or sooner if anything "
-              f"gets worse. This is guidance, not a diagnosis."),
+        ft.Column(reasons, spacing=12),
+        muted(follow_up),
         ft.Row([ft.OutlinedButton("Check again later", height=theme.TOUCH,
                                   on_click=lambda _: shell.go("/guidance")),
                 ft.TextButton("Back to today", on_click=lambda _: shell.go("/"))], wrap=True),
-    ]))
+    ])
 
 
 def verdict_summary(shell: Shell, session_id: str) -> list[ft.Control]:
