@@ -31,7 +31,10 @@ def fill(field: Locator, text: str) -> None:
     """Type into a Flutter text field (click to focus it first). Replaces a single-line
     field's text; a multiline field with text already in it keeps that text."""
     field.click()
-    field.fill(text)
+    # Type like a person: Flutter moves focus to its own editing element a moment after
+    # the click, and a programmatic fill() before that can be dropped.
+    time.sleep(0.3)
+    field.page.keyboard.type(text)
 
 
 def retype(field: Locator, text: str, clear: int = 20) -> None:
