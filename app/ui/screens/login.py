@@ -57,6 +57,7 @@ def build(shell: Shell) -> ft.View:
         content=ft.Column(
             tight=True,
             spacing=16,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             controls=[
                 ft.Row([ft.Icon(ft.Icons.SPA, size=36, color=ft.Colors.PRIMARY),
                         ft.Text("BackTrack", size=30, weight=ft.FontWeight.BOLD)]),

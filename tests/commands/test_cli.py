@@ -1,0 +1,90 @@
+"""The command line, run as a user runs it: `python -m app …` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def app(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BACKTRACK_FAST_HASH": "1", "BACKTRACK_NO_BROWSER": "1"}
+    return subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(data)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("demo")
+    done = app("seed-demo", data=data)
+    assert done.returncode == 0, done.stderr
+    assert "Demo clinic created" in done.stdout
+    return data
+
+
+def test_seed_demo_refuses_a_store_that_has_accounts(demo: Path) -> None:
+    again = app("seed-demo", data=demo)
+    assert again.returncode == 1
+    assert "already has accounts" in again.stdout
+
+
+def test_export_then_import_into_an_empty_store(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "alex.json"
+    done = app("export", "--patient", "alex@example.com", "--format", "json", "--out",
+               str(out), data=demo)
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(out.read_text())
+    assert exported["patient"]["email"] == "alex@example.com"
+    kinds = {r["kind"] for r in exported["records"]}
+    assert {"check_in", "needling_session", "soreness", "psfs_activity"} <= kinds
+
+    empty = tmp_path / "empty"
+    imported = app("import", str(out), data=empty)
+    assert imported.returncode == 0, imported.stderr
+    assert f"Imported {len(exported['records'])} entries" in imported.stdout
+    again = app("export", "--patient", "alex@example.com", "--format", "json", "--out",
+                str(tmp_path / "again.json"), data=empty)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "again.json").read_text())["records"] == exported["records"]
+
+
+def test_import_of_a_foreign_file_is_refused(demo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    done = app("import", str(bad), data=tmp_path / "store")
+    assert done.returncode == 2
+    assert "not a BackTrack patient export" in done.stderr
+
+
+def test_backup_and_restore_round_trip(demo: Path, tmp_path: Path) -> None:
+    backup_file = tmp_path / "b.zip"
+    done = app("backup", "--out", str(backup_file), data=demo)
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "restored"
+    restored = app("restore", str(backup_file), data=target)
+    assert restored.returncode == 0, restored.stderr
+    assert "Restored" in restored.stdout
+    check = app("export", "--patient", "casey@example.com", "--format", "json", "--out",
+                str(tmp_path / "casey.json"), data=target)
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_corrupt_store_stops_with_a_message_naming_the_file(demo: Path,
+                                                               tmp_path: Path) -> None:
+    data = tmp_path / "corrupt"
+    (data / "store").mkdir(parents=True)
+    snapshot = (demo / "store" / "records.snapshot.json").read_bytes()
+    broken = data / "store" / "records.snapshot.json"
+    broken.write_bytes(snapshot[: len(snapshot) // 2])  # a half-written file
+    before = broken.read_bytes()
+    done = app("seed-demo", data=data)
+    assert done.returncode == 1
+    assert "records.snapshot.json" in done.stderr
+    assert "restore" in done.stderr
+    assert broken.read_bytes() == before  # never overwritten
