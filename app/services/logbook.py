@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from app.domain import entries as e
 from app.domain.accounts import Account
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.reminders import ReminderPrefs, check_prefs
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.store.interfaces import RecordStore
@@ -26,6 +27,7 @@ ACTIVITY = "psfs_activity"
 MILESTONE = "milestone"
 ODI = "odi"
 PGIC = "pgic"
+REMINDER_PREFS = "reminder_prefs"
 
 V = TypeVar("V")
 
@@ -61,6 +63,7 @@ class Logbook:
         self.milestones = Collection(store, MILESTONE, e.Milestone)
         self.odi = Collection(store, ODI, e.OdiAnswer)
         self.pgic = Collection(store, PGIC, e.PgicAnswer)
+        self.reminder_prefs = Collection(store, REMINDER_PREFS, ReminderPrefs)
         self.access = access
         self.clock = clock
 
@@ -200,6 +203,21 @@ class Logbook:
         """The patient's own calendar day (their time zone, not the server's)."""
         zone = self.access.accounts.get(patient_id).timezone
         return self.clock().astimezone(ZoneInfo(zone)).date()
+
+    def reminders(self, actor: Account, patient_id: str) -> ReminderPrefs:
+        self.access.check_read(actor, patient_id, "read:reminders")
+        found = self.reminder_prefs.get(patient_id)
+        return found.value if found else ReminderPrefs(patient_id)
+
+    def set_reminders(self, actor: Account, prefs: ReminderPrefs) -> ReminderPrefs:
+        self.access.check_write(actor, prefs.id)
+        check_prefs(prefs)
+        found = self.reminder_prefs.get(prefs.id)
+        if found is None:
+            self.reminder_prefs.add(prefs, owner=prefs.id)
+        else:
+            self.reminder_prefs.correct(prefs, prefs.id, found.version)
+        return prefs
 
     def answer_pgic(self, actor: Account, patient_id: str, rating: object) -> e.PgicAnswer:
         self.access.check_write(actor, patient_id)

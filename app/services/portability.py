@@ -17,6 +17,7 @@ from app.domain.accounts import Account, Grant, Role
 from app.domain.codec import from_json
 from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.domain.guidance import parse_report
+from app.domain.reminders import ReminderPrefs, check_prefs
 from app.services import logbook as lb
 from app.services.access import AUDIT, GRANT, INVITE, AccessService, AuditEvent, Invite
 from app.services.accounts import ACCOUNT, AccountService
@@ -30,7 +31,8 @@ EXPORT_VERSION = 1
 PATIENT_KINDS: dict[str, type] = {
     lb.CHECK_IN: e.CheckIn, lb.SESSION: e.NeedlingSession, lb.SORENESS: e.SorenessEntry,
     lb.ACTIVITY: e.PsfsActivity, lb.MILESTONE: e.Milestone, lb.ODI: e.OdiAnswer,
-    lb.PGIC: e.PgicAnswer, GRANT: Grant, INVITE: Invite, AUDIT: AuditEvent, ACCOUNT: Account,
+    lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
+    AUDIT: AuditEvent, ACCOUNT: Account,
 }
 
 
@@ -109,6 +111,14 @@ class Portability:
             value: Any = from_json(cls, record.data)
         except (KeyError, TypeError, ValueError) as exc:
             raise refuse(f"is not valid ({exc})") from exc
+        if record.kind == lb.REMINDER_PREFS:
+            if value.id != patient_id:
+                raise refuse("names another patient")
+            try:
+                check_prefs(value)
+            except InvalidInput as exc:
+                raise refuse(f"has a value out of range ({exc})") from exc
+            return
         if record.kind == ACCOUNT:
             if value.id != patient_id or value.role is not Role.PATIENT:
                 raise refuse("is not the patient's own account")

@@ -292,3 +292,18 @@ def test_invalid_pgic_and_odi_save_nothing(services: Services, patient: Account)
     with pytest.raises(InvalidInput):
         services.logbook.answer_odi(patient, patient.id, [6] * 10)
     assert record_count(services, patient) == before
+
+
+def test_reminder_preferences_default_then_saved_as_versions(services: Services) -> None:
+    from app.domain.reminders import ReminderPrefs
+
+    patient = services.accounts.create("rem@example.com", "Rem", "backtrack-test-pw",
+                                       Role.PATIENT)
+    assert services.logbook.reminders(patient, patient.id) == ReminderPrefs(patient.id)
+    changed = ReminderPrefs(patient.id, check_in_time="08:30", session_follow_ups=False)
+    services.logbook.set_reminders(patient, changed)
+    services.logbook.set_reminders(patient, changed)
+    assert services.logbook.reminders(patient, patient.id) == changed
+    assert len(services.logbook.reminder_prefs.history(patient.id)) == 2
+    with pytest.raises(InvalidInput):
+        services.logbook.set_reminders(patient, ReminderPrefs(patient.id, quiet_from="late"))

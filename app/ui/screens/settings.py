@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -61,6 +62,7 @@ def build(shell: Shell) -> ft.View:
         ft.Text("Appearance", size=18, weight=ft.FontWeight.W_600), appearance,
     ]
     if account.role is Role.PATIENT:
+        body += reminder_section(shell)
         body += [
             ft.Divider(),
             ft.Text("Your data", size=18, weight=ft.FontWeight.W_600),
@@ -74,3 +76,42 @@ def build(shell: Shell) -> ft.View:
              ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
                                   on_click=lambda _: shell.sign_out())]
     return scaffold(shell, "/settings", "Settings", [form_column(body)])
+
+
+def reminder_section(shell: Shell) -> list[ft.Control]:
+    account = shell.require_account()
+    prefs = shell.services.logbook.reminders(account, account.id)
+    daily = ft.Switch(label="Remind me to check in every day", value=prefs.daily_check_in)
+    at = ft.TextField(label="Check-in reminder time (HH:MM)", value=prefs.check_in_time)
+    follow_ups = ft.Switch(label="Ask about soreness 24 h and 48 h after a session",
+                           value=prefs.session_follow_ups)
+    quiet_from = ft.TextField(label="Quiet from (HH:MM)", value=prefs.quiet_from, expand=True)
+    quiet_until = ft.TextField(label="Quiet until (HH:MM)", value=prefs.quiet_until,
+                               expand=True)
+    fields = {"check_in_time": at, "quiet_from": quiet_from, "quiet_until": quiet_until}
+
+    async def save(_: Any) -> None:
+        for field in fields.values():
+            field.error = None
+        wanted = replace(prefs, daily_check_in=bool(daily.value),
+                         check_in_time=(at.value or "").strip(),
+                         session_follow_ups=bool(follow_ups.value),
+                         quiet_from=(quiet_from.value or "").strip(),
+                         quiet_until=(quiet_until.value or "").strip())
+        try:
+            await asyncio.to_thread(shell.services.logbook.set_reminders, account, wanted)
+        except InvalidInput as exc:
+            for key, message in exc.problems.items():
+                fields[key].error = message
+            shell.page.update()
+            return
+        shell.toast("Reminder settings saved.")
+
+    return [
+        ft.Divider(),
+        ft.Text("Reminders", size=18, weight=ft.FontWeight.W_600),
+        daily, at, follow_ups,
+        muted("No reminders during quiet hours; they wait until the quiet time ends."),
+        ft.Row([quiet_from, quiet_until]),
+        ft.Row([ft.OutlinedButton("Save reminders", height=theme.TOUCH, on_click=save)]),
+    ]
