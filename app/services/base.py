@@ -45,9 +45,18 @@ class Collection(Generic[T]):
         self.store = store
         self.kind = kind
         self.cls = cls
+        # Stored versions never change, so each is decoded once (decoding dominated
+        # reading a patient's record: docs/performance.md).
+        self._decoded: dict[tuple[str, int], Versioned[T]] = {}
 
     def _wrap(self, record: Record) -> Versioned[T]:
-        return Versioned(from_json(self.cls, record.data), record.version, record.saved_at)
+        key = (record.id, record.version)
+        found = self._decoded.get(key)
+        if found is None or found.saved_at != record.saved_at:
+            found = Versioned(from_json(self.cls, record.data), record.version,
+                              record.saved_at)
+            self._decoded[key] = found
+        return found
 
     def add(self, value: T, owner: str | None) -> Versioned[T]:
         record = self.store.save(self.kind, _id_of(value), to_json(value), owner=owner,

@@ -75,8 +75,11 @@ def build(shell: Shell) -> ft.View:
             button.disabled, busy.visible = False, False
             shell.page.update()
             return
-        shell.flash = "Check-in corrected — the original stays in your history." if current \
-            else "Check-in saved. Thank you!"
+        # Confirm on this screen first, then move on: the next screen's rebuild must not
+        # delay the confirmation.
+        shell.toast("Check-in corrected — the original stays in your history." if current
+                    else "Check-in saved. Thank you!")
+        shell.page.update()
         shell.go("/history" if current else "/")
 
     label = "Save correction" if current else "Save check-in"
