@@ -16,8 +16,9 @@ from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
 from app.services.clinic import ClinicService
 from app.services.guidance import GuidanceService, load_rulebook
-from app.services.logbook import Logbook, PatientData
+from app.services.logbook import Logbook
 from app.services.portability import Portability
+from app.services.progress import ProgressService, load_thresholds
 from app.settings import Settings
 from app.store.interfaces import RecordStore
 
@@ -33,22 +34,11 @@ class Services:
     clinic: ClinicService
     portability: Portability
     guidance: GuidanceService
+    progress: ProgressService
 
     @property
     def rulebook(self) -> Rulebook:
         return self.guidance.rulebook
-
-    def progress_headline(self, data: PatientData) -> str:
-        """One line for the Today screen (the Progress screen has the full summary)."""
-        pains = [c.value.pain_now for c in data.check_ins]
-        if len(pains) < 2:
-            return "Check in for a few days to see how you are doing."
-        first, last = pains[:7], pains[-7:]
-        change = sum(first) / len(first) - sum(last) / len(last)
-        if abs(change) < 0.5:
-            return "Pain about the same as at the start."
-        direction = "lower" if change > 0 else "higher"
-        return f"Pain {abs(change):.1f} points {direction} than at the start."
 
     def close(self) -> None:
         self.store.close()
@@ -70,11 +60,13 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     auth = AuthService(accounts, max_failures=settings.max_failed_sign_ins,
                        lockout=timedelta(minutes=settings.lockout_minutes),
                        idle_timeout=timedelta(minutes=settings.session_idle_minutes))
+    logbook = Logbook(store, access, clock)
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
-        logbook=Logbook(store, access, clock), clinic=ClinicService(store),
+        logbook=logbook, clinic=ClinicService(store),
         portability=Portability(store, accounts, access, clock),
         guidance=GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), clock=clock),
+        progress=ProgressService(logbook, load_thresholds(), clock),
     )
 
 

@@ -1,28 +1,38 @@
 """Regenerate docs/screens/*.png: every patient screen at phone (412×915) and desktop
-(1280×800) width, light and dark where it matters.
+(1280×800) width, light, and dark where it matters (the Progress screen's charts follow
+the browser's colour scheme).
 
-usage: .venv/bin/python docs/make_screens.py [URL]
+usage: .venv/bin/python docs/make_screens.py [URL] [--only ROUTE ...]
 Without URL it starts `python -m app run --demo` on a free port with a temporary store.
+With --only, just those routes are shot (e.g. --only /progress).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from tests.e2e.flutter import CHROMIUM_ARGS, fill, open_app  # noqa: E402
 
-
-OUT = Path(__file__).resolve().parent / "screens"
+OUT = REPO / "docs" / "screens"
 SIZES = {"phone": (412, 915), "desktop": (1280, 800)}
 SCREENS = ["/", "/checkin", "/session", "/soreness", "/guidance", "/history", "/activities",
            "/milestones", "/progress", "/settings", "/learn"]
+DARK_SCREENS = ["/progress"]
+CHARTED = {"/progress"}  # wait for the chart frame to finish drawing
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -32,29 +42,75 @@ def sign_in(page: Page, email: str) -> None:
     page.get_by_text("Hello,").first.wait_for(timeout=20_000)
 
 
-def shoot(url: str) -> None:
+def open_route(page: Page, route: str) -> None:
+    page.evaluate(f"window.history.pushState(null, '', '{route}');"
+                  "window.dispatchEvent(new PopStateEvent('popstate'))")
+    if route in CHARTED:
+        page.wait_for_selector("iframe", state="attached", timeout=20_000)
+        frame = page.frame_locator("iframe")
+        frame.locator(".chart:not(:has(.main-svg))").first.wait_for(state="detached",
+                                                                    timeout=20_000)
+        time.sleep(0.8)  # the frame's first paint after Plotly drew
+    else:
+        time.sleep(1.5)
+
+
+def shoot(url: str, only: Sequence[str] = ()) -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for size, (width, height) in SIZES.items():
-            page = browser.new_page(viewport={"width": width, "height": height})
-            open_app(page, url)
-            time.sleep(0.5)
-            page.screenshot(path=OUT / f"login-{size}.png")
-            sign_in(page, "alex@example.com")
-            for route in SCREENS:
-                page.evaluate(f"window.history.pushState(null, '', '{route}');"
-                              "window.dispatchEvent(new PopStateEvent('popstate'))")
-                time.sleep(1.5)
-                name = route.strip("/") or "today"
-                page.screenshot(path=OUT / f"{name}-{size}.png")
-            page.close()
+        for scheme, routes in (("light", SCREENS), ("dark", DARK_SCREENS)):
+            chosen = [r for r in routes if not only or r in only]
+            if not chosen:
+                continue
+            suffix = "" if scheme == "light" else "-dark"
+            for size, (width, height) in SIZES.items():
+                context = browser.new_context(viewport={"width": width, "height": height},
+                                              color_scheme=scheme)
+                page = context.new_page()
+                open_app(page, url)
+                time.sleep(0.5)
+                if scheme == "light" and not only:
+                    page.screenshot(path=OUT / f"login-{size}.png")
+                sign_in(page, "alex@example.com")
+                for route in chosen:
+                    open_route(page, route)
+                    name = route.strip("/") or "today"
+                    page.screenshot(path=OUT / f"{name}-{size}{suffix}.png")
+                context.close()
         browser.close()
 
 
-if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        shoot(sys.argv[1])
-    else:
-        raise SystemExit("usage: make_screens.py URL")
+@contextmanager
+def demo_server() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "BACKTRACK_FAST_HASH": "1", "BACKTRACK_NO_BROWSER": "1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "run", "--demo", "--no-browser", "--data-dir", data,
+             "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Regenerate docs/screens/*.png")
+    parser.add_argument("url", nargs="?")
+    parser.add_argument("--only", nargs="*", default=[], help="routes to shoot, e.g. /progress")
+    args = parser.parse_args()
+    if args.url:
+        shoot(args.url, args.only)
+    else:
+        with demo_server() as running:
+            shoot(running, args.only)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from app.domain.accounts import Role
-from app.ui.screens import activities, checkin, guidance, history, home, login, sessions
+from app.ui.screens import (
+    activities,
+    checkin,
+    guidance,
+    history,
+    home,
+    login,
+    progress,
+    sessions,
+)
 from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route
 
@@ -18,6 +27,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),
     Route("/history", history.build, PATIENT),
+    Route("/progress", progress.build, PATIENT),
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),

@@ -1,14 +1,25 @@
-"""Start the Flet web server (offline: no CDN) for a built set of services."""
+"""Start the web server (offline: no CDN) for a built set of services.
+
+Flet's app is exported as an ASGI app and wrapped by app.ui.web (plotly.js once and the
+Progress screen's chart pages), then run under uvicorn on the configured host and port.
+"""
 
 from __future__ import annotations
 
+import socket
+import threading
+import webbrowser
 from collections.abc import Awaitable, Callable
 
 import flet as ft
+import uvicorn
 
 from app import paths
 from app.main import Services
 from app.ui.shell import Shell
+from app.ui.web import PAGES, ASGIApp, ChartPages, with_charts
+
+SHUTDOWN_GRACE_SECONDS = 3  # open browser tabs keep websockets; don't wait on them long
 
 
 def page_handler(services: Services) -> Callable[[ft.Page], Awaitable[None]]:
@@ -18,17 +29,71 @@ def page_handler(services: Services) -> Callable[[ft.Page], Awaitable[None]]:
     return main
 
 
-def serve(services: Services) -> int:
-    settings = services.settings
-    print(f"BackTrack is running at http://{settings.host}:{settings.port}  (Ctrl+C to stop)",
-          flush=True)
-    ft.run(
+def asgi_app(services: Services, pages: ChartPages = PAGES) -> ASGIApp:
+    """The whole web app: Flet's client and sessions, plus the chart routes."""
+    flet_app = ft.run(
         page_handler(services),
         name="",
-        host=settings.host,
-        port=settings.port,
-        view=ft.AppView.WEB_BROWSER if settings.open_browser else None,
         assets_dir=str(paths.ASSETS_DIR),
         no_cdn=True,
+        export_asgi_app=True,
     )
+    return with_charts(flet_app, pages)
+
+
+def serve(services: Services) -> int:
+    settings = services.settings
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"BackTrack is running at {url}  (Ctrl+C to stop)", flush=True)
+
+    def opened() -> None:
+        if settings.open_browser:
+            webbrowser.open(url)
+
+    config = uvicorn.Config(
+        asgi_app(services), host=settings.host, port=settings.port,
+        log_level="warning", ws="websockets-sansio", lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    server = _Server(config, on_started=opened)
+    # Plotly builds its validators on first use (~1 s): pay that now, not on the first
+    # patient's Progress screen.
+    threading.Thread(target=warm_up_charts, name="warm-charts", daemon=True).start()
+    server.run()
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us once it listens (to open the browser then)."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_started()
+
+
+def warm_up_charts() -> None:
+    """Build and serialise one small set of the four charts, then drop them."""
+    from datetime import datetime, timedelta
+
+    from app.charts.figures import build_all
+    from app.domain.entries import CheckIn, NeedlingSession, SorenessEntry
+    from app.domain.progress import ProgressRecord, assess_response
+    from app.services.progress import load_thresholds
+
+    thresholds = load_thresholds()
+    start = datetime(2024, 1, 1, 9, 0)
+    check_ins = [CheckIn(f"c{d}", "warm", start + timedelta(days=d), 5, 6, (), {"a": 4})
+                 for d in range(3)]
+    session = NeedlingSession("s", "warm", start, ("lumbar",), "warm")
+    soreness = [SorenessEntry(f"e{h}", "warm", "s", start + timedelta(hours=h), 3)
+                for h in (4, 24)]
+    record = ProgressRecord(check_ins[-1].recorded_at.date(), check_ins, [session], soreness)
+    summary = assess_response(record.check_ins, record.sessions, thresholds, record.today)
+    for dark in (False, True):
+        for figure in build_all(record, summary, thresholds, dark).values():
+            figure.to_json()

@@ -9,7 +9,6 @@ import flet as ft
 
 from app.domain.entries import hours_since
 from app.domain.regions import NEEDLING_REGIONS
-from app.services.logbook import PatientData
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
@@ -69,7 +68,7 @@ def build(shell: Shell) -> ft.View:
 
     progress = card(
         ft.Text("Your progress", size=18, weight=ft.FontWeight.W_600),
-        ft.Text(_progress_line(shell, data), size=16),
+        ft.Text(_progress_line(shell), size=16),
         ft.TextButton("See charts", on_click=lambda _: shell.go("/progress")),
     )
     more = card(
@@ -92,5 +91,7 @@ def build(shell: Shell) -> ft.View:
     return scaffold(shell, "/", "Today", body)
 
 
-def _progress_line(shell: Shell, data: PatientData) -> str:
-    return shell.services.progress_headline(data)
+def _progress_line(shell: Shell) -> str:
+    """The Progress screen's headline (the same words and rules, in one sentence)."""
+    account = shell.require_account()
+    return shell.services.progress.summary(account, account.id).headline

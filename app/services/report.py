@@ -1,0 +1,373 @@
+"""The progress report: one self-contained HTML file a therapist can keep on record.
+
+`progress_report_html` gives the patient's summary and verdict, the four interactive
+charts, the sessions with the soreness logged after each, the PSFS activity scores,
+milestones and every guidance assessment, in one file that opens offline in any browser:
+plotly.js is embedded once, inline (the figures themselves carry no copy of it).
+
+Privacy: the record is read through the logbook with the purpose "export:report", which
+checks that the actor is the patient or a granted clinician and audits clinician reads.
+`actor` None means the operator's command line (`python -m app export --format html`),
+as for the JSON export. Guidance history is read only after that check passed.
+
+Never imports flet or plotly: figures come from app.charts, HTML escaping from the
+standard library. Errors: NotFound (no such patient), NotAllowed (no access).
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS, build_all
+from app.charts.figures import data_fingerprint as fingerprint_of
+from app.charts.html import figure_div, plotly_js_path
+from app.domain.accounts import Account
+from app.domain.errors import NotFound
+from app.domain.progress import (
+    ProgressRecord,
+    ProgressThresholds,
+    ResponseSummary,
+    Verdict,
+    assess_response,
+    soreness_curves,
+    split_windows,
+)
+from app.domain.regions import NEEDLING_REGIONS
+from app.services.guidance import PastAssessment
+from app.services.progress import to_record
+
+if TYPE_CHECKING:
+    from app.main import Services
+
+PURPOSE: Final = "export:report"
+VERDICT_LABELS: Final[dict[Verdict, str]] = {
+    Verdict.TOO_EARLY: "Too early to tell",
+    Verdict.MEANINGFUL_IMPROVEMENT: "Meaningful improvement",
+    Verdict.NO_MEANINGFUL_CHANGE: "No meaningful change",
+    Verdict.WORSE: "Worse",
+}
+CHART_NAMES: Final = {PAIN: "Pain over time", SORENESS: "Soreness after each session",
+                      FUNCTION: "Activities (PSFS) and milestones",
+                      ADHERENCE: "Days with a check-in"}
+
+
+def report_file_name(patient: Account, now: datetime) -> str:
+    """e.g. backtrack-progress-alex-2025-11-26.html (no full name or email in it)."""
+    first = "".join(ch for ch in patient.name.split()[0].lower() if ch.isalnum()) or "patient"
+    return f"backtrack-progress-{first}-{now:%Y-%m-%d}.html"
+
+
+def progress_report_html(services: Services, patient_email: str,
+                         actor: Account | None = None) -> str:
+    """The report for one patient (see the module docstring for who may read it)."""
+    patient = services.accounts.by_email(patient_email)
+    if patient is None:
+        # With an actor, the same answer for "no such patient" and "not yours".
+        raise NotFound("No such patient, or no access." if actor is not None
+                       else f"No patient with the email {patient_email}.")
+    reader = actor if actor is not None else patient
+    data = services.logbook.load(reader, patient.id, PURPOSE)  # access check + audit
+    progress = services.progress
+    now = progress.clock()
+    record = to_record(data, now)
+    thresholds = progress.thresholds
+    summary = assess_response(record.check_ins, record.sessions, thresholds, record.today,
+                              record.pgic)
+    figures = progress.cache.get(
+        patient.id, fingerprint_of(record, thresholds), False,
+        lambda: build_all(record, summary, thresholds, False))
+    assert figures is not None
+    assessments = services.guidance.history(patient.id)
+    tiers = services.rulebook.tiers
+    tier_labels: dict[str, str] = {tier: advice.label for tier, advice in tiers.items()}
+    parts = [
+        _header(patient, record, _local(now, patient.timezone)),
+        _summary(summary, thresholds),
+        _charts({key: figure_div(figures[key], div_id=f"chart-{key}") for key in CHART_KEYS}),
+        _sessions(record, thresholds),
+        _psfs(record, thresholds),
+        _milestones(record),
+        _assessments(assessments, tier_labels, patient.timezone),
+        _footer(thresholds),
+    ]
+    return _page(f"Progress report — {patient.name}", "\n".join(parts), _plotly_js())
+
+
+# -- sections ---------------------------------------------------------------------------
+
+
+def _header(patient: Account, record: ProgressRecord, generated: datetime) -> str:
+    first = min((c.recorded_at.date() for c in record.check_ins), default=None)
+    period = (f"{_day(first)} to {_day(record.today)}" if first is not None
+              else "no check-ins yet")
+    return f"""<header>
+<h1>Progress report</h1>
+<dl class="facts">
+<dt>Patient</dt><dd>{_e(patient.name)} ({_e(patient.email)})</dd>
+<dt>Period</dt><dd>{period}</dd>
+<dt>Generated</dt><dd>{generated:%a %-d %b %Y, %H:%M} ({_e(patient.timezone)})</dd>
+</dl>
+<p class="note">Contains personal health information. Keep it as you keep clinical
+records.</p>
+</header>"""
+
+
+def _summary(s: ResponseSummary, th: ProgressThresholds) -> str:
+    rows = [
+        ("Average pain (0–10)", _num(s.pain_baseline), _num(s.pain_current),
+         _signed(s.pain_change_points)
+         + ("" if s.pain_change_percent is None else f" ({s.pain_change_percent:+.0f} %)")),
+        ("Activities, PSFS mean (0–10)", _num(s.psfs_baseline), _num(s.psfs_current),
+         _signed(s.psfs_change)),
+    ]
+    table = "".join(f"<tr><th scope=\"row\">{_e(label)}</th><td>{a}</td><td>{b}</td>"
+                    f"<td>{c}</td></tr>" for label, a, b, c in rows)
+    flag = ""
+    if s.needs_reassessment:
+        flag = ("<p class=\"flag\" role=\"note\"><strong>Reassess:</strong> no meaningful "
+                "response after a reasonable trial of treatment. Consider reviewing the "
+                "plan with the patient.</p>")
+    trial = ("complete" if s.trial_complete else
+             "not yet complete" + (f" (still needed: {_e(', '.join(s.still_needed))})"
+                                   if s.still_needed else ""))
+    days = "–" if s.days_since_first_entry is None else str(s.days_since_first_entry)
+    return f"""<section id="summary">
+<h2>Summary</h2>
+<p class="verdict verdict-{s.verdict.value}">{_e(VERDICT_LABELS[s.verdict])}</p>
+<p class="headline">{_e(s.headline)}</p>
+<p>{_e(s.detail)}</p>
+{flag}
+<table>
+<thead><tr><th></th><th scope="col">Start</th><th scope="col">Now</th>
+<th scope="col">Change</th></tr></thead>
+<tbody>{table}</tbody>
+</table>
+<p class="small">Needling sessions: {s.sessions}. Days since the first check-in: {days}.
+Trial of treatment: {trial}. Start = the first {th.baseline_window_days} days of
+check-ins ({s.baseline_entries} entries); now = the last {th.current_window_days} days
+({s.current_entries} entries).</p>
+</section>"""
+
+
+def _charts(divs: dict[str, str]) -> str:
+    boxes = "".join(f'<figure class="chart"><figcaption>{_e(CHART_NAMES[key])}</figcaption>'
+                    f"{div}</figure>" for key, div in divs.items())
+    return f"""<section id="charts">
+<h2>Charts</h2>
+<p class="small screen-only">Hover over (or tap) a point to see its value.</p>
+<noscript><p>The charts need JavaScript; the tables below hold the same entries.</p>
+</noscript>
+<div class="charts">{boxes}</div>
+</section>"""
+
+
+def _sessions(record: ProgressRecord, th: ProgressThresholds) -> str:
+    if not record.sessions:
+        return "<section id=\"sessions\"><h2>Needling sessions</h2><p>None logged.</p></section>"
+    curves = {c.session_id: c for c in soreness_curves(record.sessions, record.soreness, th)}
+    rows = []
+    for number, session in enumerate(sorted(record.sessions, key=lambda s: s.performed_at), 1):
+        regions = ", ".join(NEEDLING_REGIONS.get(r, r) for r in session.regions)
+        curve = curves.get(session.id)
+        readings = "–"
+        flag = ""
+        if curve is not None and curve.points:
+            readings = ", ".join(f"{hours:.0f} h: {value}/10" for hours, value in curve.points)
+            if curve.not_settling:
+                flag = " <strong>not settling</strong>"
+            elif curve.rising:
+                flag = " <strong>rising again</strong>"
+        note = f"<br><span class=\"small\">{_e(session.note)}</span>" if session.note else ""
+        rows.append(f"<tr><td>{number}</td><td>{session.performed_at:%a %-d %b %Y, %H:%M}</td>"
+                    f"<td>{_e(regions)}{note}</td><td>{readings}{flag}</td></tr>")
+    return f"""<section id="sessions">
+<h2>Needling sessions</h2>
+<table>
+<thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Regions</th>
+<th scope="col">Soreness after (hours since the session)</th></tr></thead>
+<tbody>{"".join(rows)}</tbody>
+</table>
+</section>"""
+
+
+def _psfs(record: ProgressRecord, th: ProgressThresholds) -> str:
+    if not record.activities:
+        return ("<section id=\"psfs\"><h2>Activities (PSFS)</h2><p>No activities chosen."
+                "</p></section>")
+    windows = split_windows(record.check_ins, th)
+    rows = []
+    for activity in record.activities:
+        rated = [(c.recorded_at, c.psfs[activity.id]) for c in
+                 sorted(record.check_ins, key=lambda c: c.recorded_at)
+                 if activity.id in c.psfs]
+        start = _mean(c.psfs[activity.id] for c in windows.baseline if activity.id in c.psfs)
+        now = _mean(c.psfs[activity.id] for c in windows.current if activity.id in c.psfs)
+        change = None if start is None or now is None else round(now, 1) - round(start, 1)
+        meaningful = change is not None and change >= th.psfs_activity_change_points
+        latest = (f"{rated[-1][1]}/10 on {rated[-1][0]:%-d %b}" if rated else "–")
+        rows.append(
+            f"<tr><th scope=\"row\">{_e(activity.name)}</th><td>{_num(start)}</td>"
+            f"<td>{_num(now)}</td><td>{_signed(change)}{' ✓' if meaningful else ''}</td>"
+            f"<td>{latest}</td><td>{len(rated)}</td></tr>")
+    return f"""<section id="psfs">
+<h2>Activities (Patient-Specific Functional Scale)</h2>
+<p class="small">0 = unable to do, 10 = able to do as before the problem. ✓ = better by
+at least {th.psfs_activity_change_points:g} points (a meaningful change for one
+activity).</p>
+<table>
+<thead><tr><th scope="col">Activity</th><th scope="col">Start (mean)</th>
+<th scope="col">Now (mean)</th><th scope="col">Change</th><th scope="col">Latest</th>
+<th scope="col">Ratings</th></tr></thead>
+<tbody>{"".join(rows)}</tbody>
+</table>
+</section>"""
+
+
+def _milestones(record: ProgressRecord) -> str:
+    if not record.milestones:
+        return ""
+    items = "".join(f"<li><strong>{m.achieved_on:%a %-d %b %Y}</strong>: {_e(m.text)}</li>"
+                    for m in sorted(record.milestones, key=lambda m: m.achieved_on))
+    return f"<section id=\"milestones\"><h2>Milestones</h2><ul>{items}</ul></section>"
+
+
+def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
+                 zone: str) -> str:
+    if not past:
+        return ("<section id=\"guidance\"><h2>\"Is this normal?\" assessments</h2>"
+                "<p>None.</p></section>")
+    rows = []
+    for item in past:
+        result = item.assessment
+        reasons = "".join(f"<li>{_e(r.text)} <span class=\"small\">({_e(r.source)})</span>"
+                          "</li>" for r in result.reasons)
+        report = item.report
+        facts = [f"{label}: {value}" for label, value in (
+            ("hours since needling", _opt(report.hours_since_needling)),
+            ("soreness", _opt(report.soreness_now)),
+            ("pain", _opt(report.pain_now)),
+            ("usual pain", _opt(report.pain_usual))) if value != "–"]
+        if report.symptoms:
+            facts.append("symptoms: " + ", ".join(report.symptoms))
+        rows.append(
+            f"<tr><td>{_local(item.assessed_at, zone):%a %-d %b %Y, %H:%M}</td>"
+            f"<td class=\"tier tier-{result.level}\">{_e(labels.get(result.level, result.level))}"
+            f"</td><td>{_e('; '.join(facts))}</td>"
+            f"<td>{_e(result.advice)}<ul>{reasons}</ul></td></tr>")
+    return f"""<section id="guidance">
+<h2>"Is this normal?" assessments</h2>
+<p class="small">What the patient reported and exactly what the app told them, newest
+first.</p>
+<table>
+<thead><tr><th scope="col">When</th><th scope="col">Answer</th>
+<th scope="col">Reported</th><th scope="col">Advice and reasons</th></tr></thead>
+<tbody>{"".join(rows)}</tbody>
+</table>
+</section>"""
+
+
+def _footer(th: ProgressThresholds) -> str:
+    return f"""<footer class="small">
+<p>How the verdict is reached: a meaningful change in pain is {th.pain_change_points:g}
+points or {th.pain_change_percent:g} % of the starting level
+(rule: {_e(th.pain_threshold_mode)}); in activities {th.psfs_mean_change_points:g}
+points of the PSFS mean. A reasonable trial is {th.trial_sessions} sessions or
+{th.trial_days} days. Made by BackTrack.</p>
+</footer>"""
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+_CSS: Final = """
+:root { color-scheme: light; }
+body { font: 15px/1.45 Roboto, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1F1F1F;
+  margin: 0 auto; max-width: 1100px; padding: 16px; background: #FFFFFF; }
+h1 { font-size: 26px; margin: 0 0 8px; } h2 { font-size: 20px; margin: 28px 0 8px; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
+.facts dt { font-weight: 600; } .facts dd { margin: 0; }
+.note, .small { color: #555; font-size: 13px; }
+.verdict { display: inline-block; padding: 4px 10px; border-radius: 12px; font-weight: 600;
+  background: #EDEDED; margin: 0; }
+.verdict-meaningful_improvement { background: #D5F0E6; }
+.verdict-no_meaningful_change, .verdict-worse { background: #FBE3CF; }
+.headline { font-size: 18px; font-weight: 600; }
+.flag { border-left: 4px solid #D55E00; padding: 6px 10px; background: #FFF4EC; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px;
+  border-bottom: 1px solid #E3E3E3; }
+thead th { font-size: 13px; color: #555; }
+td ul { margin: 4px 0 0; padding-left: 18px; }
+.tier-emergency { color: #B3261E; font-weight: 600; }
+.tier-call_clinic { color: #8A5300; font-weight: 600; }
+/* Fixed columns: each chart is drawn as soon as it is parsed, at its cell's width then. */
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+@media (max-width: 900px) { .charts { grid-template-columns: minmax(0, 1fr); } }
+.chart { margin: 0; border: 1px solid #E3E3E3; border-radius: 12px; padding: 4px;
+  break-inside: avoid; min-width: 0; overflow: hidden; }
+.chart figcaption { position: absolute; left: -9999px; }
+.chart .plotly-graph-div { height: 360px !important; }
+@media print { .screen-only { display: none; } body { max-width: none; }
+  section { break-inside: avoid-page; } }
+"""
+
+
+def _page(title: str, body: str, plotly_js: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="BackTrack">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+<script>{plotly_js}</script>
+</head><body>
+{body}
+</body></html>
+"""
+
+
+def _plotly_js() -> str:
+    text = plotly_js_path().read_text(encoding="utf-8")
+    # Inline, a literal "</script" would end the element early.
+    return text.replace("</script", "<\\/script")
+
+
+# -- formatting -------------------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text)
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1f}"
+
+
+def _opt(value: object) -> str:
+    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _mean(values: Iterable[int]) -> float | None:
+    items = list(values)
+    return statistics.fmean(items) if items else None
+
+
+def _day(value: object) -> str:
+    return f"{value:%a %-d %b %Y}"
+
+
+def _local(moment: datetime, zone: str) -> datetime:
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment
+    return moment.astimezone(tz) if moment.tzinfo is not None else moment

@@ -1,0 +1,281 @@
+"""The patient's Progress screen: the plain-language summary, a time-range choice and the
+four charts (pain, soreness after sessions, function and milestones, logging), and the
+progress report download.
+
+The route carries the range (/progress?range=4w|3m|all), so a choice is a navigation like
+any other. The view is built at once with the summary and chart boxes waiting; figures are
+built (or taken from ProgressService's cache) off the event loop, rendered into one chart
+page per chart and registered in app.ui.web.PAGES; each box then shows its page in a
+WebView (an iframe in the browser) drawn by the plotly.js the app serves once. Nothing on
+this screen re-renders a chart on an unrelated update: the iframes keep their documents.
+
+Where interactive charts are unavailable (not served over the web: a desktop window) the
+boxes show the numbers behind the summary as a short table instead, and the report keeps
+the charts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import flet as ft
+import flet_webview as fwv
+
+from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
+from app.charts.theme import palette
+from app.domain.progress import ResponseSummary, Verdict
+from app.services.report import progress_report_html, report_file_name
+from app.ui import theme
+from app.ui.frame import card, muted, scaffold
+from app.ui.web import PAGES, ChartSpec, chart_base_url, chart_page, date_window, page_height
+
+if TYPE_CHECKING:
+    from app.domain.accounts import Account
+    from app.ui.shell import Shell
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    key: str
+    label: str
+    days: int | None  # None: everything logged
+
+
+RANGES: Final = (TimeRange("4w", "4 weeks", 28), TimeRange("3m", "3 months", 91),
+                 TimeRange("all", "All", None))
+DEFAULT_RANGE: Final = "3m"
+CHART_HEIGHT_PHONE: Final = 400  # px: readable at 360–412 px wide, legend included
+CHART_HEIGHT_WIDE: Final = 400
+CHART_GAP: Final = 16
+log = logging.getLogger(__name__)
+_CALENDAR_CHARTS: Final = (PAIN, FUNCTION)  # the range narrows these (date x-axis)
+
+
+def build(shell: Shell) -> ft.View:
+    account = shell.require_account()
+    chosen = _range(shell.query.get("range"))
+    layout = _Layout.for_width(shell.is_wide)
+    dark = _dark(shell)
+
+    headline = ft.Text("Looking at your entries…", size=20, weight=ft.FontWeight.W_600)
+    detail = muted("")
+    reassess = ft.Container(visible=False)
+    charts = _waiting_box(layout.frame_height)
+    report_busy = ft.ProgressRing(width=24, height=24, visible=False)
+
+    ranges = ft.SegmentedButton(
+        selected=[chosen.key],
+        segments=[ft.Segment(value=r.key, label=ft.Text(r.label)) for r in RANGES],
+        on_change=lambda e: shell.go(_route(e.control.selected[0])),
+    )
+
+    async def download(_: Any) -> None:
+        report_busy.visible = True
+        shell.page.update()
+        try:
+            text = await asyncio.to_thread(progress_report_html, shell.services,
+                                           account.email, account)
+            await shell.file_picker.save_file(
+                file_name=report_file_name(account, shell.services.accounts.clock()),
+                src_bytes=text.encode("utf-8"))
+        finally:
+            report_busy.visible = False
+            shell.page.update()
+        shell.toast("Your progress report was saved as an HTML file.")
+
+    summary_card = card(headline, detail, reassess, col={"xs": 12})
+    report = card(
+        ft.Text("Progress report", size=18, weight=ft.FontWeight.W_600),
+        muted("One file with your summary, charts, sessions and activity scores, to keep "
+              "or show your therapist. It opens in any browser, also offline."),
+        ft.Row([ft.OutlinedButton("Download report", icon=ft.Icons.DOWNLOAD,
+                                  height=theme.TOUCH, on_click=download), report_busy]),
+        col={"xs": 12},
+    )
+    body: list[ft.Control] = [
+        ft.ResponsiveRow([summary_card], spacing=16),
+        ft.Row([ft.Text("Show", size=16), ranges], wrap=True, spacing=12),
+        charts,
+        ft.ResponsiveRow([report], spacing=16),
+    ]
+    view = scaffold(shell, "/progress", "Progress", body)
+
+    def current() -> bool:
+        return bool(shell.page.views) and shell.page.views[-1] is view
+
+    async def load() -> None:
+        base = chart_base_url(shell.page.url) if shell.page.web else None
+        token_owner = shell.token
+        try:
+            shown = await asyncio.to_thread(
+                _prepare, shell, account, chosen, dark, layout, base,
+                lambda: shell.token is not None and shell.token == token_owner)
+        except Exception:
+            log.exception("progress charts failed for %s", account.id)
+            if current():
+                headline.value = "Your progress could not be shown just now."
+                charts.content = muted("Please try again in a moment. Your entries are safe.")
+                shell.page.update()
+            return
+        if not current():
+            return
+        _show_summary(shown.summary, headline, detail, reassess)
+        charts.alignment, charts.padding = None, None
+        if shown.url is not None:
+            charts.content = fwv.WebView(url=shown.url, height=layout.frame_height,
+                                         expand=True, bgcolor=shown.paper)
+        else:
+            charts.height = None
+            charts.padding = 16
+            charts.content = _numbers_table(shown.summary)
+        shell.page.update()
+
+    shell.page.run_task(load)
+    return view
+
+
+# -- work done off the event loop -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the charts sit: one column on a phone, two side by side on a wide screen."""
+
+    columns: int
+    chart_height: int
+
+    @classmethod
+    def for_width(cls, wide: bool) -> _Layout:
+        return cls(2, CHART_HEIGHT_WIDE) if wide else cls(1, CHART_HEIGHT_PHONE)
+
+    @property
+    def frame_height(self) -> int:
+        return page_height(len(CHART_KEYS), height_px=self.chart_height,
+                           columns=self.columns, gap_px=CHART_GAP)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    summary: ResponseSummary
+    url: str | None
+    paper: str
+
+
+def _prepare(shell: Shell, account: Account, chosen: TimeRange, dark: bool, layout: _Layout,
+             base: str | None, still_valid: Callable[[], bool]) -> _Shown:
+    """Summary and figures (cached by ProgressService), then the registered chart page.
+    Runs in a worker thread."""
+    summary, figures = shell.services.progress.progress(account, account.id, dark=dark)
+    paper = palette(dark).paper
+    if base is None:
+        return _Shown(summary, None, paper)
+    today = shell.services.logbook.local_today(account.id)
+    windows = _windows(figures, chosen, today)
+    specs = [ChartSpec(figures[key].to_json(), windows.get(key)) for key in CHART_KEYS]
+    page = chart_page(specs, dark=dark, title="Your progress", height_px=layout.chart_height,
+                      columns=layout.columns, gap_px=CHART_GAP)
+    return _Shown(summary, f"{base}/_charts/{PAGES.add(page, still_valid)}", paper)
+
+
+def _windows(figures: Figures, chosen: TimeRange, today: date) -> dict[str, tuple[str, str]]:
+    """The x-axis window of each calendar chart for the chosen range (none: everything).
+    The window never starts before the first entry, so a short history fills the chart."""
+    if chosen.days is None:
+        return {}
+    start = today - timedelta(days=chosen.days - 1)
+    first = _first_day(figures)
+    if first is not None:
+        start = max(start, first)
+    result = {key: date_window(start, today) for key in _CALENDAR_CHARTS}
+    # The logging calendar has one column per week, centred on its Monday.
+    monday = start - timedelta(days=start.weekday())
+    last_monday = today - timedelta(days=today.weekday())
+    result[ADHERENCE] = date_window(monday - timedelta(days=4), last_monday + timedelta(days=3))
+    return result
+
+
+def _first_day(figures: Figures) -> date | None:
+    """The first day the pain chart shows (its first check-in), if any."""
+    for trace in figures[PAIN].data:
+        xs = getattr(trace, "x", None)
+        if xs:
+            try:
+                return date.fromisoformat(str(xs[0])[:10])
+            except ValueError:
+                return None
+    return None
+
+
+# -- pieces of the view -----------------------------------------------------------------
+
+
+def _range(key: str | None) -> TimeRange:
+    return next((r for r in RANGES if r.key == key),
+                next(r for r in RANGES if r.key == DEFAULT_RANGE))
+
+
+def _route(key: str) -> str:
+    return "/progress" if key == DEFAULT_RANGE else f"/progress?range={key}"
+
+
+def _dark(shell: Shell) -> bool:
+    if shell.theme_mode in ("light", "dark"):
+        return shell.theme_mode == "dark"
+    return shell.page.platform_brightness == ft.Brightness.DARK
+
+
+def _waiting_box(height: int) -> ft.Container:
+    return ft.Container(
+        height=height,
+        border_radius=12,
+        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        alignment=ft.Alignment.TOP_CENTER,
+        padding=ft.Padding.only(top=48),
+        content=ft.Column([ft.ProgressRing(width=28, height=28), muted("Drawing your charts…")],
+                          horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                          alignment=ft.MainAxisAlignment.CENTER, tight=True),
+    )
+
+
+def _show_summary(summary: ResponseSummary, headline: ft.Text, detail: ft.Text,
+                  reassess: ft.Container) -> None:
+    headline.value = summary.headline
+    detail.value = summary.detail
+    detail.size = 16
+    if summary.needs_reassessment:
+        # The detail already says it in the clinic's words; this makes it easy to act on.
+        worse = summary.verdict is Verdict.WORSE
+        reassess.content = ft.Row([
+            ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY),
+            ft.Text("Bring this screen or the progress report to your next appointment: "
+                    "your therapist can look at the plan with you."
+                    + (" If you are worried, call the clinic sooner." if worse else ""),
+                    expand=True, size=15),
+        ], vertical_alignment=ft.CrossAxisAlignment.START)
+        reassess.padding = 12
+        reassess.border_radius = 12
+        reassess.bgcolor = ft.Colors.SECONDARY_CONTAINER
+        reassess.visible = True
+
+
+def _numbers_table(summary: ResponseSummary) -> ft.Control:
+    """The static fallback: the numbers behind the summary, as text."""
+    def number(value: float | None, unit: str = "/10") -> str:
+        return "–" if value is None else f"{value:.1f}{unit}"
+
+    rows = [("Average pain at the start", number(summary.pain_baseline)),
+            ("Average pain now", number(summary.pain_current)),
+            ("Activities at the start", number(summary.psfs_baseline)),
+            ("Activities now", number(summary.psfs_current)),
+            ("Needling sessions", str(summary.sessions))]
+    return ft.Column([
+        muted("Interactive charts show in the browser version and in the progress report."),
+        *[ft.Row([ft.Text(label, expand=True), ft.Text(value, weight=ft.FontWeight.W_600)])
+          for label, value in rows],
+    ], spacing=6, scroll=ft.ScrollMode.AUTO)

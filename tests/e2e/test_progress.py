@@ -1,0 +1,85 @@
+"""The Progress screen in a real browser: the summary in plain words, the four charts
+really drawn by plotly.js inside the chart frame, the time range, the report download,
+and chart pages that stop working once the patient signs out."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import FrameLocator, Page, expect
+
+from tests.e2e.test_patient_app import go
+from tests.e2e.test_sign_in import sign_in
+
+WAIT = 20_000
+CHART_TITLES = ("Pain over time", "Soreness after each session", "Your activities",
+                "Days you logged")
+
+
+def open_progress(page: Page, email: str) -> FrameLocator:
+    sign_in(page, email)
+    expect(page.get_by_text(re.compile(r"^Hello, "))).to_be_visible(timeout=WAIT)
+    go(page, "Progress")
+    page.wait_for_selector("iframe", state="attached", timeout=WAIT)
+    return page.frame_locator("iframe")
+
+
+def expect_charts_drawn(frame: FrameLocator) -> None:
+    """Each of the four boxes holds a Plotly plot with data in it, not a blank box."""
+    expect(frame.locator(".chart:has(.main-svg)")).to_have_count(4, timeout=WAIT)
+    expect(frame.locator(".chart .main-svg .trace").first).to_be_attached(timeout=WAIT)
+    for title in CHART_TITLES:
+        expect(frame.locator(".gtitle", has_text=title)).to_have_count(1, timeout=WAIT)
+
+
+def test_responder_sees_a_meaningful_change_and_drawn_charts(phone: Page) -> None:
+    frame = open_progress(phone, "alex@example.com")
+    expect(phone.get_by_text(re.compile(r"points lower than when you started .* a meaningful "
+                                        r"change"))).to_be_visible(timeout=WAIT)
+    expect_charts_drawn(frame)
+    # The pain chart has points (one per check-in), not only an empty-state hint.
+    assert frame.locator("#chart-0 .scatterlayer .point").count() > 20
+
+
+def test_time_range_narrows_the_calendar_charts(phone: Page) -> None:
+    frame = open_progress(phone, "alex@example.com")
+    expect_charts_drawn(frame)
+    first_src = phone.locator("iframe").get_attribute("src")
+    phone.get_by_role("button", name=re.compile("^4 weeks")).click()
+    phone.wait_for_function(
+        "src => { const f = document.querySelector('iframe'); return f && f.src !== src; }",
+        arg=first_src, timeout=WAIT)
+    frame = phone.frame_locator("iframe")
+    expect_charts_drawn(frame)
+    start = frame.locator("#chart-0").evaluate("el => el.layout.xaxis.range[0]")
+    assert date.fromisoformat(str(start)[:10]) >= date.today() - timedelta(days=40)
+    assert "range=4w" in phone.url
+
+
+def test_non_responder_is_asked_kindly_to_talk_about_the_plan(phone: Page) -> None:
+    frame = open_progress(phone, "blair@example.com")
+    expect(phone.get_by_text(re.compile("talk with your therapist about your plan"))
+           ).to_be_visible(timeout=WAIT)
+    expect(phone.get_by_text(re.compile("^Bring this screen or the progress report"))
+           ).to_be_visible(timeout=WAIT)
+    expect_charts_drawn(frame)
+
+
+def test_report_download_and_chart_pages_end_with_the_session(desktop: Page) -> None:
+    frame = open_progress(desktop, "alex@example.com")
+    expect_charts_drawn(frame)
+    with desktop.expect_download(timeout=WAIT) as download:
+        desktop.get_by_role("button", name="Download report").click()
+    path = download.value.path()
+    text = path.read_text(encoding="utf-8")
+    assert download.value.suggested_filename.endswith(".html")
+    assert "Meaningful improvement" in text and "Needling sessions" in text
+    assert text.count("Plotly.newPlot") == 4
+
+    src = desktop.locator("iframe").get_attribute("src")
+    assert src is not None
+    assert desktop.request.get(src).status == 200
+    desktop.get_by_role("button", name="Sign out").click()
+    expect(desktop.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
+    assert desktop.request.get(src).status == 404

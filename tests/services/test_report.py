@@ -1,0 +1,106 @@
+"""The progress report: one self-contained HTML file with the summary, charts, sessions,
+PSFS scores and guidance history, readable only by the patient and granted clinicians."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from app.domain.accounts import Account, Role
+from app.domain.errors import NotAllowed, NotFound
+from app.main import Services, seed_demo_if_empty
+from app.services.report import progress_report_html, report_file_name
+
+PASSWORD = "backtrack-test-pw"
+
+
+@pytest.fixture
+def seeded(services: Services) -> Services:
+    assert seed_demo_if_empty(services, lambda _: None) is True
+    return services
+
+
+def account(services: Services, email: str) -> Account:
+    found = services.accounts.by_email(email)
+    assert found is not None, email
+    return found
+
+
+def test_responder_report_is_one_self_contained_file(seeded: Services) -> None:
+    alex = account(seeded, "alex@example.com")
+    text = progress_report_html(seeded, alex.email, alex)
+    assert text.startswith("<!doctype html>")
+    assert "Meaningful improvement" in text
+    assert re.search(r"points lower than when you started .* a meaningful change", text)
+    # plotly.js is inline exactly once; nothing is fetched from anywhere.
+    assert text.count("Plotly.newPlot(") == 4
+    assert text.count("* plotly.js v") == 1
+    assert len(re.findall(r"<script[^>]*>", text)) == 1 + 4  # the library + one per chart
+    assert "<script src" not in text and "<link" not in text
+    for section in ("summary", "charts", "sessions", "psfs", "milestones", "guidance"):
+        assert f'<section id="{section}">' in text
+    assert text.count("Lower back (lumbar)") >= 8  # one row per needling session
+    assert "Getting out of bed" in text and "Deadlift 60 kg" in text
+    assert "Reassess:" not in text
+
+
+def test_non_responder_report_flags_reassessment(seeded: Services) -> None:
+    blair = account(seeded, "blair@example.com")
+    text = progress_report_html(seeded, blair.email)  # the operator's command line
+    assert "No meaningful change" in text
+    assert "Reassess:" in text
+    assert "talk with your therapist about your plan" in text
+
+
+def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
+    casey = account(seeded, "casey@example.com")
+    text = progress_report_html(seeded, casey.email, casey)
+    guidance = text.split('<section id="guidance">', 1)[1].split("</section>", 1)[0]
+    assert "tier-emergency" in guidance
+    assert "shortness_of_breath" in guidance
+    assert seeded.guidance.history(casey.id)[0].assessment.advice[:40] in guidance
+
+
+def test_what_the_patient_typed_is_escaped(seeded: Services) -> None:
+    alex = account(seeded, "alex@example.com")
+    seeded.logbook.add_milestone(alex, alex.id, text="<img src=x onerror=alert(1)> & more")
+    text = progress_report_html(seeded, alex.email, alex)
+    assert "<img src=x" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; more" in text
+
+
+def test_a_granted_clinician_may_read_it_and_is_audited(seeded: Services) -> None:
+    alex = account(seeded, "alex@example.com")
+    taylor = account(seeded, "taylor@example.com")
+    before = len(seeded.access.audit_trail(alex.id))
+    assert "Meaningful improvement" in progress_report_html(seeded, alex.email, taylor)
+    trail = seeded.access.audit_trail(alex.id)
+    assert len(trail) == before + 1
+    assert trail[0].action == "export:report" and trail[0].actor_id == taylor.id
+
+
+def test_others_may_not_read_it(seeded: Services) -> None:
+    alex = account(seeded, "alex@example.com")
+    blair = account(seeded, "blair@example.com")
+    stranger = seeded.accounts.create("other@example.com", "Other Clinic", PASSWORD,
+                                      Role.THERAPIST)
+    for actor in (blair, stranger):
+        with pytest.raises(NotAllowed):
+            progress_report_html(seeded, alex.email, actor)
+    with pytest.raises(NotFound, match="No such patient, or no access"):
+        progress_report_html(seeded, "nobody@example.com", stranger)
+
+
+def test_a_patient_without_entries_gets_a_report_too(services: Services) -> None:
+    new = services.accounts.create("new@example.com", "New Patient", PASSWORD, Role.PATIENT)
+    text = progress_report_html(services, new.email, new)
+    assert "Too early to tell" in text
+    assert "None logged." in text
+
+
+def test_report_file_name_has_no_email_or_surname(seeded: Services) -> None:
+    alex = account(seeded, "alex@example.com")
+    name = report_file_name(alex, datetime(2025, 3, 10, 12, 0))
+    assert name == "backtrack-progress-alex-2025-03-10.html"

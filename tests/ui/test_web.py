@@ -1,0 +1,215 @@
+"""The chart routes in front of the Flet app and the registry of chart pages: plotly.js
+served once and cached, pages only by a live token, nothing else passes through."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.ui.web import (
+    PLOTLY_JS_ROUTE,
+    PREFIX,
+    ASGIApp,
+    ChartPages,
+    ChartSpec,
+    Receive,
+    Scope,
+    Send,
+    chart_base_url,
+    chart_page,
+    date_window,
+    page_height,
+    with_charts,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def flet_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
+    """What Flet's ASGI app would answer: everything that is not a chart route."""
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"flet:" + scope["path"].encode()})
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    path = tmp_path / "plotly.min.js"
+    path.write_text("/* plotly */ window.Plotly = {};" * 100, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def pages() -> ChartPages:
+    return ChartPages(ttl_seconds=60, max_pages=3, clock=Clock())
+
+
+class Client:
+    """Plain HTTP requests straight into the ASGI app (no server, no lifespan)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None
+                ) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport,
+                                         base_url="http://testserver") as client:
+                response = await client.request(method, path, headers=headers)
+                await response.aread()
+                return response
+
+        # A thread of its own: Playwright's sync API (e2e tests in the same run) keeps an
+        # event loop running in the main thread.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, send()).result()
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.request("GET", path, headers)
+
+    def head(self, path: str) -> httpx.Response:
+        return self.request("HEAD", path)
+
+    def post(self, path: str) -> httpx.Response:
+        return self.request("POST", path)
+
+
+@pytest.fixture
+def client(pages: ChartPages, library: Path) -> Client:
+    return Client(with_charts(flet_stand_in, pages, library))
+
+
+# -- the registry -----------------------------------------------------------------------
+
+
+def test_a_page_is_found_by_its_token_only(pages: ChartPages) -> None:
+    token = pages.add("<p>chart</p>")
+    assert len(token) >= 40
+    assert pages.get(token) == b"<p>chart</p>"
+    assert pages.get(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert pages.add("<p>chart</p>") != token
+
+
+def test_pages_expire(pages: ChartPages) -> None:
+    clock = pages.clock
+    assert isinstance(clock, Clock)
+    token = pages.add("x")
+    clock.now += 59
+    assert pages.get(token) == b"x"
+    clock.now += 2
+    assert pages.get(token) is None
+    assert len(pages) == 0
+
+
+def test_a_page_ends_with_the_session_that_made_it(pages: ChartPages) -> None:
+    signed_in = {"yes": True}
+    token = pages.add("x", still_valid=lambda: signed_in["yes"])
+    assert pages.get(token) == b"x"
+    signed_in["yes"] = False
+    assert pages.get(token) is None
+    signed_in["yes"] = True
+    assert pages.get(token) is None  # forgotten, not merely hidden
+
+
+def test_the_registry_is_bounded(pages: ChartPages) -> None:
+    tokens = [pages.add(str(n)) for n in range(5)]
+    assert len(pages) == 3
+    assert [pages.get(t) for t in tokens] == [None, None, b"2", b"3", b"4"]
+
+
+# -- the routes -------------------------------------------------------------------------
+
+
+def test_everything_else_goes_to_flet(client: Client) -> None:
+    assert client.get("/").text == "flet:/"
+    assert client.get("/progress").text == "flet:/progress"
+    assert client.get("/_chartsX").text == "flet:/_chartsX"
+
+
+def test_plotly_js_is_served_gzipped_and_cached(client: Client, library: Path) -> None:
+    response = client.get(PLOTLY_JS_ROUTE, headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.content == library.read_bytes()  # the client unzips it
+    assert "immutable" in response.headers["cache-control"]
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cross-origin-resource-policy"] == "same-origin"
+    plain = client.get(PLOTLY_JS_ROUTE, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == library.read_bytes()
+    assert int(response.headers["content-length"]) == len(
+        gzip.compress(library.read_bytes(), 6))
+
+
+def test_a_chart_page_is_served_once_registered(client: Client,
+                                                pages: ChartPages) -> None:
+    token = pages.add("<html>chart</html>")
+    response = client.get(PREFIX + token)
+    assert response.status_code == 200
+    assert response.text == "<html>chart</html>"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cross-origin-embedder-policy"] == "require-corp"
+    assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    assert client.head(PREFIX + token).status_code == 200
+
+
+def test_unknown_tokens_and_other_methods_are_refused(client: Client) -> None:
+    missing = client.get(PREFIX + "not-a-token")
+    assert missing.status_code == 404
+    assert "Progress screen" in missing.text
+    assert client.post(PREFIX + "anything").status_code == 405
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+def test_chart_page_loads_the_served_library_and_no_copy_of_it() -> None:
+    figure = json.dumps({"data": [{"type": "scatter", "x": [1], "y": [2]}],
+                         "layout": {"title": {"text": "Pain"}}})
+    page = chart_page([ChartSpec(figure, ("2025-01-01 00:00", "2025-01-28 23:59")),
+                       ChartSpec(figure)], dark=True, height_px=300, columns=2)
+    assert page.count(f'<script src="{PLOTLY_JS_ROUTE}">') == 1
+    assert len(page) < 20_000
+    assert page.count('class="chart"') == 2
+    assert '["2025-01-01 00:00", "2025-01-28 23:59"]' in page
+    assert "repeat(2, minmax(0, 1fr))" in page
+
+
+def test_page_height_fits_the_grid() -> None:
+    assert page_height(4, height_px=400, columns=1, gap_px=16) == 4 * 400 + 3 * 16
+    assert page_height(4, height_px=400, columns=2, gap_px=16) == 2 * 400 + 16
+    assert page_height(3, height_px=100, columns=2, gap_px=10) == 210
+
+
+def test_date_window_covers_whole_days() -> None:
+    from datetime import date
+
+    assert date_window(date(2025, 1, 1), date(2025, 1, 28)) == (
+        "2025-01-01 00:00", "2025-01-28 23:59")
+
+
+@pytest.mark.parametrize(("page_url", "base"), [
+    ("ws://127.0.0.1:8550", "http://127.0.0.1:8550"),
+    ("wss://clinic.example.org/ws", "https://clinic.example.org"),
+    ("http://localhost:8000", "http://localhost:8000"),
+    ("tcp://127.0.0.1:1234", None),
+    ("", None),
+    (None, None),
+])
+def test_chart_base_url(page_url: str | None, base: str | None) -> None:
+    assert chart_base_url(page_url) == base
