@@ -79,11 +79,19 @@ class ProgressService:
         """The response summary alone (e.g. for the therapist's dashboard)."""
         return self._assess(self.record(actor, patient_id))
 
+    def summary_of(self, data: PatientData) -> ResponseSummary:
+        """The summary for a record already read (and access-checked) by the caller."""
+        return self._assess(to_record(data, self.clock()))
+
     def progress(
         self, actor: Account, patient_id: str, *, dark: bool = False
     ) -> tuple[ResponseSummary, Figures]:
         """Summary and the four charts. Figures are shared between calls: read-only."""
-        record = self.record(actor, patient_id)
+        return self.progress_of(patient_id, self.record(actor, patient_id), dark=dark)
+
+    def progress_of(self, patient_id: str, record: ProgressRecord, *,
+                    dark: bool = False) -> tuple[ResponseSummary, Figures]:
+        """Summary and charts for a record already read by the caller."""
         summary = self._assess(record)
         fingerprint = data_fingerprint(record, self.thresholds)
         figures = self.cache.get(

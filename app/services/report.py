@@ -23,8 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS, build_all
-from app.charts.figures import data_fingerprint as fingerprint_of
+from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS
 from app.charts.html import figure_div, plotly_js_path
 from app.domain.accounts import Account
 from app.domain.errors import NotFound
@@ -33,7 +32,6 @@ from app.domain.progress import (
     ProgressThresholds,
     ResponseSummary,
     Verdict,
-    assess_response,
     soreness_curves,
     split_windows,
 )
@@ -76,12 +74,7 @@ def progress_report_html(services: Services, patient_email: str,
     now = progress.clock()
     record = to_record(data, now)
     thresholds = progress.thresholds
-    summary = assess_response(record.check_ins, record.sessions, thresholds, record.today,
-                              record.pgic)
-    figures = progress.cache.get(
-        patient.id, fingerprint_of(record, thresholds), False,
-        lambda: build_all(record, summary, thresholds, False))
-    assert figures is not None
+    summary, figures = progress.progress_of(patient.id, record)
     assessments = services.guidance.history(patient.id)
     tiers = services.rulebook.tiers
     tier_labels: dict[str, str] = {tier: advice.label for tier, advice in tiers.items()}

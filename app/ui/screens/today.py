@@ -9,6 +9,7 @@ import flet as ft
 
 from app.domain.entries import hours_since
 from app.domain.regions import NEEDLING_REGIONS
+from app.domain.reminders import next_due
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
@@ -68,7 +69,7 @@ def build(shell: Shell) -> ft.View:
 
     progress = card(
         ft.Text("Your progress", size=18, weight=ft.FontWeight.W_600),
-        ft.Text(_progress_line(shell), size=16),
+        ft.Text(shell.services.progress.summary_of(data).headline, size=16),
         ft.TextButton("See charts", on_click=lambda _: shell.go("/progress")),
     )
     more = card(
@@ -84,14 +85,20 @@ def build(shell: Shell) -> ft.View:
                               on_click=lambda _: shell.go("/activities")),
         ], wrap=True),
     )
+    prefs = shell.services.logbook.reminders(account, account.id)
+    local_now = fmt.local(now, account.timezone)
+    due = next_due(prefs, local_now, bool(todays), [s.value for s in data.sessions[-3:]])
+    if due is not None:
+        days_ahead = (due.at.date() - local_now.date()).days
+        day = {0: "today", 1: "tomorrow"}.get(days_ahead, fmt.day(due.at, account.timezone))
+        next_line = f"Next reminder: {due.what.lower()} at {due.at:%H:%M} {day}."
+    else:
+        next_line = "Reminders are off. You can turn them on in Settings."
     body: list[ft.Control] = [
         heading(f"Hello, {account.name.split()[0]}"),
+        ft.Row([ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, size=20, color=ft.Colors.PRIMARY),
+                muted(next_line, 15)], wrap=True),
         ft.ResponsiveRow([status, session_card, progress, more], spacing=16, run_spacing=16),
     ]
     return scaffold(shell, "/", "Today", body)
 
-
-def _progress_line(shell: Shell) -> str:
-    """The Progress screen's headline (the same words and rules, in one sentence)."""
-    account = shell.require_account()
-    return shell.services.progress.summary(account, account.id).headline
