@@ -276,8 +276,9 @@ def screen_in_browser(visits: int) -> None:
 
     from playwright.sync_api import Page, sync_playwright
 
-    from docs.make_screens import demo_server, sign_in
+    from docs.make_screens import sign_in
     from tests.e2e.flutter import CHROMIUM_ARGS, open_app
+    from tests.e2e.server import demo_server
 
     def tab(page: Page, label: str) -> None:
         page.get_by_role("tab", name=label, exact=True).or_(

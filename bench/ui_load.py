@@ -32,14 +32,11 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +49,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  
 
 from bench.history import EMAIL, NAME, PASSWORD, build_history, settings_for  # noqa: E402
 from tests.e2e.flutter import CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.server import free_port, serving  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 412, "height": 915}  # the patient's phone, as in the e2e tests
@@ -220,39 +218,6 @@ def timed(fn: Callable[[], object], samples: int) -> list[float]:
 
 
 # --- processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(argv: list[str], log: Path, port: int, env: dict[str, str]) -> Iterator[str]:
-    """Run a server subprocess until the block ends; yield its URL once it listens."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{argv} exited early:\n{log.read_text()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{argv} did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the browser side ----------------------------------------------------------------------

@@ -10,14 +10,9 @@ With --only, just those routes are shot (e.g. --only /progress).
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -26,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.flutter import CHROMIUM_ARGS, fill, open_app  # noqa: E402
+from tests.e2e.server import demo_server  # noqa: E402
 
 OUT = REPO / "docs" / "screens"
 SIZES = {"phone": (412, 915), "desktop": (1280, 800)}
@@ -79,29 +75,6 @@ def shoot(url: str, only: Sequence[str] = ()) -> None:
                     page.screenshot(path=OUT / f"{name}-{size}{suffix}.png")
                 context.close()
         browser.close()
-
-
-@contextmanager
-def demo_server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "BACKTRACK_FAST_HASH": "1", "BACKTRACK_NO_BROWSER": "1"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "run", "--demo", "--no-browser", "--data-dir", data,
-             "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 if __name__ == "__main__":

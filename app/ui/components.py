@@ -3,12 +3,15 @@ and an inline field error. Every control carries a screen-reader label."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import flet as ft
 
 from app.ui import theme
+
+T = TypeVar("T")
 
 
 class ScorePicker(ft.Column):
@@ -120,3 +123,20 @@ def icon_button(icon: ft.IconData, label: str, on_click: Any) -> ft.IconButton:
     (a tooltip alone labels a wrapper, not the button)."""
     return ft.IconButton(icon=ft.Icon(icon, semantics_label=label), tooltip=label,
                          on_click=on_click)
+
+
+async def run_with_progress(page: ft.Page, work: Callable[[], T], show: Callable[[bool], None],
+                            delay: float = 0.15) -> T:
+    """Run blocking work off the event loop. Progress appears only if the work takes
+    longer than `delay`: a quick save should not flash a spinner (or pay for the extra
+    round trip to draw one)."""
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    done, _ = await asyncio.wait({task}, timeout=delay)
+    if not done:
+        show(True)
+        page.update()
+    try:
+        return await task
+    finally:
+        if not done:
+            show(False)

@@ -3,7 +3,6 @@ a note. Built to take under 30 seconds on a phone: tap, tap, save."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -11,7 +10,7 @@ import flet as ft
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
 from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
-from app.ui.components import ChipChoice, ScorePicker, form_column
+from app.ui.components import ChipChoice, ScorePicker, form_column, run_with_progress
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -40,6 +39,8 @@ def build(shell: Shell) -> ft.View:
                         value=existing.note if existing else "")
     problem = ft.Text("", color=ft.Colors.ERROR, visible=False)
 
+    saving: list[bool] = []
+
     async def save(_: Any) -> None:
         for picker in (pain, worst, *psfs.values()):
             picker.show_error(None)
@@ -50,29 +51,36 @@ def build(shell: Shell) -> ft.View:
             pain.show_error("Tap a number for your pain right now.")
             shell.page.update()
             return
-        button.disabled, busy.visible = True, True
-        shell.page.update()
+        if saving:
+            return  # a double tap must not save twice
+        saving.append(True)
         fields: dict[str, Any] = dict(
             pain_now=pain.value, worst_24h=worst.value, regions=list(regions.selected),
             psfs={k: p.value for k, p in psfs.items() if p.value is not None},
             note=note.value,
         )
-        try:
+
+        def store() -> object:
             if current is not None:
-                await asyncio.to_thread(logbook.correct_check_in, account, current.value.id,
-                                        expected_version=current.version, **fields)
-            else:
-                await asyncio.to_thread(logbook.check_in, account, account.id, **fields)
+                return logbook.correct_check_in(account, current.value.id,
+                                                expected_version=current.version, **fields)
+            return logbook.check_in(account, account.id, **fields)
+
+        def show_busy(on: bool) -> None:
+            button.disabled, busy.visible = on, on
+
+        try:
+            await run_with_progress(shell.page, store, show_busy)
         except InvalidInput as exc:
             _show_problems(exc, pain, worst, regions, psfs, note)
-            button.disabled, busy.visible = False, False
+            saving.clear()
             shell.page.update()
             return
         except Conflict:
             problem.value = ("This check-in was changed somewhere else. Go back to History "
                              "and open it again.")
             problem.visible = True
-            button.disabled, busy.visible = False, False
+            saving.clear()
             shell.page.update()
             return
         # Confirm on this screen first, then move on: the next screen's rebuild must not
