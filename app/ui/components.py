@@ -112,10 +112,15 @@ def save_button(text: str, on_click: Any) -> tuple[ft.FilledButton, ft.ProgressR
     return button, busy
 
 
+def form_body(controls: list[ft.Control]) -> ft.Column:
+    """The column of a form: full width on a phone, a readable width on a desktop (when
+    placed in a ResponsiveRow, as form_column does)."""
+    return ft.Column(controls, spacing=20, col={"xs": 12, "lg": 9, "xxl": 7},
+                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+
 def form_column(controls: list[ft.Control]) -> ft.ResponsiveRow:
-    """A form keeps a readable width on a desktop; fields stay full width on a phone."""
-    return ft.ResponsiveRow([ft.Column(controls, spacing=20, col={"xs": 12, "lg": 9, "xxl": 7},
-                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH)])
+    return ft.ResponsiveRow([form_body(controls)])
 
 
 def icon_button(icon: ft.IconData, label: str, on_click: Any) -> ft.IconButton:

@@ -34,6 +34,8 @@ def test_first_check_in_is_saved_and_appears_in_history(phone: Page) -> None:
     fill(phone.get_by_label("Note (optional)"), "First check-in from the browser test")
     phone.get_by_role("button", name="Save check-in").click()
     expect(phone.get_by_text("Check-in saved. Thank you!")).to_be_visible(timeout=WAIT)
+    expect(phone.get_by_text("Pain now 3/10, worst in 24 hours 6/10.")).to_be_visible()
+    phone.get_by_role("button", name="Back to Today").click()
     expect(phone.get_by_text("Checked in today")).to_be_visible(timeout=WAIT)
     go(phone, "History")
     expect(phone.get_by_text("Check-in: pain 3/10, worst 6/10").first).to_be_visible(

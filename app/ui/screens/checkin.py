@@ -10,7 +10,8 @@ import flet as ft
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
 from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
-from app.ui.components import ChipChoice, ScorePicker, form_column, run_with_progress
+from app.ui import theme
+from app.ui.components import ChipChoice, ScorePicker, form_body, run_with_progress
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -83,12 +84,19 @@ def build(shell: Shell) -> ft.View:
             saving.clear()
             shell.page.update()
             return
-        # Confirm on this screen first, then move on: the next screen's rebuild must not
-        # delay the confirmation.
-        shell.toast("Check-in corrected — the original stays in your history." if current
-                    else "Check-in saved. Thank you!")
+        if current is not None:
+            shell.flash = "Check-in corrected — the original stays in your history."
+            shell.go("/history")
+            return
+        # Confirm right here, in the same update: no route change stands between the tap
+        # and the confirmation (docs/performance.md).
+        panel, back = saved_panel(shell, pain.value, worst.value)
+        column.controls = [panel]
+        button.visible = False
         shell.page.update()
-        shell.go("/history" if current else "/")
+        # Move focus off the form that just went away (else the next tap only unfocuses
+        # it), onto the next step: keyboard and screen-reader users land there too.
+        await back.focus()
 
     label = "Save correction" if current else "Save check-in"
     button = ft.FloatingActionButton(content=label, icon=ft.Icons.CHECK, on_click=save)
@@ -104,8 +112,30 @@ def build(shell: Shell) -> ft.View:
         note, problem, busy,
     ]
     title = "Correct check-in" if current else "Daily check-in"
-    return scaffold(shell, "/checkin", title, [form_column(body)],
+    column = form_body(body)
+    form = ft.ResponsiveRow([column])
+    return scaffold(shell, "/checkin", title, [form],
                     back="/history" if current else None, action=button)
+
+
+def saved_panel(shell: Shell, pain: int | None,
+                worst: int | None) -> tuple[ft.Control, ft.FilledButton]:
+    worst_text = f", worst in 24 hours {worst}/10" if worst is not None else ""
+    back = ft.FilledButton("Back to Today", height=theme.TOUCH,
+                           on_click=lambda _: shell.go("/"))
+    panel = ft.Column([
+        ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=40),
+                ft.Text("Check-in saved. Thank you!", size=22, weight=ft.FontWeight.BOLD,
+                        expand=True)]),
+        ft.Text(f"Pain now {pain}/10{worst_text}.", size=16),
+        muted("You can correct it from History; the original is kept."),
+        ft.Row([
+            back,
+            ft.OutlinedButton("See my progress", height=theme.TOUCH,
+                              on_click=lambda _: shell.go("/progress")),
+        ], wrap=True),
+    ], spacing=16)
+    return panel, back
 
 
 def _show_problems(exc: InvalidInput, pain: ScorePicker, worst: ScorePicker,
