@@ -14,6 +14,7 @@ from app.domain.guidance import Rulebook
 from app.services.access import AccessService
 from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
+from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
 from app.services.guidance import GuidanceService, load_rulebook
 from app.services.logbook import Logbook
@@ -35,6 +36,7 @@ class Services:
     portability: Portability
     guidance: GuidanceService
     progress: ProgressService
+    caseload: Caseload
 
     @property
     def rulebook(self) -> Rulebook:
@@ -61,12 +63,14 @@ def build_services(settings: Settings, store: RecordStore | None = None,
                        lockout=timedelta(minutes=settings.lockout_minutes),
                        idle_timeout=timedelta(minutes=settings.session_idle_minutes))
     logbook = Logbook(store, access, clock)
+    guidance = GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), clock=clock)
+    progress = ProgressService(logbook, load_thresholds(), clock)
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
         logbook=logbook, clinic=ClinicService(store),
         portability=Portability(store, accounts, access, clock),
-        guidance=GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), clock=clock),
-        progress=ProgressService(logbook, load_thresholds(), clock),
+        guidance=guidance, progress=progress,
+        caseload=Caseload(access, progress, guidance),
     )
 
 

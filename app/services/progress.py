@@ -105,6 +105,10 @@ class ProgressService:
         record = self.record(actor, patient_id)
         return stopped_logging(record.check_ins, record.today, self.thresholds)
 
+    def summary_for(self, record: ProgressRecord) -> ResponseSummary:
+        """The summary for a record the caller already read through `record()`."""
+        return self._assess(record)
+
     def _assess(self, record: ProgressRecord) -> ResponseSummary:
         return assess_response(record.check_ins, record.sessions, self.thresholds,
                                record.today, record.pgic)

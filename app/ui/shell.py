@@ -36,6 +36,7 @@ class Shell:
         self._account: Account | None = None
         self.theme_mode = "system"
         self.flash: str | None = None  # a message to show once on the next screen
+        self.after_sign_in = "/"  # a deep link opened while signed out
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -79,7 +80,8 @@ class Shell:
 
     def signed_in(self, token: str, account: Account) -> None:
         self.token, self._account = token, account
-        self.go("/")
+        target, self.after_sign_in = self.after_sign_in, "/"
+        self.go(target)
 
     def sign_out(self) -> None:
         if self.token:
@@ -119,6 +121,8 @@ class Shell:
         path = (self.page.route or "/").split("?")[0] or "/"
         account = self.account
         if account is None and path != "/login":
+            if path != "/":
+                self.after_sign_in = self.page.route or path
             view = resolve("/login").build(self)
         else:
             route = resolve(path)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.flutter import fill
+from tests.e2e.flutter import fill, open_app
 
 
 def sign_in(page: Page, email: str, password: str = "backtrack-demo") -> None:
@@ -30,3 +30,19 @@ def test_wrong_password_gets_a_clear_error(phone: Page) -> None:
 def test_therapist_lands_on_their_own_home(desktop: Page) -> None:
     sign_in(desktop, "taylor@example.com")
     expect(desktop.get_by_text("Signed in as Therapist")).to_be_visible(timeout=15_000)
+    # Their caseload, most urgent first: Casey's emergency answer is flagged.
+    expect(desktop.get_by_text("Casey Rivera")).to_be_visible()
+    expect(desktop.get_by_text("Emergency answer in the last 7 days")).to_be_visible()
+    expect(desktop.get_by_text("No meaningful change: reassess").first).to_be_visible()
+
+
+def test_a_deep_link_opens_after_sign_in(browser: Browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    try:
+        open_app(page, f"{server}/history")
+        sign_in(page, "alex@example.com")
+        expect(page.get_by_role("checkbox", name="Check-ins")).to_be_visible(timeout=15_000)
+        assert page.url.endswith("/history")
+    finally:
+        context.close()

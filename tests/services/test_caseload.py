@@ -1,0 +1,48 @@
+"""The clinician's caseload: flags and order by need, on the demo clinic."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.errors import NotAllowed
+from app.main import Services, seed_demo_if_empty
+
+
+@pytest.fixture
+def seeded(services: Services) -> Services:
+    seed_demo_if_empty(services, lambda _: None)
+    return services
+
+
+def test_the_therapist_sees_casey_first_with_the_emergency_flag(seeded: Services) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    assert taylor is not None
+    statuses = seeded.caseload.for_clinician(taylor)
+    by_email = {s.patient.email: s for s in statuses}
+    assert statuses[0].patient.email == "casey@example.com"
+    assert "emergency" in by_email["casey@example.com"].flags
+    assert "reassess" in by_email["blair@example.com"].flags
+    assert "reassess" not in by_email["alex@example.com"].flags
+    assert statuses == sorted(statuses, key=lambda s: (s.priority, s.patient.name))
+
+
+def test_every_caseload_read_is_audited(seeded: Services) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    alex = seeded.accounts.by_email("alex@example.com")
+    assert taylor is not None and alex is not None
+    before = len(seeded.access.audit_trail(alex.id))
+    seeded.caseload.for_clinician(taylor)
+    trail = seeded.access.audit_trail(alex.id)
+    assert len(trail) == before + 1
+    assert trail[0].actor_id == taylor.id and trail[0].action == "read:progress"
+
+
+def test_a_revoked_patient_leaves_the_caseload(seeded: Services) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    blair = seeded.accounts.by_email("blair@example.com")
+    assert taylor is not None and blair is not None
+    seeded.access.revoke(blair, taylor.id)
+    emails = [s.patient.email for s in seeded.caseload.for_clinician(taylor)]
+    assert "blair@example.com" not in emails
+    with pytest.raises(NotAllowed):
+        seeded.progress.record(taylor, blair.id)
