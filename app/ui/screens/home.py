@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.domain.accounts import Role
+from app.domain.progress import ResponseSummary
 from app.services.caseload import FLAGS, PatientStatus
 from app.ui.frame import card, heading, muted, scaffold
 
@@ -57,5 +58,19 @@ def _patient_card(status: PatientStatus) -> ft.Control:
         ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
         muted(status.patient.email, 13),
         ft.Row(chips, wrap=True, spacing=6, run_spacing=6),
-        ft.Text(status.summary.headline, size=14),
+        ft.Text(_numbers(status.summary), size=14),
     )
+
+
+def _numbers(summary: ResponseSummary) -> str:
+    """The clinician's line: the numbers behind the verdict, not the patient's wording."""
+    parts: list[str] = []
+    if summary.pain_baseline is not None and summary.pain_current is not None:
+        change = summary.pain_current - summary.pain_baseline
+        parts.append(f"Pain {summary.pain_baseline:.1f} to {summary.pain_current:.1f} "
+                     f"({change:+.1f})")
+    if summary.psfs_baseline is not None and summary.psfs_current is not None:
+        parts.append(f"PSFS {summary.psfs_baseline:.1f} to {summary.psfs_current:.1f}")
+    days = summary.days_since_first_entry
+    parts.append(f"{summary.sessions} sessions" + (f" over {days} days" if days else ""))
+    return " · ".join(parts)
