@@ -42,8 +42,8 @@ def open_route(page: Page, route: str) -> None:
     page.evaluate(f"window.history.pushState(null, '', '{route}');"
                   "window.dispatchEvent(new PopStateEvent('popstate'))")
     if route in CHARTED:
-        page.wait_for_selector("iframe", state="attached", timeout=20_000)
-        frame = page.frame_locator("iframe")
+        page.wait_for_selector("iframe:not([src*=\"/_charts/warm\"])", state="attached", timeout=20_000)
+        frame = page.frame_locator("iframe:not([src*=\"/_charts/warm\"])")
         frame.locator(".chart:not(:has(.main-svg))").first.wait_for(state="detached",
                                                                     timeout=20_000)
         time.sleep(0.8)  # the frame's first paint after Plotly drew

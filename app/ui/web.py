@@ -5,14 +5,21 @@ Routes added in front of Flet's own (everything else goes to Flet unchanged):
 
 - ``/_charts/plotly-<version>.min.js`` — the library, gzip when the browser accepts it,
   cached by the browser for a year (the version in the path changes with the package).
-- ``/_charts/<token>`` — a chart page registered by a signed-in screen in `ChartPages`.
+- ``/_charts/<token>`` — a chart page registered by a signed-in screen in `ChartPages`;
+  ``/_charts/<token>/data`` — the figures of a page opened before they were built (the
+  frame loads plotly.js while the server builds them; the request waits for them).
+- ``/_charts/warm`` — no patient data, no token: plotly.js and two tiny plots, for an
+  invisible frame on the Today screen, so the first Progress screen of a fresh browser
+  finds the library downloaded (same URL, cached for a year) and its code compiled.
 
 The chart route never reads patient data. A screen builds the figures for its signed-in,
 access-checked account, renders the page and registers it under an unguessable token
 (`secrets.token_urlsafe`); the route only hands back what was registered, while the token
 is young (10 minutes by default) and the registering session still holds (the
 `still_valid` check, e.g. "the same account is still signed in in that tab"). Pages are
-sent with ``no-store`` and may only be framed by the app itself.
+sent with ``no-store`` and may only be framed by the app itself. A page opened before
+its figures exist (`ChartPages.open`) holds no patient data itself; its data route is
+guarded by the same token and checks, and answers once the screen `fill`s it.
 
 Nothing here touches the store or the services; `chart_page` composes HTML from figures
 the caller already built.
@@ -21,6 +28,7 @@ the caller already built.
 from __future__ import annotations
 
 import asyncio
+import enum
 import gzip
 import html
 import json
@@ -46,6 +54,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 PREFIX: Final = "/_charts/"
 DEFAULT_TTL_SECONDS: Final = 600.0
 DEFAULT_MAX_PAGES: Final = 1024  # a bound on memory; the oldest pages go first
+DATA_WAIT_SECONDS: Final = 30.0  # how long a frame's data request waits for the figures
 _YEAR: Final = 365 * 24 * 3600
 
 
@@ -61,11 +70,22 @@ PLOTLY_JS_ROUTE: Final = f"{PREFIX}plotly-{_plotly_version()}.min.js"
 # -- the registry of chart pages --------------------------------------------------------
 
 
-@dataclass(frozen=True)
+class DataState(enum.Enum):
+    """Where the data of a page stands (`ChartPages.data`)."""
+
+    MISSING = "missing"  # unknown, expired, no longer valid, or a page without data route
+    PENDING = "pending"  # opened: the screen is still building the figures
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass
 class _Held:
     body: bytes
     expires: float
     still_valid: Callable[[], bool]
+    state: DataState = DataState.MISSING
+    data: bytes = b""
 
 
 def _always() -> bool:
@@ -87,8 +107,39 @@ class ChartPages:
 
     def add(self, page_html: str, still_valid: Callable[[], bool] = _always) -> str:
         """Keep a page; the returned token is the only way to fetch it."""
+        return self._keep(_Held(page_html.encode("utf-8"), self.clock() + self.ttl,
+                                still_valid))
+
+    def open(self, page_html: str, still_valid: Callable[[], bool] = _always) -> str:
+        """Keep a page (see `chart_frame`) whose data follows with `fill` or `fail`."""
+        return self._keep(_Held(page_html.encode("utf-8"), self.clock() + self.ttl,
+                                still_valid, DataState.PENDING))
+
+    def fill(self, token: str, data: bytes) -> None:
+        """The data of an opened page (ignored when the page is gone)."""
+        with self._lock:
+            held = self._pages.get(token)
+            if held is not None and held.state is DataState.PENDING:
+                held.state, held.data = DataState.READY, data
+
+    def fail(self, token: str) -> None:
+        """The data of an opened page will not come: its frame says so at once."""
+        with self._lock:
+            held = self._pages.get(token)
+            if held is not None and held.state is DataState.PENDING:
+                held.state = DataState.FAILED
+
+    def data(self, token: str) -> tuple[DataState, bytes]:
+        """Where the data of a page stands, under the same checks as `get`."""
+        with self._lock:
+            held = self._pages.get(token)
+        if held is None or self.get(token) is None:
+            return DataState.MISSING, b""
+        with self._lock:
+            return held.state, held.data
+
+    def _keep(self, held: _Held) -> str:
         token = secrets.token_urlsafe(32)
-        held = _Held(page_html.encode("utf-8"), self.clock() + self.ttl, still_valid)
         with self._lock:
             self._sweep()
             self._pages[token] = held
@@ -149,15 +200,38 @@ def chart_page(charts: Sequence[ChartSpec], *, dark: bool, title: str = "Charts"
     While the charts draw, each box says so; if plotly.js cannot run, the box says that
     instead of staying blank.
     """
+    source = f"Promise.resolve({chart_data(charts).decode('utf-8')})"
+    return _page(len(charts), source, dark=dark, title=title, height_px=height_px,
+                 columns=columns, gap_px=gap_px)
+
+
+def chart_frame(count: int, *, dark: bool, title: str = "Charts", height_px: int = 340,
+                columns: int = 1, gap_px: int = 16) -> str:
+    """A `chart_page` for `count` charts without their data: register it with
+    `ChartPages.open`; it fetches the figures from its own URL + ``/data`` while plotly.js
+    loads, so the frame can be shown before the figures are built. No patient data in it.
+    """
+    source = ("fetch(location.pathname + '/data', {cache: 'no-store'}).then(function (r) "
+              "{ if (!r.ok) throw new Error(r.status); return r.json(); })")
+    return _page(count, source, dark=dark, title=title, height_px=height_px,
+                 columns=columns, gap_px=gap_px)
+
+
+def chart_data(charts: Sequence[ChartSpec]) -> bytes:
+    """The figures of a page as JSON, for `ChartPages.fill` (or inline)."""
+    items = [f'{{"figure": {chart.figure_json}, "x_range": '
+             f'{json.dumps(list(chart.x_range)) if chart.x_range else "null"}}}'
+             for chart in charts]
+    return f'{{"charts": [{", ".join(items)}]}}'.encode()
+
+
+def _page(count: int, source: str, *, dark: bool, title: str, height_px: int,
+          columns: int, gap_px: int) -> str:
+    """The page: `count` waiting boxes; `source` is a JS promise of `chart_data`, started
+    before plotly.js (so a fetch overlaps the library's download and compile)."""
     p = palette(dark)
-    parts: list[str] = []
-    script: list[str] = []
-    for index, chart in enumerate(charts):
-        div = f"chart-{index}"
-        parts.append(f'<div class="chart" id="{div}" role="img">'
-                     f'<p class="wait">Drawing the chart…</p></div>')
-        x_range = json.dumps(list(chart.x_range)) if chart.x_range else "null"
-        script.append(f"draw({json.dumps(div)}, {chart.figure_json}, {x_range});")
+    boxes = "".join(f'<div class="chart" id="chart-{index}" role="img">'
+                    f'<p class="wait">Drawing the chart…</p></div>' for index in range(count))
     config = json.dumps(FIGURE_CONFIG)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -172,18 +246,19 @@ html, body {{ margin: 0; padding: 0; background: {p.paper}; color: {p.text};
 .chart {{ height: {height_px}px; min-width: 0; }}
 .wait {{ margin: 0; padding: 24px 8px; color: {p.muted}; }}
 </style></head><body>
-<div class="charts">{"".join(parts)}</div>
+<div class="charts">{boxes}</div>
+<script>window.chartData = {source};</script>
 <script src="{PLOTLY_JS_ROUTE}"></script>
 <script>
 (function () {{
   var config = {config};
+  function say(text) {{
+    document.querySelectorAll('.chart').forEach(function (el) {{
+      el.innerHTML = '<p class="wait">' + text + '</p>';
+    }});
+  }}
   function draw(id, fig, xRange) {{
     var el = document.getElementById(id);
-    if (!window.Plotly) {{
-      el.innerHTML = '<p class="wait">The interactive chart could not load here. ' +
-        'The progress report has the same charts.</p>';
-      return;
-    }}
     el.innerHTML = '';
     el.setAttribute('aria-label', (fig.layout.title && fig.layout.title.text) || 'Chart');
     var layout = Object.assign({{}}, fig.layout);
@@ -193,9 +268,50 @@ html, body {{ margin: 0; padding: 0; background: {p.paper}; color: {p.text};
     }}
     window.Plotly.newPlot(el, fig.data || [], layout, config);
   }}
-  {" ".join(script)}
+  window.chartData.then(function (data) {{
+    if (!window.Plotly) {{
+      say('The interactive chart could not load here. ' +
+          'The progress report has the same charts.');
+      return;
+    }}
+    data.charts.forEach(function (chart, index) {{
+      draw('chart-' + index, chart.figure, chart.x_range);
+    }});
+  }}, function () {{
+    say('Your charts could not be shown just now. Open the Progress screen again.');
+  }});
   {_FORWARD_SCROLLING}
 }})();
+</script>
+</body></html>
+"""
+
+
+WARM_ROUTE: Final = f"{PREFIX}warm"
+
+
+def warm_page() -> str:
+    """The hidden warm-up page: plotly.js (the very URL chart pages load) and two tiny
+    plots of the kinds the charts draw, so their code is compiled too. No patient data."""
+    config = json.dumps(FIGURE_CONFIG)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Warm-up</title>
+<style>html, body {{ margin: 0; background: transparent; overflow: hidden; }}</style>
+</head><body>
+<div id="a" style="width:320px;height:200px"></div>
+<div id="b" style="width:320px;height:200px"></div>
+<script src="{PLOTLY_JS_ROUTE}"></script>
+<script>
+if (window.Plotly) {{
+  var config = {config};
+  window.Plotly.newPlot('a', [{{type: 'scatter', mode: 'lines+markers',
+    x: ['2025-01-01 08:00', '2025-01-02 08:00', '2025-01-03 08:00'], y: [5, 4, 3]}}],
+    {{title: {{text: 'a'}}, shapes: [{{type: 'rect', xref: 'paper', x0: 0, x1: 1,
+      y0: 2, y1: 4, line: {{width: 0}}}}],
+      annotations: [{{x: '2025-01-02 08:00', y: 4, text: 'a'}}]}}, config);
+  window.Plotly.newPlot('b', [{{type: 'heatmap', x: ['2025-01-06', '2025-01-13'],
+    y: ['Mon', 'Tue'], z: [[1, null], [2, 1]]}}], {{}}, config);
+}}
 </script>
 </body></html>
 """
@@ -303,12 +419,39 @@ def _header(scope: Scope, name: bytes) -> bytes:
     return b""
 
 
+_FRAME_CSP: Final = (b"default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                     b"connect-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+                     b"frame-ancestors 'self'")
+_FRAMING: Final = ((b"x-frame-options", b"SAMEORIGIN"), (b"content-security-policy", _FRAME_CSP))
+_HTML: Final = b"text/html; charset=utf-8"
+
+
+async def _await_data(pages: ChartPages, token: str,
+                      timeout: float) -> tuple[DataState, bytes]:
+    """The page's data once it is no longer pending (or `timeout` passed). Polls: the
+    screen fills it from a worker thread, and no thread waits here."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pause = 0.005
+    while True:
+        state, data = pages.data(token)
+        if state is not DataState.PENDING or loop.time() >= deadline:
+            return state, data
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
-                plotly_js: Path | None = None) -> ASGIApp:
+                plotly_js: Path | None = None,
+                data_wait_seconds: float = DATA_WAIT_SECONDS) -> ASGIApp:
     """`inner` (the Flet app) with the chart routes in front of it."""
     library = _PlotlyJs(plotly_js or plotly_js_path())
     threading.Thread(target=library.prepare, name="plotly-js", daemon=True).start()
     not_found = b"This chart is no longer available. Open the Progress screen again."
+    warm_html = warm_page().encode()
+    revalidate = [(b"cache-control", b"no-cache")]
+    no_store = [(b"cache-control", b"no-store")]
+    text = b"text/plain; charset=utf-8"
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -318,7 +461,7 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
         method = scope.get("method", "GET")
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
-            await _respond(send, 405, b"Method not allowed", b"text/plain; charset=utf-8",
+            await _respond(send, 405, b"Method not allowed", text,
                            [(b"allow", b"GET, HEAD")])
             return
         if path == PLOTLY_JS_ROUTE:
@@ -330,17 +473,25 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                 extra.append((b"content-encoding", b"gzip"))
             await _respond(send, 200, body, b"text/javascript; charset=utf-8", extra, head)
             return
-        page = pages.get(path[len(PREFIX):])
-        no_store = [(b"cache-control", b"no-store")]
-        if page is None:
-            await _respond(send, 404, not_found, b"text/plain; charset=utf-8", no_store, head)
+        if path == WARM_ROUTE:
+            await _respond(send, 200, warm_html, _HTML, [*revalidate, *_FRAMING], head)
             return
-        framing = [*no_store,
-                   (b"x-frame-options", b"SAMEORIGIN"),
-                   (b"content-security-policy",
-                    b"default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-                    b"style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")]
-        await _respond(send, 200, page, b"text/html; charset=utf-8", framing, head)
+        token = path[len(PREFIX):]
+        if token.endswith("/data"):
+            state, data = await _await_data(pages, token[:-len("/data")], data_wait_seconds)
+            if state is DataState.READY:
+                await _respond(send, 200, data, b"application/json", no_store, head)
+            elif state is DataState.MISSING:
+                await _respond(send, 404, not_found, text, no_store, head)
+            else:  # failed, or still not built: the frame says so
+                await _respond(send, 503, b"The charts could not be built.", text, no_store,
+                               head)
+            return
+        page = pages.get(token)
+        if page is None:
+            await _respond(send, 404, not_found, text, no_store, head)
+            return
+        await _respond(send, 200, page, _HTML, [*no_store, *_FRAMING], head)
 
     return app
 

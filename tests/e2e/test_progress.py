@@ -13,6 +13,7 @@ from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
+CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'  # not Today's invisible warm-up frame
 CHART_TITLES = ("Pain over time", "Soreness after each session", "Your activities",
                 "Days you logged")
 
@@ -21,8 +22,8 @@ def open_progress(page: Page, email: str) -> FrameLocator:
     sign_in(page, email)
     expect(page.get_by_text(re.compile(r"^Hello, "))).to_be_visible(timeout=WAIT)
     go(page, "Progress")
-    page.wait_for_selector("iframe", state="attached", timeout=WAIT)
-    return page.frame_locator("iframe")
+    page.wait_for_selector(CHART_FRAME, state="attached", timeout=WAIT)
+    return page.frame_locator(CHART_FRAME)
 
 
 def expect_charts_drawn(frame: FrameLocator) -> None:
@@ -45,12 +46,13 @@ def test_responder_sees_a_meaningful_change_and_drawn_charts(phone: Page) -> Non
 def test_time_range_narrows_the_calendar_charts(phone: Page) -> None:
     frame = open_progress(phone, "alex@example.com")
     expect_charts_drawn(frame)
-    first_src = phone.locator("iframe").get_attribute("src")
+    first_src = phone.locator(CHART_FRAME).get_attribute("src")
     phone.get_by_role("button", name=re.compile("^4 weeks")).click()
     phone.wait_for_function(
-        "src => { const f = document.querySelector('iframe'); return f && f.src !== src; }",
+        "src => { const f = document.querySelector('FRAME'); return f && f.src !== src; }"
+        .replace("FRAME", CHART_FRAME),
         arg=first_src, timeout=WAIT)
-    frame = phone.frame_locator("iframe")
+    frame = phone.frame_locator(CHART_FRAME)
     expect_charts_drawn(frame)
     start = frame.locator("#chart-0").evaluate("el => el.layout.xaxis.range[0]")
     assert date.fromisoformat(str(start)[:10]) >= date.today() - timedelta(days=40)
@@ -77,9 +79,15 @@ def test_report_download_and_chart_pages_end_with_the_session(desktop: Page) -> 
     assert "Meaningful improvement" in text and "Needling sessions" in text
     assert text.count("Plotly.newPlot") == 4
 
-    src = desktop.locator("iframe").get_attribute("src")
+    src = desktop.locator(CHART_FRAME).get_attribute("src")
     assert src is not None
     assert desktop.request.get(src).status == 200
+    data = desktop.request.get(src + "/data")
+    assert data.status == 200 and len(data.json()["charts"]) == 4
+    assert data.headers["cache-control"] == "no-store"
+    # The page itself holds no patient data: the figures only come from the data route.
+    assert "Pain over time" not in desktop.request.get(src).text()
     desktop.get_by_role("button", name="Sign out").click()
     expect(desktop.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     assert desktop.request.get(src).status == 404
+    assert desktop.request.get(src + "/data").status == 404

@@ -15,13 +15,16 @@ import pytest
 from app.ui.web import (
     PLOTLY_JS_ROUTE,
     PREFIX,
+    WARM_ROUTE,
     ASGIApp,
     ChartPages,
     ChartSpec,
+    DataState,
     Receive,
     Scope,
     Send,
     chart_base_url,
+    chart_frame,
     chart_page,
     date_window,
     page_height,
@@ -91,7 +94,7 @@ class Client:
 
 @pytest.fixture
 def client(pages: ChartPages, library: Path) -> Client:
-    return Client(with_charts(flet_stand_in, pages, library))
+    return Client(with_charts(flet_stand_in, pages, library, data_wait_seconds=0.2))
 
 
 # -- the registry -----------------------------------------------------------------------
@@ -213,3 +216,60 @@ def test_date_window_covers_whole_days() -> None:
 ])
 def test_chart_base_url(page_url: str | None, base: str | None) -> None:
     assert chart_base_url(page_url) == base
+
+
+# -- pages opened before their figures exist --------------------------------------------
+
+
+def test_an_opened_page_gets_its_data_later(pages: ChartPages) -> None:
+    token = pages.open("<p>frame</p>")
+    assert pages.get(token) == b"<p>frame</p>"
+    assert pages.data(token) == (DataState.PENDING, b"")
+    pages.fill(token, b'{"charts": []}')
+    assert pages.data(token) == (DataState.READY, b'{"charts": []}')
+    pages.fail(token)  # too late: the data stays
+    assert pages.data(token)[0] is DataState.READY
+    assert pages.data(pages.add("x"))[0] is DataState.MISSING
+    assert pages.data("not-a-token")[0] is DataState.MISSING
+
+
+def test_opened_data_ends_with_the_session(pages: ChartPages) -> None:
+    signed_in = {"yes": True}
+    token = pages.open("x", still_valid=lambda: signed_in["yes"])
+    pages.fill(token, b"{}")
+    signed_in["yes"] = False
+    assert pages.data(token)[0] is DataState.MISSING
+    assert pages.get(token) is None
+
+
+def test_the_data_route_waits_for_the_figures(client: Client, pages: ChartPages) -> None:
+    token = pages.open("<html>frame</html>")
+    pending = client.get(PREFIX + token + "/data")  # never filled: gives up
+    assert pending.status_code == 503
+    pages.fill(token, b'{"charts": [1]}')
+    ready = client.get(PREFIX + token + "/data")
+    assert ready.status_code == 200
+    assert ready.json() == {"charts": [1]}
+    assert ready.headers["cache-control"] == "no-store"
+    failed = pages.open("x")
+    pages.fail(failed)
+    assert client.get(PREFIX + failed + "/data").status_code == 503
+    assert client.get(PREFIX + "not-a-token/data").status_code == 404
+    assert client.get(PREFIX + pages.add("x") + "/data").status_code == 404
+
+
+def test_the_warm_up_page_needs_no_token_and_holds_no_data(client: Client) -> None:
+    response = client.get(WARM_ROUTE)
+    assert response.status_code == 200
+    assert response.text.count(f'<script src="{PLOTLY_JS_ROUTE}">') == 1
+    assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    assert response.headers["cross-origin-embedder-policy"] == "require-corp"
+
+
+def test_a_chart_frame_fetches_its_data_and_holds_none() -> None:
+    page = chart_frame(4, dark=False, height_px=300, columns=2)
+    assert page.count('class="chart"') == 4
+    assert "location.pathname + '/data'" in page
+    # The data request starts before plotly.js, so the two overlap.
+    assert page.index("location.pathname") < page.index(f'<script src="{PLOTLY_JS_ROUTE}">')
+    assert '"figure"' not in page

@@ -3,11 +3,12 @@ four charts (pain, soreness after sessions, function and milestones, logging), a
 progress report download.
 
 The route carries the range (/progress?range=4w|3m|all), so a choice is a navigation like
-any other. The view is built at once with the summary and chart boxes waiting; figures are
-built (or taken from ProgressService's cache) off the event loop, rendered into one chart
-page per chart and registered in app.ui.web.PAGES; each box then shows its page in a
-WebView (an iframe in the browser) drawn by the plotly.js the app serves once. Nothing on
-this screen re-renders a chart on an unrelated update: the iframes keep their documents.
+any other. The view is built at once with the summary waiting and, in the browser, the
+chart frame already there: a WebView (an iframe) showing a chart page opened in
+app.ui.web.PAGES before the figures exist, so the browser loads plotly.js (the copy the
+app serves once) while the figures are built (or taken from ProgressService's cache) off
+the event loop; the page then fetches them from its token URL and draws all four. Nothing
+on this screen re-renders a chart on an unrelated update: the iframe keeps its document.
 
 Where interactive charts are unavailable (not served over the web: a desktop window) the
 boxes show the numbers behind the summary as a short table instead, and the report keeps
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -32,7 +32,16 @@ from app.domain.progress import ResponseSummary, Verdict
 from app.services.report import progress_report_html, report_file_name
 from app.ui import theme
 from app.ui.frame import card, muted, scaffold
-from app.ui.web import PAGES, ChartSpec, chart_base_url, chart_page, date_window, page_height
+from app.ui.web import (
+    PAGES,
+    PREFIX,
+    ChartSpec,
+    chart_base_url,
+    chart_data,
+    chart_frame,
+    date_window,
+    page_height,
+)
 
 if TYPE_CHECKING:
     from app.domain.accounts import Account
@@ -66,6 +75,23 @@ def build(shell: Shell) -> ft.View:
     detail = muted("")
     reassess = ft.Container(visible=False)
     charts = _waiting_box(layout.frame_height)
+    base = chart_base_url(shell.page.url) if shell.page.web else None
+    token_owner = shell.token
+
+    def still_valid() -> bool:
+        return shell.token is not None and shell.token == token_owner
+
+    token: str | None = None
+    if base is not None:
+        # The frame first: its plotly.js loads while the figures are built.
+        token = PAGES.open(chart_frame(len(CHART_KEYS), dark=dark, title="Your progress",
+                                       height_px=layout.chart_height,
+                                       columns=layout.columns, gap_px=CHART_GAP),
+                           still_valid)
+        charts.alignment, charts.padding = None, None
+        charts.content = fwv.WebView(url=f"{base}{PREFIX}{token}",
+                                     height=layout.frame_height, expand=True,
+                                     bgcolor=palette(dark).paper)
     report_busy = ft.ProgressRing(width=24, height=24, visible=False)
 
     ranges = ft.SegmentedButton(
@@ -109,30 +135,28 @@ def build(shell: Shell) -> ft.View:
         return bool(shell.page.views) and shell.page.views[-1] is view
 
     async def load() -> None:
-        base = chart_base_url(shell.page.url) if shell.page.web else None
-        token_owner = shell.token
         try:
-            shown = await asyncio.to_thread(
-                _prepare, shell, account, chosen, dark, layout, base,
-                lambda: shell.token is not None and shell.token == token_owner)
+            summary = await asyncio.to_thread(_prepare, shell, account, chosen, dark, token)
         except Exception:
             log.exception("progress charts failed for %s", account.id)
+            if token is not None:
+                PAGES.fail(token)
             if current():
                 headline.value = "Your progress could not be shown just now."
+                charts.alignment, charts.padding = None, 16
                 charts.content = muted("Please try again in a moment. Your entries are safe.")
                 shell.page.update()
             return
         if not current():
+            if token is not None:
+                PAGES.revoke(token)
             return
-        _show_summary(shown.summary, headline, detail, reassess)
-        charts.alignment, charts.padding = None, None
-        if shown.url is not None:
-            charts.content = fwv.WebView(url=shown.url, height=layout.frame_height,
-                                         expand=True, bgcolor=shown.paper)
-        else:
+        _show_summary(summary, headline, detail, reassess)
+        if token is None:
+            charts.alignment = None
             charts.height = None
             charts.padding = 16
-            charts.content = _numbers_table(shown.summary)
+            charts.content = _numbers_table(summary)
         shell.page.update()
 
     shell.page.run_task(load)
@@ -159,27 +183,17 @@ class _Layout:
                            columns=self.columns, gap_px=CHART_GAP)
 
 
-@dataclass(frozen=True)
-class _Shown:
-    summary: ResponseSummary
-    url: str | None
-    paper: str
-
-
-def _prepare(shell: Shell, account: Account, chosen: TimeRange, dark: bool, layout: _Layout,
-             base: str | None, still_valid: Callable[[], bool]) -> _Shown:
-    """Summary and figures (cached by ProgressService), then the registered chart page.
+def _prepare(shell: Shell, account: Account, chosen: TimeRange, dark: bool,
+             token: str | None) -> ResponseSummary:
+    """Summary and figures (cached by ProgressService); with a chart frame open, its data.
     Runs in a worker thread."""
     summary, figures = shell.services.progress.progress(account, account.id, dark=dark)
-    paper = palette(dark).paper
-    if base is None:
-        return _Shown(summary, None, paper)
-    today = shell.services.logbook.local_today(account.id)
-    windows = _windows(figures, chosen, today)
-    specs = [ChartSpec(figures[key].to_json(), windows.get(key)) for key in CHART_KEYS]
-    page = chart_page(specs, dark=dark, title="Your progress", height_px=layout.chart_height,
-                      columns=layout.columns, gap_px=CHART_GAP)
-    return _Shown(summary, f"{base}/_charts/{PAGES.add(page, still_valid)}", paper)
+    if token is not None:
+        today = shell.services.logbook.local_today(account.id)
+        windows = _windows(figures, chosen, today)
+        PAGES.fill(token, chart_data([ChartSpec(figures[key].to_json(), windows.get(key))
+                                      for key in CHART_KEYS]))
+    return summary
 
 
 def _windows(figures: Figures, chosen: TimeRange, today: date) -> dict[str, tuple[str, str]]:
