@@ -12,17 +12,9 @@ import pytest
 
 from app import paths
 from app.commands import assess as cli
+from tests.domain.guidance.examples import VALID
 
 REPO = Path(__file__).resolve().parents[2]
-VALID = {
-    "hours_since_needling": 30,
-    "needled_regions": ["lumbar"],
-    "soreness_now": 4,
-    "soreness_trend": "better",
-    "pain_now": 5,
-    "pain_usual": 5,
-    "symptoms": [],
-}
 
 
 def run_with_stdin(monkeypatch: pytest.MonkeyPatch, text: str, argv: list[str]) -> int:

@@ -16,6 +16,7 @@ from app.domain.guidance import (
     assess,
     parse_report,
 )
+from app.domain.guidance.report import FIELDS
 
 from .conftest import RULEBOOK
 
@@ -80,14 +81,7 @@ def test_more_hours_with_worsening_soreness_never_lowers_the_tier(
     assert urgency(replace(worse, hours_since_needling=None)) >= urgency(at_late)
 
 
-NULLABLE = (
-    "hours_since_needling",
-    "needled_regions",
-    "soreness_now",
-    "soreness_trend",
-    "pain_now",
-    "pain_usual",
-)
+NULLABLE = tuple(field for field in FIELDS if field != "symptoms")
 
 
 @settings(max_examples=600)

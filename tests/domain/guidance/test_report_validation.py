@@ -8,16 +8,7 @@ import pytest
 
 from app.domain.errors import InvalidInput
 from app.domain.guidance import ReportError, parse_report, parse_report_json
-
-VALID: dict[str, Any] = {
-    "hours_since_needling": 30,
-    "needled_regions": ["lumbar"],
-    "soreness_now": 4,
-    "soreness_trend": "better",
-    "pain_now": 5,
-    "pain_usual": 5,
-    "symptoms": [],
-}
+from tests.domain.guidance.examples import VALID
 
 INVALID = [
     ("unknown_top_level_key", {"soreness": 4}, "soreness"),
