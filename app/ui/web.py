@@ -42,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from app.charts.html import FIGURE_CONFIG, plotly_js_path
+from app.charts.html import FIGURE_CONFIG, plotly_js_path, plotly_js_version
 from app.charts.theme import palette
 
 Scope = MutableMapping[str, Any]
@@ -58,13 +58,14 @@ DATA_WAIT_SECONDS: Final = 30.0  # how long a frame's data request waits for the
 _YEAR: Final = 365 * 24 * 3600
 
 
-def _plotly_version() -> str:
-    from importlib.metadata import version
+def _bundle_name() -> str:
+    """Versioned, so a browser's year-long cache never serves a stale library."""
+    path = plotly_js_path()
+    kind = "cartesian" if path.name.startswith("plotly-cartesian") else "full"
+    return f"plotly-{plotly_js_version(path)}-{kind}.min.js"
 
-    return version("plotly")
 
-
-PLOTLY_JS_ROUTE: Final = f"{PREFIX}plotly-{_plotly_version()}.min.js"
+PLOTLY_JS_ROUTE: Final = f"{PREFIX}{_bundle_name()}"
 
 
 # -- the registry of chart pages --------------------------------------------------------
