@@ -58,6 +58,7 @@ from app.domain.progress import (
     psfs_mean,
     soreness_curves,
 )
+from tests.e2e.flutter import CHART_FRAME
 
 TARGET_MS = 150.0
 SCREEN_TARGET_MS = 1000.0
@@ -262,7 +263,6 @@ def main() -> None:
 
 # -- the Progress screen in a real browser ----------------------------------------------
 
-CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'  # not Today's invisible warm-up frame
 _DRAWN = """() => {
   const frame = document.querySelector('FRAME');
   const doc = frame && frame.contentDocument;

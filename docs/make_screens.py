@@ -20,7 +20,7 @@ from playwright.sync_api import Page, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.flutter import CHROMIUM_ARGS, fill, open_app  # noqa: E402
+from tests.e2e.flutter import CHART_FRAME, CHROMIUM_ARGS, fill, open_app  # noqa: E402
 from tests.e2e.server import demo_server  # noqa: E402
 
 OUT = REPO / "docs" / "screens"
@@ -42,8 +42,8 @@ def open_route(page: Page, route: str) -> None:
     page.evaluate(f"window.history.pushState(null, '', '{route}');"
                   "window.dispatchEvent(new PopStateEvent('popstate'))")
     if route in CHARTED:
-        page.wait_for_selector("iframe:not([src*=\"/_charts/warm\"])", state="attached", timeout=20_000)
-        frame = page.frame_locator("iframe:not([src*=\"/_charts/warm\"])")
+        page.wait_for_selector(CHART_FRAME, state="attached", timeout=20_000)
+        frame = page.frame_locator(CHART_FRAME)
         frame.locator(".chart:not(:has(.main-svg))").first.wait_for(state="detached",
                                                                     timeout=20_000)
         time.sleep(0.8)  # the frame's first paint after Plotly drew

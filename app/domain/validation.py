@@ -7,17 +7,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.domain.errors import InvalidInput
 from app.domain.scales import FUTURE_TOLERANCE, NOTE_MAX_CHARS
+from app.domain.zones import zone_of
 
 
 def check_timezone(problems: Problems, name: str) -> str:
     """An IANA time zone name such as Europe/London (the patient's local day depends on it)."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_of(name) is None:
         problems.add("timezone", f"Unknown time zone: {name}. Pick one from the list.")
     return name
 

@@ -98,15 +98,17 @@ class AccessService:
 
     def check_read(self, actor: Account, patient_id: str, action: str) -> None:
         """Raise NotAllowed unless the actor may read; audit every clinician read."""
-        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
-        if not may_read_patient(actor, patient_id, granted):
-            raise NotAllowed("You don't have access to this patient's data.")
+        self._require_access(actor, patient_id)
         if actor.id != patient_id:
             event = AuditEvent(new_id(), patient_id, actor.id, actor.role.value,
                                action, self.clock())
             self.audit.add(event, owner=patient_id)
 
     def check_write(self, actor: Account, patient_id: str) -> None:
+        self._require_access(actor, patient_id)
+
+    def _require_access(self, actor: Account, patient_id: str) -> None:
+        """Raise NotAllowed unless the actor is the patient or a granted clinician."""
         granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
         if not may_read_patient(actor, patient_id, granted):
             raise NotAllowed("You don't have access to this patient's data.")

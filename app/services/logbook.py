@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from app.domain import entries as e
 from app.domain.accounts import Account
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.reminders import ReminderPrefs, check_prefs
+from app.domain.zones import to_local
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.store.interfaces import RecordStore
@@ -201,8 +201,7 @@ class Logbook:
 
     def local_today(self, patient_id: str) -> date:
         """The patient's own calendar day (their time zone, not the server's)."""
-        zone = self.access.accounts.get(patient_id).timezone
-        return self.clock().astimezone(ZoneInfo(zone)).date()
+        return to_local(self.clock(), self.access.accounts.get(patient_id).timezone).date()
 
     def reminders(self, actor: Account, patient_id: str) -> ReminderPrefs:
         self.access.check_read(actor, patient_id, "read:reminders")

@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app import paths
 from app.charts.figures import FigureCache, Figures, build_all, data_fingerprint
@@ -32,6 +31,7 @@ from app.domain.progress import (
     parse_thresholds,
     stopped_logging,
 )
+from app.domain.zones import zone_of
 from app.services.base import Clock, Versioned, system_clock
 from app.services.logbook import PatientData
 
@@ -117,7 +117,7 @@ class ProgressService:
 def to_record(data: PatientData, now: datetime) -> ProgressRecord:
     """Unwrap versions and move every moment to the patient's wall-clock time (naive), so
     a day in the charts and rules is the patient's calendar day."""
-    zone = _zone(data.patient.timezone)
+    zone = zone_of(data.patient.timezone) or UTC
 
     def local(moment: datetime) -> datetime:
         if moment.tzinfo is None:  # naive means UTC: the system clock is UTC
@@ -137,9 +137,3 @@ def to_record(data: PatientData, now: datetime) -> ProgressRecord:
         pgic=[replace(p, recorded_at=local(p.recorded_at)) for p in data.pgic],
     )
 
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -21,7 +21,6 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS
 from app.charts.html import figure_div, plotly_js_path
@@ -36,6 +35,7 @@ from app.domain.progress import (
     split_windows,
 )
 from app.domain.regions import NEEDLING_REGIONS
+from app.domain.zones import to_local
 from app.services.guidance import PastAssessment
 from app.services.progress import to_record
 
@@ -79,7 +79,7 @@ def progress_report_html(services: Services, patient_email: str,
     tiers = services.rulebook.tiers
     tier_labels: dict[str, str] = {tier: advice.label for tier, advice in tiers.items()}
     parts = [
-        _header(patient, record, _local(now, patient.timezone)),
+        _header(patient, record, to_local(now, patient.timezone)),
         _summary(summary, thresholds),
         _charts({key: figure_div(figures[key], div_id=f"chart-{key}") for key in CHART_KEYS}),
         _sessions(record, thresholds),
@@ -248,7 +248,7 @@ def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
         if report.symptoms:
             facts.append("symptoms: " + ", ".join(report.symptoms))
         rows.append(
-            f"<tr><td>{_local(item.assessed_at, zone):%a %-d %b %Y, %H:%M}</td>"
+            f"<tr><td>{to_local(item.assessed_at, zone):%a %-d %b %Y, %H:%M}</td>"
             f"<td class=\"tier tier-{result.level}\">{_e(labels.get(result.level, result.level))}"
             f"</td><td>{_e('; '.join(facts))}</td>"
             f"<td>{_e(result.advice)}<ul>{reasons}</ul></td></tr>")
@@ -356,11 +356,3 @@ def _mean(values: Iterable[int]) -> float | None:
 
 def _day(value: object) -> str:
     return f"{value:%a %-d %b %Y}"
-
-
-def _local(moment: datetime, zone: str) -> datetime:
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment
-    return moment.astimezone(tz) if moment.tzinfo is not None else moment

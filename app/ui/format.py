@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-def local(moment: datetime, timezone: str) -> datetime:
-    try:
-        return moment.astimezone(ZoneInfo(timezone))
-    except ZoneInfoNotFoundError:
-        return moment
+from app.domain.zones import to_local as local
 
 
 def when(moment: datetime, timezone: str) -> str:

@@ -12,6 +12,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-quic", "--disable-background-network
                  "--disable-sync"]
 
 
+# The Progress screen's chart frame (not Today's invisible plotly.js warm-up frame).
+CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'
+
+
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_function("!document.getElementById('loading')", timeout=60_000)

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from playwright.sync_api import FrameLocator, Page, expect
 
+from tests.e2e.flutter import CHART_FRAME
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
-CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'  # not Today's invisible warm-up frame
 CHART_TITLES = ("Pain over time", "Soreness after each session", "Your activities",
                 "Days you logged")
 

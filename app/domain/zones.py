@@ -1,0 +1,25 @@
+"""The patient's own time zone: looking a name up, and moving a moment into it.
+
+Pure (the zone database is the standard library's). A name that is not a known IANA zone
+gives None / leaves the moment as it is; new names are checked on entry (validation.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone_of(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def to_local(moment: datetime, name: str) -> datetime:
+    """The same moment on the patient's wall clock (unchanged if naive or zone unknown)."""
+    zone = zone_of(name)
+    if zone is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(zone)
