@@ -268,9 +268,18 @@ _DRAWN = """() => {
   const doc = frame && frame.contentDocument;
   if (!doc) return false;
   const charts = [...doc.querySelectorAll('.chart')];
-  return charts.length === 4 && charts.every(c => c.querySelector('.main-svg'))
+  return window.__tapped !== null && charts.length === 4
+      && charts.every(c => c.querySelector('.main-svg'))
     ? performance.now() - window.__tapped : false;
 }""".replace("FRAME", CHART_FRAME)
+
+
+# The clock starts at the tap itself (the pointerdown Playwright's click produces), as in
+# bench/ui_load.py, not when Python asks Playwright to click (its locator and
+# actionability checks add ~70 ms that no patient waits for).
+_TAP_CLOCK = """window.addEventListener('pointerdown', function () {
+  if (window.__armed) { window.__tapped = performance.now(); window.__armed = false; }
+}, true);"""
 
 
 def screen_in_browser(visits: int, dwell: float = 0.0) -> None:
@@ -290,7 +299,7 @@ def screen_in_browser(visits: int, dwell: float = 0.0) -> None:
             page.get_by_role("button", name=re.compile(f"^{label} Tab "))).click()
 
     def visit(page: Page) -> float:
-        page.evaluate("window.__tapped = performance.now()")
+        page.evaluate("window.__tapped = null; window.__armed = true")
         tab(page, "Progress")
         return float(page.wait_for_function(_DRAWN, polling=10, timeout=30_000).json_value())
 
@@ -300,6 +309,7 @@ def screen_in_browser(visits: int, dwell: float = 0.0) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for width, height in ((412, 915), (1280, 800)):
             page = browser.new_page(viewport={"width": width, "height": height})
+            page.add_init_script(_TAP_CLOCK)
             open_app(page, url)
             sign_in(page, "alex@example.com")
             time.sleep(dwell)
@@ -310,7 +320,9 @@ def screen_in_browser(visits: int, dwell: float = 0.0) -> None:
                 page.get_by_text("Hello,").first.wait_for(timeout=20_000)
                 page.wait_for_function(f"!document.querySelector('{CHART_FRAME}')")
             first, warm = samples[0], samples[1:]
-            print(f"{width}x{height}: first visit (cold browser cache) {first:7.0f} ms")
+            verdict = "MEETS" if first <= SCREEN_TARGET_MS else "MISSES"
+            print(f"{width}x{height}: first visit (fresh browser) {first:7.0f} ms   "
+                  f"{verdict} the {SCREEN_TARGET_MS:.0f} ms target")
             if warm:
                 print(describe(f"{width}x{height}: later visits", warm))
                 verdict = "MEETS" if statistics.median(warm) <= SCREEN_TARGET_MS else "MISSES"

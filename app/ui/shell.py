@@ -37,7 +37,6 @@ class Shell:
         self.theme_mode = "system"
         self.flash: str | None = None  # a message to show once on the next screen
         self.after_sign_in = "/"  # a deep link opened while signed out
-        self.plotly_warmed = False  # Today's hidden chart warm-up frame ran in this tab
 
     # -- lifecycle -------------------------------------------------------------------
 

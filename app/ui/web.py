@@ -9,8 +9,9 @@ Routes added in front of Flet's own (everything else goes to Flet unchanged):
   ``/_charts/<token>/data`` — the figures of a page opened before they were built (the
   frame loads plotly.js while the server builds them; the request waits for them).
 - ``/_charts/warm`` — no patient data, no token: plotly.js and two tiny plots, for an
-  invisible frame on the Today screen, so the first Progress screen of a fresh browser
-  finds the library downloaded (same URL, cached for a year) and its code compiled.
+  invisible frame that Flet's client page opens once Flutter has drawn (`WARM_UP_SCRIPT`
+  is added to every HTML answer of the Flet app), so the first Progress screen of a fresh
+  browser finds the library downloaded (same URL, cached for a year) and its code compiled.
 
 The chart route never reads patient data. A screen builds the figures for its signed-in,
 access-checked account, renders the page and registers it under an unguessable token
@@ -442,6 +443,79 @@ async def _await_data(pages: ChartPages, token: str,
         pause = min(pause * 2, 0.05)
 
 
+# Added to the Flet client's page (every text/html answer of the inner app): once the app
+# has drawn its first frame and the browser is idle, an invisible frame opens the warm-up
+# page and stays for the life of the tab, so the first Progress screen finds plotly.js
+# downloaded and compiled. It is outside Flutter's view tree: it survives navigation and
+# never takes focus (aria-hidden, tabindex -1, no pointer events).
+WARM_UP_SCRIPT: Final = f"""<script>
+(function () {{
+  var started = false;
+  function start() {{
+    if (started) return;
+    started = true;
+    var frame = document.createElement('iframe');
+    frame.src = '{WARM_ROUTE}';
+    frame.title = 'Chart warm-up';
+    frame.tabIndex = -1;
+    frame.setAttribute('aria-hidden', 'true');
+    frame.style.cssText = 'position:fixed;left:-10000px;top:0;width:320px;height:420px;' +
+      'border:0;visibility:hidden;pointer-events:none';
+    document.body.appendChild(frame);
+  }}
+  function whenIdle() {{
+    if (window.requestIdleCallback) window.requestIdleCallback(start, {{timeout: 1000}});
+    else setTimeout(start, 200);
+  }}
+  window.addEventListener('flutter-first-frame', whenIdle, {{once: true}});
+  setTimeout(start, 10000);
+}})();
+</script>""".encode()
+
+
+def _with_warm_up(inner: ASGIApp) -> ASGIApp:
+    """`inner` with `WARM_UP_SCRIPT` added before ``</body>`` of its HTML answers."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await inner(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                html_answer = any(k.lower() == b"content-type" and v.startswith(b"text/html")
+                                  for k, v in headers)
+                if not html_answer or message.get("status") != 200:
+                    await send(message)
+                    return
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            if b"</body>" in body:
+                body = body.replace(b"</body>", WARM_UP_SCRIPT + b"</body>", 1)
+            # The page changed: drop validators that describe the original file.
+            headers = [(k, v) for k, v in start.get("headers", [])
+                       if k.lower() not in (b"content-length", b"etag", b"last-modified")]
+            headers += [(b"content-length", str(len(body)).encode()),
+                        (b"cache-control", b"no-cache")]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await inner(scope, receive, rewrite)
+
+    return app
+
+
 def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                 plotly_js: Path | None = None,
                 data_wait_seconds: float = DATA_WAIT_SECONDS) -> ASGIApp:
@@ -453,11 +527,12 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
     revalidate = [(b"cache-control", b"no-cache")]
     no_store = [(b"cache-control", b"no-store")]
     text = b"text/plain; charset=utf-8"
+    client = _with_warm_up(inner)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith(PREFIX):
-            await inner(scope, receive, send)
+            await client(scope, receive, send)
             return
         method = scope.get("method", "GET")
         head = method == "HEAD"

@@ -91,3 +91,21 @@ def test_report_download_and_chart_pages_end_with_the_session(desktop: Page) -> 
     expect(desktop.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     assert desktop.request.get(src).status == 404
     assert desktop.request.get(src + "/data").status == 404
+
+
+def test_plotly_js_is_warmed_outside_the_app_and_stays(phone: Page) -> None:
+    """The client page opens one hidden warm-up frame (no patient data) once Flutter has
+    drawn: it is out of sight and of the accessibility tree, and it outlives navigation,
+    so the first Progress screen finds plotly.js compiled."""
+    warm = 'iframe[src$="/_charts/warm"]'
+    phone.wait_for_function(f"""() => {{ const f = document.querySelector('{warm}');
+        return !!(f && f.contentWindow && f.contentWindow.Plotly); }}""", timeout=WAIT)
+    state = phone.eval_on_selector(warm, """f => ({
+        hidden: f.getAttribute('aria-hidden'), tab: f.tabIndex,
+        visible: getComputedStyle(f).visibility, inFlutter: !!f.closest('flutter-view'),
+        plotly: !!(f.contentWindow && f.contentWindow.Plotly)})""")
+    assert state == {"hidden": "true", "tab": -1, "visible": "hidden", "inFlutter": False,
+                     "plotly": True}
+    frame = open_progress(phone, "alex@example.com")
+    expect_charts_drawn(frame)
+    assert phone.locator(warm).count() == 1

@@ -16,6 +16,7 @@ from app.ui.web import (
     PLOTLY_JS_ROUTE,
     PREFIX,
     WARM_ROUTE,
+    WARM_UP_SCRIPT,
     ASGIApp,
     ChartPages,
     ChartSpec,
@@ -40,9 +41,22 @@ class Clock:
         return self.now
 
 
+CLIENT_PAGE = b"<!DOCTYPE html><html><head></head><body><script>flutter()</script></body></html>"
+
+
 async def flet_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
-    """What Flet's ASGI app would answer: everything that is not a chart route."""
+    """What Flet's ASGI app would answer: everything that is not a chart route; its
+    client page (``/`` and app routes) as HTML in two parts, with validators."""
     if scope["type"] != "http":
+        return
+    if scope["path"] in ("/", "/progress/"):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(CLIENT_PAGE)).encode()),
+                                (b"etag", b'"flet-etag"'), (b"last-modified", b"yesterday")]})
+        await send({"type": "http.response.body", "body": CLIENT_PAGE[:40],
+                    "more_body": True})
+        await send({"type": "http.response.body", "body": CLIENT_PAGE[40:]})
         return
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/plain")]})
@@ -139,7 +153,7 @@ def test_the_registry_is_bounded(pages: ChartPages) -> None:
 
 
 def test_everything_else_goes_to_flet(client: Client) -> None:
-    assert client.get("/").text == "flet:/"
+    assert client.get("/today").text == "flet:/today"
     assert client.get("/progress").text == "flet:/progress"
     assert client.get("/_chartsX").text == "flet:/_chartsX"
 
@@ -273,3 +287,28 @@ def test_a_chart_frame_fetches_its_data_and_holds_none() -> None:
     # The data request starts before plotly.js, so the two overlap.
     assert page.index("location.pathname") < page.index(f'<script src="{PLOTLY_JS_ROUTE}">')
     assert '"figure"' not in page
+
+
+@pytest.mark.parametrize("path", ["/", "/progress/"])
+def test_the_client_page_starts_the_warm_up_once_flutter_has_drawn(client: Client,
+                                                                   path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content
+    assert body.count(WARM_UP_SCRIPT) == 1
+    assert body.index(WARM_UP_SCRIPT) > body.index(b"flutter()")  # after Flet's own scripts
+    assert body.endswith(b"</body></html>")
+    assert int(response.headers["content-length"]) == len(body)
+    # Validators of Flet's file no longer describe this page.
+    assert "etag" not in response.headers
+    assert "last-modified" not in response.headers
+    script = WARM_UP_SCRIPT.decode()
+    assert f"'{WARM_ROUTE}'" in script
+    assert "flutter-first-frame" in script
+    assert "aria-hidden" in script and "tabIndex = -1" in script
+
+
+def test_other_answers_pass_through_unchanged(client: Client) -> None:
+    response = client.get("/assets/logo.txt")
+    assert response.text == "flet:/assets/logo.txt"
+    assert WARM_UP_SCRIPT.decode() not in client.get(WARM_ROUTE).text

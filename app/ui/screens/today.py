@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import flet as ft
-import flet_webview as fwv
 
 from app.domain.entries import hours_since
 from app.domain.regions import NEEDLING_REGIONS
@@ -14,7 +13,6 @@ from app.domain.reminders import next_due
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
-from app.ui.web import WARM_ROUTE, chart_base_url
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -102,21 +100,4 @@ def build(shell: Shell) -> ft.View:
                 muted(next_line, 15)], wrap=True),
         ft.ResponsiveRow([status, session_card, progress, more], spacing=16, run_spacing=16),
     ]
-    warm = _warm_up(shell)
-    if warm is not None:
-        body.append(warm)
     return scaffold(shell, "/", "Today", body)
-
-
-def _warm_up(shell: Shell) -> ft.Control | None:
-    """The first time Today shows in a browser tab: an invisible 1 px frame running
-    plotly.js (app.ui.web's warm-up page: no patient data, no token), so the Progress
-    screen's charts find it downloaded and compiled instead of taking a second longer."""
-    page = shell.page
-    base = chart_base_url(page.url) if page is not None and page.web else None
-    if base is None or shell.plotly_warmed:
-        return None
-    shell.plotly_warmed = True
-    return ft.Container(width=1, height=1, content=fwv.WebView(url=f"{base}{WARM_ROUTE}",
-                                                               width=1, height=1))
-
