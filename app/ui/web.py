@@ -8,6 +8,8 @@ Routes added in front of Flet's own (everything else goes to Flet unchanged):
 - ``/_charts/<token>`` — a chart page registered by a signed-in screen in `ChartPages`;
   ``/_charts/<token>/data`` — the figures of a page opened before they were built (the
   frame loads plotly.js while the server builds them; the request waits for them).
+- ``/_charts/<token>/static/<n>.svg?w=..&h=..`` — chart n of a filled page as a static
+  SVG picture (app.charts.static), for a frame where plotly.js did not run; same checks.
 - ``/_charts/warm`` — no patient data, no token: plotly.js and two tiny plots, for an
   invisible frame that Flet's client page opens once Flutter has drawn (`WARM_UP_SCRIPT`
   is added to every HTML answer of the Flet app), so the first Progress screen of a fresh
@@ -36,6 +38,7 @@ import json
 import secrets
 import threading
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +47,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from app.charts.html import FIGURE_CONFIG, plotly_js_path, plotly_js_version
+from app.charts.static import KaleidoEngine, StaticCharts
 from app.charts.theme import palette
 
 Scope = MutableMapping[str, Any]
@@ -270,10 +274,26 @@ html, body {{ margin: 0; padding: 0; background: {p.paper}; color: {p.text};
     }}
     window.Plotly.newPlot(el, fig.data || [], layout, config);
   }}
+  function picture(id, index, fig) {{
+    // plotly.js did not run here: the server draws the same chart as a picture.
+    var el = document.getElementById(id);
+    var title = (fig.layout.title && fig.layout.title.text) || 'Chart';
+    var img = new Image();
+    img.alt = title + ' (a picture of the chart)';
+    img.style.cssText = 'display:block;width:100%;height:100%';
+    img.onload = function () {{ el.innerHTML = ''; el.appendChild(img); }};
+    img.onerror = function () {{
+      el.innerHTML = '<p class="wait">The chart could not load here. ' +
+        'The progress report has the same charts.</p>';
+    }};
+    img.src = location.pathname + '/static/' + index + '.svg?w=' +
+      Math.round(el.clientWidth) + '&h=' + Math.round(el.clientHeight);
+  }}
   window.chartData.then(function (data) {{
     if (!window.Plotly) {{
-      say('The interactive chart could not load here. ' +
-          'The progress report has the same charts.');
+      data.charts.forEach(function (chart, index) {{
+        picture('chart-' + index, index, chart.figure);
+      }});
       return;
     }}
     data.charts.forEach(function (chart, index) {{
@@ -422,7 +442,7 @@ def _header(scope: Scope, name: bytes) -> bytes:
 
 
 _FRAME_CSP: Final = (b"default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
-                     b"connect-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+                     b"connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; "
                      b"frame-ancestors 'self'")
 _FRAMING: Final = ((b"x-frame-options", b"SAMEORIGIN"), (b"content-security-policy", _FRAME_CSP))
 _HTML: Final = b"text/html; charset=utf-8"
@@ -518,9 +538,11 @@ def _with_warm_up(inner: ASGIApp) -> ASGIApp:
 
 def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                 plotly_js: Path | None = None,
-                data_wait_seconds: float = DATA_WAIT_SECONDS) -> ASGIApp:
+                data_wait_seconds: float = DATA_WAIT_SECONDS,
+                pictures: StaticCharts | None = None) -> ASGIApp:
     """`inner` (the Flet app) with the chart routes in front of it."""
     library = _PlotlyJs(plotly_js or plotly_js_path())
+    static = pictures or StaticCharts(KaleidoEngine(library.path))
     threading.Thread(target=library.prepare, name="plotly-js", daemon=True).start()
     not_found = b"This chart is no longer available. Open the Progress screen again."
     warm_html = warm_page().encode()
@@ -553,6 +575,9 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
             await _respond(send, 200, warm_html, _HTML, [*revalidate, *_FRAMING], head)
             return
         token = path[len(PREFIX):]
+        if "/static/" in token:
+            await _picture(scope, send, pages, static, token, head)
+            return
         if token.endswith("/data"):
             state, data = await _await_data(pages, token[:-len("/data")], data_wait_seconds)
             if state is DataState.READY:
@@ -570,6 +595,57 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
         await _respond(send, 200, page, _HTML, [*no_store, *_FRAMING], head)
 
     return app
+
+
+_SVG_CSP: Final = b"default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _chart_figure(data: bytes, index: int) -> dict[str, Any] | None:
+    """Chart `index` of a page's data with its x-axis window applied, as the page draws
+    it; None when there is no such chart."""
+    charts = json.loads(data).get("charts", [])
+    if not 0 <= index < len(charts):
+        return None
+    chart = charts[index]
+    figure: dict[str, Any] = dict(chart["figure"])
+    window = chart.get("x_range")
+    if window:
+        layout = dict(figure.get("layout") or {})
+        layout["xaxis"] = {**(layout.get("xaxis") or {}), "range": window,
+                           "autorange": False}
+        figure["layout"] = layout
+    return figure
+
+
+async def _picture(scope: Scope, send: Send, pages: ChartPages, static: StaticCharts,
+                   path: str, head: bool) -> None:
+    """``<token>/static/<n>.svg?w=&h=``: chart n of the page as SVG, under the page's
+    token and session checks; 404 when there is no such chart, 503 when pictures are
+    unavailable just now."""
+    token, _, name = path.partition("/static/")
+    text = b"text/plain; charset=utf-8"
+    no_store = [(b"cache-control", b"no-store")]
+    state, data = pages.data(token)
+    stem = name.removesuffix(".svg")
+    figure = (_chart_figure(data, int(stem))
+              if state is DataState.READY and name.endswith(".svg") and stem.isdigit()
+              else None)
+    if figure is None:
+        await _respond(send, 404, b"No such chart.", text, no_store, head)
+        return
+    query = urllib.parse.parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
+
+    def side(key: str, default: int) -> int:
+        value = query.get(key, [""])[0]
+        return int(value) if value.isdigit() else default
+
+    svg = await asyncio.to_thread(static.render, figure, side("w", 400), side("h", 340))
+    if svg is None:
+        await _respond(send, 503, b"Chart pictures are unavailable just now.", text,
+                       no_store, head)
+        return
+    await _respond(send, 200, svg, b"image/svg+xml",
+                   [*no_store, (b"content-security-policy", _SVG_CSP)], head)
 
 
 def chart_base_url(page_url: str | None) -> str | None:

@@ -109,3 +109,17 @@ def test_plotly_js_is_warmed_outside_the_app_and_stays(phone: Page) -> None:
     frame = open_progress(phone, "alex@example.com")
     expect_charts_drawn(frame)
     assert phone.locator(warm).count() == 1
+
+
+def test_where_plotly_js_cannot_run_the_charts_come_as_pictures(phone: Page) -> None:
+    """The chart frame without plotly.js (blocked here) shows each chart as a picture the
+    server draws, with the chart's title as its text alternative."""
+    phone.route(re.compile(r"/_charts/plotly-[^/]*\.js$"), lambda route: route.abort())
+    frame = open_progress(phone, "alex@example.com")
+    pictures = frame.locator(".chart img")
+    expect(pictures).to_have_count(4, timeout=60_000)
+    for index, title in enumerate(CHART_TITLES):
+        picture = pictures.nth(index)
+        assert picture.get_attribute("alt") == f"{title} (a picture of the chart)"
+        assert picture.evaluate("img => img.complete && img.naturalWidth") > 300
+    assert frame.locator(".main-svg").count() == 0  # not Plotly in the page: pictures

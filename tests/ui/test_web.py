@@ -8,10 +8,12 @@ import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from app.charts.static import StaticCharts
 from app.ui.web import (
     PLOTLY_JS_ROUTE,
     PREFIX,
@@ -25,6 +27,7 @@ from app.ui.web import (
     Scope,
     Send,
     chart_base_url,
+    chart_data,
     chart_frame,
     chart_page,
     date_window,
@@ -312,3 +315,84 @@ def test_other_answers_pass_through_unchanged(client: Client) -> None:
     response = client.get("/assets/logo.txt")
     assert response.text == "flet:/assets/logo.txt"
     assert WARM_UP_SCRIPT.decode() not in client.get(WARM_ROUTE).text
+
+
+# -- static pictures where plotly.js did not run -----------------------------------------
+
+
+class Pictures(StaticCharts):
+    """Draws a stand-in SVG naming the figure's title, x window and size (or nothing)."""
+
+    def __init__(self, available: bool = True) -> None:
+        super().__init__(self.draw)
+        self.available = available
+
+    def draw(self, figure: dict[str, Any], width: int, height: int) -> bytes:
+        if not self.available:
+            raise RuntimeError("no browser")
+        window = figure["layout"].get("xaxis", {}).get("range")
+        return (f'<svg data-title="{figure["layout"]["title"]}" data-window="{window}" '
+                f'width="{width}" height="{height}"></svg>').encode()
+
+
+def pictures_client(pages: ChartPages, library: Path, pictures: Pictures) -> Client:
+    return Client(with_charts(flet_stand_in, pages, library, data_wait_seconds=0.2,
+                              pictures=pictures))
+
+
+def filled(pages: ChartPages) -> str:
+    token = pages.open(chart_frame(2, dark=False))
+    pages.fill(token, chart_data([
+        ChartSpec('{"data": [], "layout": {"title": "Pain"}}', ("2026-01-01 00:00",
+                                                               "2026-02-01 23:59")),
+        ChartSpec('{"data": [], "layout": {"title": "Soreness"}}'),
+    ]))
+    return token
+
+
+def test_a_chart_is_served_as_a_picture_under_its_pages_token(pages: ChartPages,
+                                                              library: Path) -> None:
+    client = pictures_client(pages, library, Pictures())
+    token = filled(pages)
+    response = client.get(f"{PREFIX}{token}/static/0.svg?w=380&h=400")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    # The page's x window is applied, as the interactive chart applies it.
+    assert response.text == ('<svg data-title="Pain" data-window="[\'2026-01-01 00:00\', '
+                             '\'2026-02-01 23:59\']" width="380" height="400"></svg>')
+    second = client.get(f"{PREFIX}{token}/static/1.svg?w=abc")
+    assert 'data-title="Soreness" data-window="None" width="400"' in second.text
+
+
+@pytest.mark.parametrize("tail", ["static/2.svg", "static/-1.svg", "static/0.png",
+                                  "static/x.svg", "static/.svg"])
+def test_no_picture_of_a_chart_that_is_not_there(pages: ChartPages, library: Path,
+                                                  tail: str) -> None:
+    client = pictures_client(pages, library, Pictures())
+    token = filled(pages)
+    assert client.get(f"{PREFIX}{token}/{tail}").status_code == 404
+
+
+def test_no_picture_without_a_live_filled_page(pages: ChartPages, library: Path) -> None:
+    client = pictures_client(pages, library, Pictures())
+    assert client.get(f"{PREFIX}not-a-token/static/0.svg").status_code == 404
+    waiting = pages.open(chart_frame(1, dark=False))  # not filled yet
+    assert client.get(f"{PREFIX}{waiting}/static/0.svg").status_code == 404
+    token = filled(pages)
+    pages.revoke(token)
+    assert client.get(f"{PREFIX}{token}/static/0.svg").status_code == 404
+
+
+def test_unavailable_pictures_say_so(pages: ChartPages, library: Path) -> None:
+    client = pictures_client(pages, library, Pictures(available=False))
+    response = client.get(f"{PREFIX}{filled(pages)}/static/0.svg")
+    assert response.status_code == 503
+
+
+def test_the_chart_page_falls_back_to_pictures_it_may_load() -> None:
+    page = chart_frame(1, dark=False)
+    assert "if (!window.Plotly)" in page
+    assert "'/static/' + index + '.svg?w='" in page
+    assert "img.onerror" in page  # and to words when pictures fail too

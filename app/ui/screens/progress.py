@@ -10,9 +10,10 @@ app serves once) while the figures are built (or taken from ProgressService's ca
 the event loop; the page then fetches them from its token URL and draws all four. Nothing
 on this screen re-renders a chart on an unrelated update: the iframe keeps its document.
 
-Where interactive charts are unavailable (not served over the web: a desktop window) the
-boxes show the numbers behind the summary as a short table instead, and the report keeps
-the charts.
+Where plotly.js cannot run in the frame, the page shows each chart as a static picture
+the server draws (app.charts.static; words if that fails too). Where there is no frame at
+all (not served over the web: a desktop window) the boxes show the numbers behind the
+summary as a short table, and the report keeps the charts.
 """
 
 from __future__ import annotations
