@@ -6,6 +6,7 @@
     python -m app restore FILE         put a backup back (existing data is moved aside)
     python -m app export --patient EMAIL --format json|html --out FILE
     python -m app import FILE          load a patient export back
+    python -m app set-password EMAIL   a new password (asked for, or one line on stdin)
     python -m app assess [--file F]    triage one symptom report (JSON on stdin)
 """
 
@@ -22,7 +23,8 @@ from app.domain.errors import DomainError
 from app.settings import Settings
 from app.store.interfaces import StoreError
 
-COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "assess")
+COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-password",
+            "assess")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True)
     imp = sub.add_parser("import", parents=[common], help="import a patient export")
     imp.add_argument("file", type=Path)
+    password = sub.add_parser("set-password", parents=[common],
+                              help="set an account's password (imported accounts have none)")
+    password.add_argument("email")
     return parser
 
 
@@ -119,10 +124,31 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "import":
             email, added = services.portability.import_json(args.file.read_text("utf-8"))
             print(f"Imported {added} entries for {email}.")
+            account = services.accounts.by_email(email)
+            if account is not None and not account.password_hash:
+                print(f"{email} has no password yet: python -m app set-password {email}")
+            return 0
+        if command == "set-password":
+            services.accounts.set_password(args.email, _read_password())
+            print(f"Password set for {args.email}.")
             return 0
         raise AssertionError(command)
     finally:
         services.close()
+
+
+def _read_password() -> str:
+    """Asked for twice without echo at a terminal; otherwise the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("The same again: ") != first:
+            from app.domain.errors import InvalidInput
+
+            raise InvalidInput.one("password", "The two passwords differ. Nothing changed.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 if __name__ == "__main__":

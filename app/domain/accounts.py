@@ -69,10 +69,21 @@ def check_new_account(email: str, name: str, password: str) -> tuple[str, str]:
     if not _EMAIL.match(clean_email):
         p.add("email", "Enter an email address like name@example.com.")
     clean_name = p.name("name", name, NAME_MAX_CHARS, "a name")
-    if len(password) < PASSWORD_MIN_CHARS:
-        p.add("password", f"Use at least {PASSWORD_MIN_CHARS} characters for the password.")
+    _check_password(p, password)
     p.raise_if_any()
     return clean_email, clean_name
+
+
+def check_password(password: str) -> None:
+    """A new password is long enough (raises InvalidInput)."""
+    p = Problems()
+    _check_password(p, password)
+    p.raise_if_any()
+
+
+def _check_password(p: Problems, password: str) -> None:
+    if len(password) < PASSWORD_MIN_CHARS:
+        p.add("password", f"Use at least {PASSWORD_MIN_CHARS} characters for the password.")
 
 
 def may_read_patient(actor: Account, patient_id: str, granted_ids: set[str]) -> bool:

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.domain.accounts import Account, Role, check_new_account, normalise_email
+from app.domain.accounts import (
+    Account,
+    Role,
+    check_new_account,
+    check_password,
+    normalise_email,
+)
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.validation import Problems, check_timezone
@@ -78,6 +84,18 @@ class AccountService:
 
     def with_role(self, role: Role) -> list[Account]:
         return [v.value for v in self.accounts.find(role=role.value)]
+
+    def set_password(self, email: str, password: str) -> Account:
+        """A new password for an account (the operator's command line; an imported
+        account arrives without one)."""
+        check_password(password)
+        found = self.accounts.find(email=normalise_email(email))
+        if not found:
+            raise NotFound(f"No account with the email {email}.")
+        current = found[0]
+        changed = replace(current.value, password_hash=self.hasher.hash(password))
+        owner = changed.id if changed.role is Role.PATIENT else None
+        return self.accounts.correct(changed, owner, current.version).value
 
     def update_profile(self, account: Account, *, name: str | None = None,
                        timezone: str | None = None) -> Account:
@@ -147,6 +165,14 @@ class AuthService:
 
     def resume(self, token: str) -> Account | None:
         """The account behind a session token, if it is still active; refreshes it."""
+        return self._session(token, refresh=True)
+
+    def is_active(self, token: str) -> bool:
+        """Whether a session token is still signed in, without counting as activity (for
+        things the browser fetches on its own, such as chart pages)."""
+        return self._session(token, refresh=False) is not None
+
+    def _session(self, token: str, *, refresh: bool) -> Account | None:
         now = self.accounts.clock()
         with self._lock:
             entry = self._sessions.get(token)
@@ -156,7 +182,8 @@ class AuthService:
             if now - last_seen > self.idle_timeout:
                 del self._sessions[token]
                 return None
-            self._sessions[token] = (account_id, now)
+            if refresh:
+                self._sessions[token] = (account_id, now)
         account = self.accounts.get(account_id)
         if not account.active:
             self.sign_out(token)

@@ -1,6 +1,11 @@
 """Moving one patient's whole record in and out: JSON export (every version, restorable)
 and import. The file format is versioned so later releases can still read it.
 
+An export never carries the password hash (a file a patient downloads and mails around
+must not hand out something to crack offline). An imported account keeps the password of
+the account already in the store, if any; a new one has none until the operator sets it
+(`python -m app set-password EMAIL`).
+
 An import is untrusted input: only the patient's own kinds of record are accepted, each is
 decoded and checked like a freshly typed entry, and nothing may land on a record that
 belongs to someone else. All records are checked before any is saved.
@@ -9,6 +14,7 @@ belongs to someone else. All records are checked before any is saved.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +42,16 @@ PATIENT_KINDS: dict[str, type] = {
 }
 
 
+NO_PASSWORD = ""  # an account with this hash can't sign in (no hash verifies against it)
+
+
+def _without_password(record: Record, password_hash: str = NO_PASSWORD) -> Record:
+    """An account version with `password_hash` in place of its own; other kinds as they are."""
+    if record.kind != ACCOUNT or not isinstance(record.data, dict):
+        return record
+    return replace(record, data={**record.data, "password_hash": password_hash})
+
+
 class Portability:
     def __init__(self, store: RecordStore, accounts: AccountService,
                  access: AccessService, clock: Clock = system_clock) -> None:
@@ -60,7 +76,7 @@ class Portability:
             "format_version": EXPORT_VERSION,
             "exported_at": self.clock().isoformat(),
             "patient": {"id": patient.id, "email": patient.email, "name": patient.name},
-            "records": [r.to_json() for r in versions],
+            "records": [_without_password(r).to_json() for r in versions],
         }
         return json.dumps(document, indent=1, ensure_ascii=False)
 
@@ -85,6 +101,9 @@ class Portability:
         existing = self.accounts.by_email(email)
         if existing is not None and existing.id != patient_id:
             raise InvalidInput.one("file", f"A different account already uses {email}.")
+        # Whatever the file says, the password is the one already here (or none).
+        kept = existing.password_hash if existing is not None else NO_PASSWORD
+        records = [_without_password(r, kept) for r in records]
         return email, self.store.import_versions(records)
 
     def _check(self, record: Record, patient_id: str) -> None:

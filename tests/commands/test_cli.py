@@ -13,10 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def app(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+def app(*args: str, data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BACKTRACK_FAST_HASH": "1", "BACKTRACK_NO_BROWSER": "1"}
     return subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(data)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+                          input=stdin)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,16 @@ def test_export_then_import_into_an_empty_store(demo: Path, tmp_path: Path) -> N
                 str(tmp_path / "again.json"), data=empty)
     assert again.returncode == 0, again.stderr
     assert json.loads((tmp_path / "again.json").read_text())["records"] == exported["records"]
+    # The export carried no password: the import says how to set one.
+    assert "alex@example.com has no password yet: python -m app set-password" in \
+        imported.stdout
+    short = app("set-password", "alex@example.com", data=empty, stdin="short\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+    done = app("set-password", "alex@example.com", data=empty, stdin="a-new-password\n")
+    assert done.returncode == 0, done.stderr
+    assert "Password set for alex@example.com." in done.stdout
+    unknown = app("set-password", "nobody@example.com", data=empty, stdin="long-enough\n")
+    assert unknown.returncode == 2 and "nobody@example.com" in unknown.stderr
 
 
 def test_import_of_a_foreign_file_is_refused(demo: Path, tmp_path: Path) -> None:

@@ -223,6 +223,23 @@ def test_session_expires_after_the_idle_timeout(services: Services, alex: Accoun
     assert services.auth.resume(token) is None
 
 
+def test_is_active_follows_the_session_without_refreshing_it(services: Services,
+                                                             alex: Account,
+                                                             clock: FakeClock) -> None:
+    idle = services.settings.session_idle_minutes
+    token = services.auth.sign_in(alex.email, PASSWORD).token
+    assert services.auth.is_active(token)
+    clock.advance(minutes=idle - 1)
+    assert services.auth.is_active(token)  # a check is not activity...
+    clock.advance(minutes=2)
+    assert not services.auth.is_active(token)  # ...so the idle timeout still ends it
+    assert services.auth.resume(token) is None
+    other = services.auth.sign_in(alex.email, PASSWORD).token
+    services.auth.sign_out(other)
+    assert not services.auth.is_active(other)
+    assert not services.auth.is_active("not-a-token")
+
+
 def test_session_is_alive_at_exactly_the_timeout(services: Services, alex: Account,
                                                  clock: FakeClock) -> None:
     token = services.auth.sign_in(alex.email, PASSWORD).token

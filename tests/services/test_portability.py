@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.main import Services, build_services
+from app.services.accounts import SignInFailed
 from app.services.portability import EXPORT_FORMAT
 from app.store.interfaces import Query
 from app.store.memory import MemoryStore
@@ -64,7 +65,12 @@ def fresh(clock: FakeClock) -> Iterator[Services]:
 
 
 def versions(services: Services, owner: str) -> list[dict[str, Any]]:
-    return [r.to_json() for r in services.store.owner_history(owner)]
+    """Every stored version, account versions without their password hash."""
+    out = [r.to_json() for r in services.store.owner_history(owner)]
+    for record in out:
+        if record["kind"] == "account":
+            record["data"] = {**record["data"], "password_hash": "(left out)"}
+    return out
 
 
 def test_export_then_import_into_a_fresh_store_is_identical(
@@ -82,14 +88,55 @@ def test_export_then_import_into_a_fresh_store_is_identical(
     assert history == services.logbook.check_in_history(filled.patient, filled.corrected_id)
 
 
-def test_imported_record_loads_the_same_and_the_patient_can_sign_in(
+def test_imported_record_loads_the_same_once_the_operator_sets_a_password(
         services: Services, filled: Filled, fresh: Services) -> None:
     text = services.portability.export_json(filled.patient, filled.patient.email)
     fresh.portability.import_json(text)
-    assert fresh.auth.sign_in(filled.patient.email, PASSWORD).account == filled.patient
+    # The file carried no password: nobody can sign in as the patient yet...
+    for attempt in (PASSWORD, ""):
+        with pytest.raises(SignInFailed):
+            fresh.auth.sign_in(filled.patient.email, attempt)
+    # ...until the operator sets one.
+    fresh.accounts.set_password(filled.patient.email, "a-new-password")
+    signed = fresh.auth.sign_in(filled.patient.email, "a-new-password").account
+    assert replace(signed, password_hash="") == replace(filled.patient, password_hash="")
     before = services.logbook.load(filled.patient, filled.patient.id)
     after = fresh.logbook.load(filled.patient, filled.patient.id)
-    assert after == before
+    assert replace(after, patient=before.patient) == before
+
+
+def test_an_export_never_carries_the_password_hash(services: Services,
+                                                   filled: Filled) -> None:
+    services.accounts.set_password(filled.patient.email, "second-password")  # 2 versions
+    text = services.portability.export_json(None, filled.patient.email)
+    accounts = [r for r in json.loads(text)["records"] if r["kind"] == "account"]
+    assert [r["version"] for r in accounts] == [1, 2]
+    assert all(r["data"]["password_hash"] == "" for r in accounts)
+    assert "$argon2" not in text
+
+
+def test_an_import_keeps_the_password_already_in_the_store(services: Services,
+                                                           filled: Filled) -> None:
+    """A tampered export with a hash of the attacker's choosing changes no password."""
+    mallory = services.accounts.create("m@example.com", "M", "mallory-pw", Role.PATIENT)
+    document = exported(services, filled)
+    [own] = [r for r in document["records"] if r["kind"] == "account"]
+    document["records"].append({**own, "version": 7, "data": {
+        **own["data"], "password_hash": mallory.password_hash}})
+    assert services.portability.import_json(json.dumps(document))[1] == 1
+    with pytest.raises(SignInFailed):
+        services.auth.sign_in(filled.patient.email, "mallory-pw")
+    assert services.auth.sign_in(filled.patient.email, PASSWORD).account.id == \
+        filled.patient.id
+
+
+def test_set_password_checks_the_password_and_the_account(services: Services,
+                                                          filled: Filled) -> None:
+    with pytest.raises(InvalidInput, match="at least"):
+        services.accounts.set_password(filled.patient.email, "short")
+    with pytest.raises(NotFound):
+        services.accounts.set_password("nobody@example.com", "long-enough-pw")
+    assert services.auth.sign_in(filled.patient.email, PASSWORD)  # unchanged
 
 
 def test_import_is_idempotent(services: Services, filled: Filled, fresh: Services) -> None:
@@ -113,6 +160,7 @@ def test_export_document_shape(services: Services, filled: Filled) -> None:
             "milestone", "odi", "pgic", "grant", "audit"} <= kinds
     assert all(r["owner"] == filled.patient.id for r in document["records"])
     assert PASSWORD not in json.dumps(document)
+    assert "$argon2" not in json.dumps(document)
 
 
 def test_export_of_unknown_email_is_not_found(services: Services) -> None:

@@ -80,7 +80,9 @@ def build(shell: Shell) -> ft.View:
     token_owner = shell.token
 
     def still_valid() -> bool:
-        return shell.token is not None and shell.token == token_owner
+        # The same sign-in in this tab, and not ended by the idle timeout meanwhile.
+        return (token_owner is not None and shell.token == token_owner
+                and shell.services.auth.is_active(token_owner))
 
     token: str | None = None
     if base is not None:
