@@ -56,6 +56,8 @@ class PastAssessment:
     assessed_at: datetime
     report: SymptomReport
     assessment: Assessment
+    # The rulebook that answered: "reviewed_on fingerprint" (None: saved before this was kept)
+    rulebook: str | None = None
 
 
 class GuidanceService:
@@ -91,6 +93,8 @@ class GuidanceService:
                 "input": report.to_json(),
                 "result": assessment.to_json(),
                 "assessed_at": when.astimezone(UTC).isoformat(),
+                "rulebook": {"reviewed_on": self._rulebook.reviewed_on.isoformat(),
+                             "fingerprint": self._rulebook.fingerprint},
             },
             owner=patient_id,
             expected_version=0,
@@ -116,4 +120,11 @@ def _past(record: Record) -> PastAssessment:
         assessed_at=datetime.fromisoformat(data["assessed_at"]),
         report=parse_report(data["input"]),
         assessment=Assessment.from_json(data["result"]),
+        rulebook=_rulebook_label(data.get("rulebook")),
     )
+
+
+def _rulebook_label(value: object) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    return f"{value.get('reviewed_on', '?')} {value.get('fingerprint', '?')}"

@@ -229,6 +229,12 @@ def _milestones(record: ProgressRecord) -> str:
     return f"<section id=\"milestones\"><h2>Milestones</h2><ul>{items}</ul></section>"
 
 
+def _rulebook_note(item: PastAssessment) -> str:
+    if item.rulebook is None:
+        return ""
+    return f"<p class=\"small\">Rulebook {_e(item.rulebook)}</p>"
+
+
 def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
                  zone: str) -> str:
     if not past:
@@ -251,7 +257,7 @@ def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
             f"<tr><td>{to_local(item.assessed_at, zone):%a %-d %b %Y, %H:%M}</td>"
             f"<td class=\"tier tier-{result.level}\">{_e(labels.get(result.level, result.level))}"
             f"</td><td>{_e('; '.join(facts))}</td>"
-            f"<td>{_e(result.advice)}<ul>{reasons}</ul></td></tr>")
+            f"<td>{_e(result.advice)}<ul>{reasons}</ul>{_rulebook_note(item)}</td></tr>")
     return f"""<section id="guidance">
 <h2>"Is this normal?" assessments</h2>
 <p class="small">What the patient reported and exactly what the app told them, newest

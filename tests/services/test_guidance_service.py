@@ -60,6 +60,8 @@ def test_assessment_is_saved_with_input_and_result(
         "input": RED_FLAG.to_json(),
         "result": assessment.to_json(),
         "assessed_at": T0.isoformat(),
+        "rulebook": {"reviewed_on": service.rulebook.reviewed_on.isoformat(),
+                     "fingerprint": service.rulebook.fingerprint},
     }
     stored = store.latest(ASSESSMENT_KIND, record.id)
     assert stored is not None and stored.data == record.data
@@ -119,3 +121,17 @@ def test_invalid_rulebook_json_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text('{"schema_version": 9}', encoding="utf-8")
     with pytest.raises(RulebookError, match="schema_version"):
         load_rulebook(bad)
+
+
+def test_history_names_the_rulebook_that_answered(service: GuidanceService,
+                                                  store: MemoryStore) -> None:
+    service.assess("patient-1", EASING, assessed_at=T0)
+    # An assessment saved before rulebooks were recorded still reads back, without one.
+    store.save(ASSESSMENT_KIND, "older", {"input": EASING.to_json(),
+               "result": service.history("patient-1")[0].assessment.to_json(),
+               "assessed_at": (T0 - timedelta(days=1)).isoformat()},
+               owner="patient-1", expected_version=0)
+    newest, older = service.history("patient-1")
+    book = service.rulebook
+    assert newest.rulebook == f"{book.reviewed_on.isoformat()} {book.fingerprint}"
+    assert older.rulebook is None

@@ -61,6 +61,8 @@ def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
     assert "tier-emergency" in guidance
     assert "shortness_of_breath" in guidance
     assert seeded.guidance.history(casey.id)[0].assessment.advice[:40] in guidance
+    book = seeded.rulebook
+    assert f"Rulebook {book.reviewed_on.isoformat()} {book.fingerprint}" in guidance
 
 
 def test_what_the_patient_typed_is_escaped(seeded: Services) -> None:

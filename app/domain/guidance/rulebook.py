@@ -14,6 +14,8 @@ which the engine fills with the plain labels of the missing answers.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,6 +134,9 @@ class Rulebook:
     symptom_labels: Mapping[str, str]
     region_labels: Mapping[str, str]
     field_labels: Mapping[str, str]
+    # Which content an answer came from: a digest of the whole rulebook as parsed, stored
+    # with every assessment (any edit to wording, thresholds or rules changes it).
+    fingerprint: str = ""
 
 
 def parse_rulebook(raw: object) -> Rulebook:
@@ -179,7 +184,14 @@ def parse_rulebook(raw: object) -> Rulebook:
         symptom_labels=_labels(top.get("symptom_labels"), "symptom_labels", SYMPTOM_KEYS),
         region_labels=_labels(top.get("region_labels"), "region_labels", REGION_KEYS),
         field_labels=_labels(top.get("field_labels"), "field_labels", ASKED_FIELDS),
+        fingerprint=rulebook_fingerprint(top),
     )
+
+
+def rulebook_fingerprint(raw: Mapping[str, Any]) -> str:
+    """A short digest of rulebook content, independent of key order and white space."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 def _mapping(value: object, where: str) -> Mapping[str, Any]:

@@ -33,6 +33,20 @@ def test_rulebook_loads_with_review_metadata() -> None:
     assert raw["reviewed_on"] and raw["reviewed_by"]
 
 
+def test_the_fingerprint_follows_content_not_layout() -> None:
+    raw = raw_rulebook()
+    assert re.fullmatch(r"[0-9a-f]{16}", RULEBOOK.fingerprint)
+    assert parse_rulebook(raw).fingerprint == RULEBOOK.fingerprint
+    reordered = dict(reversed(list(raw.items())))
+    assert parse_rulebook(reordered).fingerprint == RULEBOOK.fingerprint
+    edited = copy.deepcopy(raw)
+    edited["thresholds"]["first_day_hours"]["value"] = 30
+    assert parse_rulebook(edited).fingerprint != RULEBOOK.fingerprint
+    reworded = copy.deepcopy(raw)
+    reworded["rules"][0]["text"] = reworded["rules"][0]["text"] + " "
+    assert parse_rulebook(reworded).fingerprint != RULEBOOK.fingerprint
+
+
 def test_every_rule_has_text_sources_and_a_known_tier() -> None:
     for rule in (*RULEBOOK.rules, RULEBOOK.fallback):
         assert rule.text.strip(), rule.id
