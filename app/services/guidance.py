@@ -23,9 +23,15 @@ from app.domain.guidance import (
     parse_report,
     parse_rulebook,
 )
+from app.domain.guidance.education import fill_education
 from app.store.interfaces import Query, Record, RecordStore
 
 ASSESSMENT_KIND = "guidance_assessment"
+
+
+def load_education(path: Path, rulebook: Rulebook) -> str:
+    """The patient education page (Markdown) with the rulebook's numbers filled in."""
+    return fill_education(path.read_text(encoding="utf-8"), rulebook)
 
 
 def load_rulebook(path: Path) -> Rulebook:

@@ -41,3 +41,13 @@ def test_no_symptoms_on_a_fresh_session_is_reassuring(phone: Page) -> None:
     expect(phone.get_by_text(re.compile("usual reaction|Contact the clinic today"))
            ).to_be_visible(timeout=WAIT)
     expect(phone.get_by_role("button", name=re.compile(r"^Call 911 now"))).to_have_count(0)
+
+
+def test_the_education_page_uses_the_rulebooks_numbers(phone: Page) -> None:
+    sign_in(phone, "alex@example.com")
+    expect(phone.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
+    phone.get_by_role("button", name="Is this normal?").click()
+    phone.get_by_role("button", name="What is normal after dry needling?").click()
+    expect(phone.get_by_text(re.compile(r"your soreness is 7 out of 10 or more after the "
+                                        r"first day"))).to_be_visible(timeout=WAIT)
+    expect(phone.get_by_text(re.compile(r"\{"))).to_have_count(0)

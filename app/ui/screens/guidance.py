@@ -10,6 +10,7 @@ import flet as ft
 
 from app import paths
 from app.domain.guidance import Assessment, parse_report
+from app.services.guidance import load_education
 from app.services.guidance_prefill import prefill
 from app.ui import format as fmt
 from app.ui import theme
@@ -181,7 +182,7 @@ def verdict_summary(shell: Shell, session_id: str) -> list[ft.Control]:
 
 
 def build_learn(shell: Shell) -> ft.View:
-    text = paths.EDUCATION_PAGE.read_text(encoding="utf-8")
+    text = load_education(paths.EDUCATION_PAGE, shell.services.rulebook)
     body: list[ft.Control] = [card(ft.Markdown(text, selectable=True), col={"xs": 12})]
     return scaffold(shell, "/learn", "After dry needling", [form_column(body)],
                     back="/guidance")
