@@ -63,7 +63,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
                        lockout=timedelta(minutes=settings.lockout_minutes),
                        idle_timeout=timedelta(minutes=settings.session_idle_minutes))
     logbook = Logbook(store, access, clock)
-    guidance = GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), clock=clock)
+    guidance = GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), access,
+                               clock=clock)
     progress = ProgressService(logbook, load_thresholds(), clock)
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,

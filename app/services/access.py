@@ -113,6 +113,10 @@ class AccessService:
         if not may_read_patient(actor, patient_id, granted):
             raise NotAllowed("You don't have access to this patient's data.")
 
-    def audit_trail(self, patient_id: str) -> list[AuditEvent]:
+    def audit_trail(self, actor: Account, patient_id: str) -> list[AuditEvent]:
+        """Who read a patient's data, newest first: for the patient only (NotAllowed for
+        anyone else; the operator's command line reads the store directly)."""
+        if actor.id != patient_id:
+            raise NotAllowed("Only the patient sees who read their record.")
         events = [v.value for v in self.audit.find(patient_id)]
         return sorted(events, key=lambda e: e.at, reverse=True)

@@ -2,8 +2,9 @@
 attention and sorted by need (red-flag report first, then soreness not settling, no
 meaningful response after a reasonable trial, stopped logging).
 
-Each patient's record is read once through the progress service, so the read is
-access-checked and audited ("read:progress").
+Each patient's record is read once through the progress service and their "Is this
+normal?" answers through the guidance service, so both reads are access-checked and
+audited ("read:progress", "read:guidance").
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Caseload:
         summary = self.progress.summary_for(record)
         flags: list[str] = []
         now = self.progress.clock()
-        recent = [p for p in self.guidance.history(patient.id)
+        recent = [p for p in self.guidance.history(clinician, patient.id)
                   if now - p.assessed_at <= RECENT_ASSESSMENT]
         levels = {p.assessment.level for p in recent}
         flags += [level for level in ("emergency", "call_clinic") if level in levels]

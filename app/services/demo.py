@@ -100,7 +100,7 @@ def _casey_reports_a_warning_sign(logbook: Logbook, guidance: GuidanceService,
         "soreness_now": 4, "soreness_trend": "same", "pain_now": 4, "pain_usual": 4,
         "symptoms": ["shortness_of_breath"],
     })
-    guidance.assess(casey.id, report, assessed_at=at)
+    guidance.assess(casey, casey.id, report, assessed_at=at)
 
 
 def _fill_patient(logbook: Logbook, patient: Account, therapist: Account,

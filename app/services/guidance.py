@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.domain.accounts import Account
 from app.domain.guidance import (
     Assessment,
     Rulebook,
@@ -24,6 +25,7 @@ from app.domain.guidance import (
     parse_rulebook,
 )
 from app.domain.guidance.education import fill_education
+from app.services.access import AccessService
 from app.store.interfaces import Query, Record, RecordStore
 
 ASSESSMENT_KIND = "guidance_assessment"
@@ -71,11 +73,13 @@ class GuidanceService:
         self,
         store: RecordStore,
         rulebook: Rulebook,
+        access: AccessService,
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._store = store
         self._rulebook = rulebook
+        self._access = access
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
@@ -83,11 +87,14 @@ class GuidanceService:
         return self._rulebook
 
     def assess(
-        self, patient_id: str, report: SymptomReport, *, assessed_at: datetime | None = None
+        self, actor: Account, patient_id: str, report: SymptomReport, *,
+        assessed_at: datetime | None = None
     ) -> tuple[Assessment, Record]:
-        """Triage the report and save input + result before returning them."""
+        """Triage the report and save input + result before returning them. The actor is
+        the patient or a clinician they granted (NotAllowed otherwise)."""
         if not patient_id:
             raise ValueError("patient_id is required")
+        self._access.check_write(actor, patient_id)
         when = assessed_at or self._clock()
         if when.tzinfo is None:
             raise ValueError("assessed_at must carry a time zone")
@@ -107,8 +114,10 @@ class GuidanceService:
         )
         return assessment, record
 
-    def history(self, patient_id: str) -> list[PastAssessment]:
-        """Every saved assessment of one patient, newest first (ties: last saved first)."""
+    def history(self, actor: Account, patient_id: str) -> list[PastAssessment]:
+        """Every saved assessment of one patient, newest first (ties: last saved first).
+        Access-checked; a clinician's read is audited."""
+        self._access.check_read(actor, patient_id, "read:guidance")
         records = self._store.find(Query(kind=ASSESSMENT_KIND, owner=patient_id))
         past = [_past(record) for record in records]
         return [

@@ -75,7 +75,7 @@ def progress_report_html(services: Services, patient_email: str,
     record = to_record(data, now)
     thresholds = progress.thresholds
     summary, figures = progress.progress_of(patient.id, record)
-    assessments = services.guidance.history(patient.id)
+    assessments = services.guidance.history(reader, patient.id)
     tiers = services.rulebook.tiers
     tier_labels: dict[str, str] = {tier: advice.label for tier, advice in tiers.items()}
     parts = [

@@ -40,7 +40,7 @@ def test_patient_reads_own_data_without_an_audit_event(services: Services,
     services.logbook.check_in(people.patient, people.patient.id, pain_now=4)
     data = services.logbook.load(people.patient, people.patient.id)
     assert [c.value.pain_now for c in data.check_ins] == [4]
-    assert services.access.audit_trail(people.patient.id) == []
+    assert services.access.audit_trail(people.patient, people.patient.id) == []
 
 
 @pytest.mark.parametrize("who", ["therapist", "care_team", "other_patient", "admin"])
@@ -52,7 +52,7 @@ def test_nobody_else_reads_without_a_grant(services: Services, people: People,
         services.logbook.load(actor, people.patient.id)
     with pytest.raises(NotAllowed):
         services.logbook.check_in(actor, people.patient.id, pain_now=1)
-    assert services.access.audit_trail(people.patient.id) == []
+    assert services.access.audit_trail(people.patient, people.patient.id) == []
 
 
 def test_granted_therapist_reads_and_every_read_is_audited(
@@ -63,7 +63,7 @@ def test_granted_therapist_reads_and_every_read_is_audited(
     assert [c.value.pain_now for c in data.check_ins] == [4]
     clock.advance(minutes=5)
     services.logbook.load(people.therapist, people.patient.id, "read:dashboard")
-    trail = services.access.audit_trail(people.patient.id)
+    trail = services.access.audit_trail(people.patient, people.patient.id)
     assert [(ev.actor_id, ev.actor_role, ev.action, ev.at) for ev in trail] == [
         (people.therapist.id, "therapist", "read:dashboard", clock.now),
         (people.therapist.id, "therapist", "read:progress", clock.now.replace(minute=0)),
@@ -165,10 +165,10 @@ def test_patient_sees_who_looked(services: Services, people: People) -> None:
     services.logbook.load(people.therapist, people.patient.id, "read:progress")
     services.logbook.activities_of(people.care_team, people.patient.id)
     services.logbook.load(people.patient, people.patient.id)
-    trail = services.access.audit_trail(people.patient.id)
+    trail = services.access.audit_trail(people.patient, people.patient.id)
     assert {(ev.actor_id, ev.action) for ev in trail} == {
         (people.therapist.id, "read:progress"), (people.care_team.id, "read:activities")}
-    assert services.access.audit_trail(people.other_patient.id) == []
+    assert services.access.audit_trail(people.other_patient, people.other_patient.id) == []
 
 
 def test_admin_cannot_read_patient_data(services: Services, people: People) -> None:
@@ -188,5 +188,16 @@ def test_history_read_by_a_clinician_is_checked_and_audited(services: Services,
         services.logbook.check_in_history(people.therapist, entry.value.id)
     services.access.grant(people.patient, people.therapist)
     assert len(services.logbook.check_in_history(people.therapist, entry.value.id)) == 1
-    assert [ev.action for ev in services.access.audit_trail(people.patient.id)] == [
+    assert [ev.action for ev in services.access.audit_trail(people.patient, people.patient.id)] == [
         "read:history"]
+
+
+@pytest.mark.parametrize("who", ["therapist", "care_team", "other_patient", "admin"])
+def test_only_the_patient_sees_who_read_their_record(services: Services, people: People,
+                                                     who: str) -> None:
+    services.access.grant(people.patient, people.therapist)
+    services.access.grant(people.patient, people.care_team)
+    services.logbook.load(people.therapist, people.patient.id, "read:progress")
+    with pytest.raises(NotAllowed):
+        services.access.audit_trail(getattr(people, who), people.patient.id)
+    assert len(services.access.audit_trail(people.patient, people.patient.id)) == 1

@@ -30,11 +30,12 @@ def test_every_caseload_read_is_audited(seeded: Services) -> None:
     taylor = seeded.accounts.by_email("taylor@example.com")
     alex = seeded.accounts.by_email("alex@example.com")
     assert taylor is not None and alex is not None
-    before = len(seeded.access.audit_trail(alex.id))
+    before = len(seeded.access.audit_trail(alex, alex.id))
     seeded.caseload.for_clinician(taylor)
-    trail = seeded.access.audit_trail(alex.id)
-    assert len(trail) == before + 1
-    assert trail[0].actor_id == taylor.id and trail[0].action == "read:progress"
+    trail = seeded.access.audit_trail(alex, alex.id)
+    assert len(trail) == before + 2  # the progress record and the "Is this normal?" answers
+    assert {(e.actor_id, e.action) for e in trail[:2]} == {
+        (taylor.id, "read:progress"), (taylor.id, "read:guidance")}
 
 
 def test_a_revoked_patient_leaves_the_caseload(seeded: Services) -> None:

@@ -138,7 +138,7 @@ def test_a_store_with_any_account_is_left_alone(services: Services) -> None:
 
 def test_casey_reported_a_warning_sign_that_came_out_as_emergency(seeded: Services) -> None:
     casey = account(seeded, "casey@example.com")
-    past = seeded.guidance.history(casey.id)
+    past = seeded.guidance.history(casey, casey.id)
     assert len(past) == 1
     assert past[0].assessment.level == "emergency"
     assert "shortness_of_breath" in past[0].report.symptoms

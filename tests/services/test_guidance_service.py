@@ -1,4 +1,5 @@
-"""GuidanceService on the in-memory store: every assessment is kept with its input."""
+"""GuidanceService on the in-memory store: every assessment is kept with its input, and
+only the patient and the clinicians they granted may save or read them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.accounts import Account, Role
+from app.domain.errors import NotAllowed
 from app.domain.guidance import RulebookError, parse_report
+from app.main import Services
 from app.services.guidance import ASSESSMENT_KIND, GuidanceService, load_rulebook
 from app.store.interfaces import Query
-from app.store.memory import MemoryStore
+from tests.conftest import FakeClock
 
 RULEBOOK_PATH = Path(__file__).resolve().parents[2] / "assets" / "guidance" / "rulebook.json"
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -40,22 +44,33 @@ RED_FLAG = parse_report(
 )
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+PASSWORD = "guidance-test-pw"
+
+
+def person(services: Services, email: str, role: Role = Role.PATIENT) -> Account:
+    return services.accounts.create(email, email.split("@")[0].title(), PASSWORD, role)
 
 
 @pytest.fixture
-def service(store: MemoryStore) -> GuidanceService:
-    return GuidanceService(store, load_rulebook(RULEBOOK_PATH))
+def service(services: Services) -> GuidanceService:
+    return services.guidance
 
 
-def test_assessment_is_saved_with_input_and_result(
-    service: GuidanceService, store: MemoryStore
-) -> None:
-    assessment, record = service.assess("patient-1", RED_FLAG, assessed_at=T0)
+@pytest.fixture
+def pat(services: Services) -> Account:
+    return person(services, "pat@example.com")
+
+
+@pytest.fixture
+def sam(services: Services) -> Account:
+    return person(services, "sam@example.com")
+
+
+def test_assessment_is_saved_with_input_and_result(service: GuidanceService,
+                                                   services: Services, pat: Account) -> None:
+    assessment, record = service.assess(pat, pat.id, RED_FLAG, assessed_at=T0)
     assert assessment.level == "emergency"
-    assert record.kind == ASSESSMENT_KIND and record.owner == "patient-1"
+    assert record.kind == ASSESSMENT_KIND and record.owner == pat.id
     assert record.data == {
         "input": RED_FLAG.to_json(),
         "result": assessment.to_json(),
@@ -63,17 +78,18 @@ def test_assessment_is_saved_with_input_and_result(
         "rulebook": {"reviewed_on": service.rulebook.reviewed_on.isoformat(),
                      "fingerprint": service.rulebook.fingerprint},
     }
-    stored = store.latest(ASSESSMENT_KIND, record.id)
+    stored = services.store.latest(ASSESSMENT_KIND, record.id)
     assert stored is not None and stored.data == record.data
     json.dumps(stored.data)  # plain JSON, nothing else
 
 
-def test_history_is_newest_first_and_per_patient(service: GuidanceService) -> None:
-    service.assess("patient-1", EASING, assessed_at=T0)
-    service.assess("patient-1", RED_FLAG, assessed_at=T0 + timedelta(hours=5))
-    service.assess("patient-1", EASING, assessed_at=T0 + timedelta(hours=2))
-    service.assess("patient-2", RED_FLAG, assessed_at=T0 + timedelta(hours=9))
-    history = service.history("patient-1")
+def test_history_is_newest_first_and_per_patient(service: GuidanceService, pat: Account,
+                                                 sam: Account) -> None:
+    service.assess(pat, pat.id, EASING, assessed_at=T0)
+    service.assess(pat, pat.id, RED_FLAG, assessed_at=T0 + timedelta(hours=5))
+    service.assess(pat, pat.id, EASING, assessed_at=T0 + timedelta(hours=2))
+    service.assess(sam, sam.id, RED_FLAG, assessed_at=T0 + timedelta(hours=9))
+    history = service.history(pat, pat.id)
     assert [item.assessed_at for item in history] == [
         T0 + timedelta(hours=5),
         T0 + timedelta(hours=2),
@@ -81,31 +97,48 @@ def test_history_is_newest_first_and_per_patient(service: GuidanceService) -> No
     ]
     assert [item.assessment.level for item in history] == ["emergency", "self_care", "self_care"]
     assert history[0].report == RED_FLAG
-    assert [i.assessment.level for i in service.history("patient-2")] == ["emergency"]
-    assert service.history("nobody") == []
+    assert [i.assessment.level for i in service.history(sam, sam.id)] == ["emergency"]
 
 
-def test_same_time_keeps_the_last_saved_first(service: GuidanceService) -> None:
-    service.assess("p", EASING, assessed_at=T0)
-    service.assess("p", RED_FLAG, assessed_at=T0)
-    assert [i.assessment.level for i in service.history("p")] == ["emergency", "self_care"]
+def test_only_the_patient_and_granted_clinicians_save_or_read(
+        service: GuidanceService, services: Services, pat: Account, sam: Account) -> None:
+    therapist = person(services, "taylor@example.com", Role.THERAPIST)
+    service.assess(pat, pat.id, RED_FLAG, assessed_at=T0)
+    for who in (sam, therapist):
+        with pytest.raises(NotAllowed):
+            service.history(who, pat.id)
+        with pytest.raises(NotAllowed):
+            service.assess(who, pat.id, EASING, assessed_at=T0)
+    assert services.access.audit_trail(pat, pat.id) == []  # the patient's reads: no audit
+    services.access.grant(pat, therapist)
+    assert [p.assessment.level for p in service.history(therapist, pat.id)] == ["emergency"]
+    [event] = services.access.audit_trail(pat, pat.id)
+    assert (event.actor_id, event.action) == (therapist.id, "read:guidance")
 
 
-def test_default_time_comes_from_the_clock(store: MemoryStore) -> None:
-    service = GuidanceService(store, load_rulebook(RULEBOOK_PATH), clock=lambda: T0)
-    _, record = service.assess("p", EASING)
-    assert record.data["assessed_at"] == T0.isoformat()
+def test_same_time_keeps_the_last_saved_first(service: GuidanceService, pat: Account) -> None:
+    service.assess(pat, pat.id, EASING, assessed_at=T0)
+    service.assess(pat, pat.id, RED_FLAG, assessed_at=T0)
+    assert [i.assessment.level for i in service.history(pat, pat.id)] == [
+        "emergency", "self_care"]
 
 
-def test_naive_time_is_refused(service: GuidanceService, store: MemoryStore) -> None:
+def test_default_time_comes_from_the_clock(service: GuidanceService, pat: Account,
+                                           clock: FakeClock) -> None:
+    _, record = service.assess(pat, pat.id, EASING)
+    assert record.data["assessed_at"] == clock.now.astimezone(UTC).isoformat()
+
+
+def test_naive_time_is_refused(service: GuidanceService, services: Services,
+                               pat: Account) -> None:
     with pytest.raises(ValueError):
-        service.assess("p", EASING, assessed_at=datetime(2026, 5, 1, 9, 0))
-    assert store.find(Query(kind=ASSESSMENT_KIND)) == []
+        service.assess(pat, pat.id, EASING, assessed_at=datetime(2026, 5, 1, 9, 0))
+    assert services.store.find(Query(kind=ASSESSMENT_KIND)) == []
 
 
-def test_history_round_trips_the_exact_answer(service: GuidanceService) -> None:
-    assessment, _ = service.assess("p", RED_FLAG, assessed_at=T0)
-    assert service.history("p")[0].assessment == assessment
+def test_history_round_trips_the_exact_answer(service: GuidanceService, pat: Account) -> None:
+    assessment, _ = service.assess(pat, pat.id, RED_FLAG, assessed_at=T0)
+    assert service.history(pat, pat.id)[0].assessment == assessment
 
 
 def test_missing_rulebook_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -124,14 +157,15 @@ def test_invalid_rulebook_json_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_history_names_the_rulebook_that_answered(service: GuidanceService,
-                                                  store: MemoryStore) -> None:
-    service.assess("patient-1", EASING, assessed_at=T0)
+                                                  services: Services, pat: Account) -> None:
+    service.assess(pat, pat.id, EASING, assessed_at=T0)
     # An assessment saved before rulebooks were recorded still reads back, without one.
-    store.save(ASSESSMENT_KIND, "older", {"input": EASING.to_json(),
-               "result": service.history("patient-1")[0].assessment.to_json(),
-               "assessed_at": (T0 - timedelta(days=1)).isoformat()},
-               owner="patient-1", expected_version=0)
-    newest, older = service.history("patient-1")
+    services.store.save(ASSESSMENT_KIND, "older", {
+        "input": EASING.to_json(),
+        "result": service.history(pat, pat.id)[0].assessment.to_json(),
+        "assessed_at": (T0 - timedelta(days=1)).isoformat()},
+        owner=pat.id, expected_version=0)
+    newest, older = service.history(pat, pat.id)
     book = service.rulebook
     assert newest.rulebook == f"{book.reviewed_on.isoformat()} {book.fingerprint}"
     assert older.rulebook is None

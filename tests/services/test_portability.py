@@ -175,7 +175,7 @@ def test_therapist_export_needs_a_grant_and_is_audited(services: Services,
     with pytest.raises(NotAllowed):
         services.portability.export_json(stranger, filled.patient.email)
     services.portability.export_json(filled.therapist, filled.patient.email)
-    trail = services.access.audit_trail(filled.patient.id)
+    trail = services.access.audit_trail(filled.patient, filled.patient.id)
     assert (filled.therapist.id, "export:json") in {(e.actor_id, e.action) for e in trail}
     assert stranger.id not in {e.actor_id for e in trail}
 

@@ -60,7 +60,7 @@ def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
     guidance = text.split('<section id="guidance">', 1)[1].split("</section>", 1)[0]
     assert "tier-emergency" in guidance
     assert "shortness_of_breath" in guidance
-    assert seeded.guidance.history(casey.id)[0].assessment.advice[:40] in guidance
+    assert seeded.guidance.history(casey, casey.id)[0].assessment.advice[:40] in guidance
     book = seeded.rulebook
     assert f"Rulebook {book.reviewed_on.isoformat()} {book.fingerprint}" in guidance
 
@@ -76,11 +76,12 @@ def test_what_the_patient_typed_is_escaped(seeded: Services) -> None:
 def test_a_granted_clinician_may_read_it_and_is_audited(seeded: Services) -> None:
     alex = account(seeded, "alex@example.com")
     taylor = account(seeded, "taylor@example.com")
-    before = len(seeded.access.audit_trail(alex.id))
+    before = len(seeded.access.audit_trail(alex, alex.id))
     assert "Meaningful improvement" in progress_report_html(seeded, alex.email, taylor)
-    trail = seeded.access.audit_trail(alex.id)
-    assert len(trail) == before + 1
-    assert trail[0].action == "export:report" and trail[0].actor_id == taylor.id
+    trail = seeded.access.audit_trail(alex, alex.id)
+    assert len(trail) == before + 2  # the record and the "Is this normal?" answers
+    assert {(e.actor_id, e.action) for e in trail[:2]} == {
+        (taylor.id, "export:report"), (taylor.id, "read:guidance")}
 
 
 def test_others_may_not_read_it(seeded: Services) -> None:

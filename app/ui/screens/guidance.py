@@ -73,7 +73,8 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
         try:
             report = parse_report(raw)
-            _, record = await asyncio.to_thread(services.guidance.assess, account.id, report)
+            _, record = await asyncio.to_thread(services.guidance.assess, account, account.id,
+                                                report)
         except Exception as exc:  # a report the engine refuses: say so, keep the answers
             problem.value = f"Something in the answers could not be checked: {exc}"
             problem.visible = True
@@ -99,7 +100,7 @@ def build_result(shell: Shell) -> ft.View:
     """A stored assessment (deep-linkable: /guidance/result?id=...)."""
     account = shell.require_account()
     wanted = shell.query.get("id")
-    past = next((p for p in shell.services.guidance.history(account.id)
+    past = next((p for p in shell.services.guidance.history(account, account.id)
                  if p.record_id == wanted), None)
     if past is None:
         body: list[ft.Control] = [muted("This answer is not available. Run the check again."),
