@@ -12,6 +12,7 @@ import webbrowser
 from collections.abc import Awaitable, Callable
 
 import flet as ft
+import flet_web.fastapi
 import uvicorn
 
 from app import paths
@@ -19,6 +20,8 @@ from app.main import Services
 from app.ui.shell import Shell
 from app.ui.web import PAGES, ASGIApp, ChartPages, with_charts
 
+APP_NAME = "BackTrack"
+APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."
 SHUTDOWN_GRACE_SECONDS = 3  # open browser tabs keep websockets; don't wait on them long
 
 
@@ -31,13 +34,17 @@ def page_handler(services: Services) -> Callable[[ft.Page], Awaitable[None]]:
 
 def asgi_app(services: Services, pages: ChartPages = PAGES) -> ASGIApp:
     """The whole web app: Flet's client and sessions, plus the chart routes."""
-    flet_app = ft.run(
+    # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
+    # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
+    flet_app = flet_web.fastapi.FastAPI()
+    flet_app.mount("/", flet_web.fastapi.app(
         page_handler(services),
-        name="",
         assets_dir=str(paths.ASSETS_DIR),
+        app_name=APP_NAME,
+        app_short_name=APP_NAME,
+        app_description=APP_DESCRIPTION,
         no_cdn=True,
-        export_asgi_app=True,
-    )
+    ))
     return with_charts(flet_app, pages)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
+from app.paths import ASSETS_DIR as ASSETS
 from tests.e2e.flutter import fill, open_app
 
 
@@ -46,3 +47,17 @@ def test_a_deep_link_opens_after_sign_in(browser: Browser, server: str) -> None:
         assert page.url.endswith("/history")
     finally:
         context.close()
+
+
+def test_the_app_names_itself_and_shows_its_own_icon(phone: Page, server: str) -> None:
+    """The browser tab, "Add to Home Screen" and the manifest say BackTrack, with the
+    app's icons, not Flet's."""
+    assert phone.evaluate("document.querySelector('meta[name=apple-mobile-web-app-title]')"
+                          ".content") == "BackTrack"
+    manifest = phone.request.get(f"{server}/manifest.json").json()
+    assert (manifest["name"], manifest["short_name"]) == ("BackTrack", "BackTrack")
+    assert manifest["theme_color"] == "#00796B"
+    for name in ("favicon.png", "icons/icon-192.png", "icons/icon-maskable-512.png",
+                 "icons/loading-animation.png"):
+        served = phone.request.get(f"{server}/{name}").body()
+        assert served == (ASSETS / name).read_bytes(), name
