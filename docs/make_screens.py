@@ -1,6 +1,6 @@
-"""Regenerate docs/screens/*.png: every patient screen at phone (412×915) and desktop
-(1280×800) width, light, and dark where it matters (the Progress screen's charts follow
-the browser's colour scheme).
+"""Regenerate docs/screens/*.png: every patient screen at phone (412×915), small phone
+(360×780) and desktop (1280×800) width, light, and dark where it matters (the Progress
+screen's charts follow the browser's colour scheme).
 
 usage: .venv/bin/python docs/make_screens.py [URL] [--only ROUTE ...]
 Without URL it starts `python -m app run --demo` on a free port with a temporary store.
@@ -24,7 +24,7 @@ from tests.e2e.flutter import CHART_FRAME, CHROMIUM_ARGS, fill, open_app  # noqa
 from tests.e2e.server import demo_server  # noqa: E402
 
 OUT = REPO / "docs" / "screens"
-SIZES = {"phone": (412, 915), "desktop": (1280, 800)}
+SIZES = {"phone": (412, 915), "small-phone": (360, 780), "desktop": (1280, 800)}
 SCREENS = ["/", "/checkin", "/session", "/soreness", "/guidance", "/history", "/activities",
            "/milestones", "/progress", "/settings", "/learn"]
 DARK_SCREENS = ["/progress"]

@@ -28,6 +28,9 @@ class Route:
     roles: frozenset[Role] | None = None  # None: anyone signed in
 
 
+_CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
+
+
 class Shell:
     def __init__(self, page: ft.Page, services: Services) -> None:
         self.page = page
@@ -46,6 +49,7 @@ class Shell:
         self.page.on_route_change = self._on_route_change
         self.page.on_view_pop = self._on_view_pop
         self.page.on_resize = self._on_resize
+        self.page.on_platform_brightness_change = self._on_brightness_change
         self._wide = self.is_wide
         self.file_picker = ft.FilePicker()
         self.page.services.append(self.file_picker)
@@ -113,6 +117,13 @@ class Shell:
     def _on_resize(self, _: Any = None) -> None:
         if self.is_wide != self._wide:
             self._wide = self.is_wide
+            self.render()
+
+    def _on_brightness_change(self, _: Any = None) -> None:
+        # Flutter recolours the app itself; the charts are pages of their own, drawn in
+        # light or dark: redraw them when the system switches and the app follows it.
+        path = (self.page.route or "/").split("?")[0]
+        if self.theme_mode == "system" and path in _CHARTED_ROUTES:
             self.render()
 
     def render(self) -> None:

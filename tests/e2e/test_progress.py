@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import FrameLocator, Page, expect
 
+from app.charts.theme import palette
 from tests.e2e.flutter import CHART_FRAME
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
@@ -123,3 +124,25 @@ def test_where_plotly_js_cannot_run_the_charts_come_as_pictures(phone: Page) -> 
         assert picture.get_attribute("alt") == f"{title} (a picture of the chart)"
         assert picture.evaluate("img => img.complete && img.naturalWidth") > 300
     assert frame.locator(".main-svg").count() == 0  # not Plotly in the page: pictures
+
+
+def test_charts_follow_the_system_switching_to_dark(phone: Page) -> None:
+    """With the app following the system, a switch to dark while Progress is open redraws
+    the charts dark (Flutter recolours itself; the chart page must be redrawn)."""
+    frame = open_progress(phone, "alex@example.com")
+    expect_charts_drawn(frame)
+    light_src = phone.locator(CHART_FRAME).get_attribute("src")
+    phone.emulate_media(color_scheme="dark")
+    phone.wait_for_function(
+        "src => { const f = document.querySelector('FRAME'); return f && f.src !== src; }"
+        .replace("FRAME", CHART_FRAME), arg=light_src, timeout=WAIT)
+    frame = phone.frame_locator(CHART_FRAME)
+    expect_charts_drawn(frame)
+    background = frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background == _rgb(palette(True).paper)
+
+
+def _rgb(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    red, green, blue = (int(value[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({red}, {green}, {blue})"

@@ -99,6 +99,7 @@ def build(shell: Shell) -> ft.View:
 
     ranges = ft.SegmentedButton(
         selected=[chosen.key],
+        show_selected_icon=False,  # the fill marks the choice; "3 months" fits at 360 px
         segments=[ft.Segment(value=r.key, label=ft.Text(r.label)) for r in RANGES],
         on_change=lambda e: shell.go(_route(e.control.selected[0])),
     )
