@@ -1,7 +1,7 @@
 """Start the web server (offline: no CDN) for a built set of services.
 
-Flet's app is exported as an ASGI app and wrapped by app.ui.web (plotly.js once and the
-Progress screen's chart pages), then run under uvicorn on the configured host and port.
+Flet's FastAPI app is wrapped by app.ui.web (plotly.js once, the Progress screen's chart
+pages from app.ui.chart_pages), then run under uvicorn on the configured host and port.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import uvicorn
 
 from app import paths
 from app.main import Services
+from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.shell import Shell
-from app.ui.web import PAGES, ASGIApp, ChartPages, with_charts
+from app.ui.web import ASGIApp, with_charts
 
 APP_NAME = "BackTrack"
 APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."

@@ -1,11 +1,11 @@
-"""The chart routes in front of the Flet app and the registry of chart pages: plotly.js
-served once and cached, pages only by a live token, nothing else passes through."""
+"""The chart routes in front of the Flet app: plotly.js served once and cached, pages,
+data and pictures only by a live token, the warm-up added to Flet's page, nothing else
+touched."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,35 +14,17 @@ import httpx
 import pytest
 
 from app.charts.static import StaticCharts
-from app.ui.web import (
+from app.ui.chart_pages import (
     PLOTLY_JS_ROUTE,
     PREFIX,
     WARM_ROUTE,
     WARM_UP_SCRIPT,
-    ASGIApp,
     ChartPages,
     ChartSpec,
-    DataState,
-    Receive,
-    Scope,
-    Send,
-    chart_base_url,
     chart_data,
     chart_frame,
-    chart_page,
-    date_window,
-    page_height,
-    with_charts,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
+from app.ui.web import ASGIApp, Receive, Scope, Send, with_charts
 
 CLIENT_PAGE = b"<!DOCTYPE html><html><head></head><body><script>flutter()</script></body></html>"
 
@@ -71,11 +53,6 @@ def library(tmp_path: Path) -> Path:
     path = tmp_path / "plotly.min.js"
     path.write_text("/* plotly */ window.Plotly = {};" * 100, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def pages() -> ChartPages:
-    return ChartPages(ttl_seconds=60, max_pages=3, clock=Clock())
 
 
 class Client:
@@ -112,47 +89,6 @@ class Client:
 @pytest.fixture
 def client(pages: ChartPages, library: Path) -> Client:
     return Client(with_charts(flet_stand_in, pages, library, data_wait_seconds=0.2))
-
-
-# -- the registry -----------------------------------------------------------------------
-
-
-def test_a_page_is_found_by_its_token_only(pages: ChartPages) -> None:
-    token = pages.add("<p>chart</p>")
-    assert len(token) >= 40
-    assert pages.get(token) == b"<p>chart</p>"
-    assert pages.get(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert pages.add("<p>chart</p>") != token
-
-
-def test_pages_expire(pages: ChartPages) -> None:
-    clock = pages.clock
-    assert isinstance(clock, Clock)
-    token = pages.add("x")
-    clock.now += 59
-    assert pages.get(token) == b"x"
-    clock.now += 2
-    assert pages.get(token) is None
-    assert len(pages) == 0
-
-
-def test_a_page_ends_with_the_session_that_made_it(pages: ChartPages) -> None:
-    signed_in = {"yes": True}
-    token = pages.add("x", still_valid=lambda: signed_in["yes"])
-    assert pages.get(token) == b"x"
-    signed_in["yes"] = False
-    assert pages.get(token) is None
-    signed_in["yes"] = True
-    assert pages.get(token) is None  # forgotten, not merely hidden
-
-
-def test_the_registry_is_bounded(pages: ChartPages) -> None:
-    tokens = [pages.add(str(n)) for n in range(5)]
-    assert len(pages) == 3
-    assert [pages.get(t) for t in tokens] == [None, None, b"2", b"3", b"4"]
-
-
-# -- the routes -------------------------------------------------------------------------
 
 
 def test_everything_else_goes_to_flet(client: Client) -> None:
@@ -195,70 +131,6 @@ def test_unknown_tokens_and_other_methods_are_refused(client: Client) -> None:
     assert client.post(PREFIX + "anything").status_code == 405
 
 
-# -- the page ---------------------------------------------------------------------------
-
-
-def test_chart_page_loads_the_served_library_and_no_copy_of_it() -> None:
-    figure = json.dumps({"data": [{"type": "scatter", "x": [1], "y": [2]}],
-                         "layout": {"title": {"text": "Pain"}}})
-    page = chart_page([ChartSpec(figure, ("2025-01-01 00:00", "2025-01-28 23:59")),
-                       ChartSpec(figure)], dark=True, height_px=300, columns=2)
-    assert page.count(f'<script src="{PLOTLY_JS_ROUTE}">') == 1
-    assert len(page) < 20_000
-    assert page.count('class="chart"') == 2
-    assert '["2025-01-01 00:00", "2025-01-28 23:59"]' in page
-    assert "repeat(2, minmax(0, 1fr))" in page
-
-
-def test_page_height_fits_the_grid() -> None:
-    assert page_height(4, height_px=400, columns=1, gap_px=16) == 4 * 400 + 3 * 16
-    assert page_height(4, height_px=400, columns=2, gap_px=16) == 2 * 400 + 16
-    assert page_height(3, height_px=100, columns=2, gap_px=10) == 210
-
-
-def test_date_window_covers_whole_days() -> None:
-    from datetime import date
-
-    assert date_window(date(2025, 1, 1), date(2025, 1, 28)) == (
-        "2025-01-01 00:00", "2025-01-28 23:59")
-
-
-@pytest.mark.parametrize(("page_url", "base"), [
-    ("ws://127.0.0.1:8550", "http://127.0.0.1:8550"),
-    ("wss://clinic.example.org/ws", "https://clinic.example.org"),
-    ("http://localhost:8000", "http://localhost:8000"),
-    ("tcp://127.0.0.1:1234", None),
-    ("", None),
-    (None, None),
-])
-def test_chart_base_url(page_url: str | None, base: str | None) -> None:
-    assert chart_base_url(page_url) == base
-
-
-# -- pages opened before their figures exist --------------------------------------------
-
-
-def test_an_opened_page_gets_its_data_later(pages: ChartPages) -> None:
-    token = pages.open("<p>frame</p>")
-    assert pages.get(token) == b"<p>frame</p>"
-    assert pages.data(token) == (DataState.PENDING, b"")
-    pages.fill(token, b'{"charts": []}')
-    assert pages.data(token) == (DataState.READY, b'{"charts": []}')
-    pages.fail(token)  # too late: the data stays
-    assert pages.data(token)[0] is DataState.READY
-    assert pages.data(pages.add("x"))[0] is DataState.MISSING
-    assert pages.data("not-a-token")[0] is DataState.MISSING
-
-
-def test_opened_data_ends_with_the_session(pages: ChartPages) -> None:
-    signed_in = {"yes": True}
-    token = pages.open("x", still_valid=lambda: signed_in["yes"])
-    pages.fill(token, b"{}")
-    signed_in["yes"] = False
-    assert pages.data(token)[0] is DataState.MISSING
-    assert pages.get(token) is None
-
-
 def test_the_data_route_waits_for_the_figures(client: Client, pages: ChartPages) -> None:
     token = pages.open("<html>frame</html>")
     pending = client.get(PREFIX + token + "/data")  # never filled: gives up
@@ -281,15 +153,6 @@ def test_the_warm_up_page_needs_no_token_and_holds_no_data(client: Client) -> No
     assert response.text.count(f'<script src="{PLOTLY_JS_ROUTE}">') == 1
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
     assert response.headers["cross-origin-embedder-policy"] == "require-corp"
-
-
-def test_a_chart_frame_fetches_its_data_and_holds_none() -> None:
-    page = chart_frame(4, dark=False, height_px=300, columns=2)
-    assert page.count('class="chart"') == 4
-    assert "location.pathname + '/data'" in page
-    # The data request starts before plotly.js, so the two overlap.
-    assert page.index("location.pathname") < page.index(f'<script src="{PLOTLY_JS_ROUTE}">')
-    assert '"figure"' not in page
 
 
 @pytest.mark.parametrize("path", ["/", "/progress/"])
@@ -315,9 +178,6 @@ def test_other_answers_pass_through_unchanged(client: Client) -> None:
     response = client.get("/assets/logo.txt")
     assert response.text == "flet:/assets/logo.txt"
     assert WARM_UP_SCRIPT.decode() not in client.get(WARM_ROUTE).text
-
-
-# -- static pictures where plotly.js did not run -----------------------------------------
 
 
 class Pictures(StaticCharts):
@@ -389,10 +249,3 @@ def test_unavailable_pictures_say_so(pages: ChartPages, library: Path) -> None:
     client = pictures_client(pages, library, Pictures(available=False))
     response = client.get(f"{PREFIX}{filled(pages)}/static/0.svg")
     assert response.status_code == 503
-
-
-def test_the_chart_page_falls_back_to_pictures_it_may_load() -> None:
-    page = chart_frame(1, dark=False)
-    assert "if (!window.Plotly)" in page
-    assert "'/static/' + index + '.svg?w='" in page
-    assert "img.onerror" in page  # and to words when pictures fail too

@@ -5,10 +5,11 @@ progress report download.
 The route carries the range (/progress?range=4w|3m|all), so a choice is a navigation like
 any other. The view is built at once with the summary waiting and, in the browser, the
 chart frame already there: a WebView (an iframe) showing a chart page opened in
-app.ui.web.PAGES before the figures exist, so the browser loads plotly.js (the copy the
-app serves once) while the figures are built (or taken from ProgressService's cache) off
-the event loop; the page then fetches them from its token URL and draws all four. Nothing
-on this screen re-renders a chart on an unrelated update: the iframe keeps its document.
+app.ui.chart_pages.PAGES before the figures exist, so the browser loads plotly.js (the
+copy the app serves once) while the figures are built (or taken from ProgressService's
+cache) off the event loop; the page then fetches them from its token URL and draws all
+four. Nothing on this screen re-renders a chart on an unrelated update: the iframe keeps
+its document.
 
 Where plotly.js cannot run in the frame, the page shows each chart as a static picture
 the server draws (app.charts.static; words if that fails too). Where there is no frame at
@@ -32,8 +33,7 @@ from app.charts.theme import palette
 from app.domain.progress import ResponseSummary, Verdict
 from app.services.report import progress_report_html, report_file_name
 from app.ui import theme
-from app.ui.frame import card, muted, scaffold
-from app.ui.web import (
+from app.ui.chart_pages import (
     PAGES,
     PREFIX,
     ChartSpec,
@@ -43,6 +43,7 @@ from app.ui.web import (
     date_window,
     page_height,
 )
+from app.ui.frame import card, muted, scaffold
 
 if TYPE_CHECKING:
     from app.domain.accounts import Account
