@@ -54,9 +54,8 @@ from app.store.interfaces import (
     StoreCorrupt,
     StoreError,
     StoreLocked,
-    VersionConflict,
 )
-from app.store.memory import utc_now_iso
+from app.store.memory import next_version, utc_now_iso
 
 # --- File names (the store's only paths; app/store/paths.py decides the folder) -----------
 SNAPSHOT_FILE = "records.snapshot.json"
@@ -715,20 +714,9 @@ class JournalStore:
         with self._lock:
             self._check_usable()
             versions = self._versions.get((kind, record_id))
-            current = versions[-1].version if versions else 0
-            if expected_version is not None and expected_version != current:
-                raise VersionConflict(
-                    f"{kind} {record_id} is at version {current}, expected {expected_version}"
-                )
-            draft = Record(
-                kind=kind,
-                id=record_id,
-                version=current + 1,
-                data=dict(data),
-                owner=owner,
-                saved_at=utc_now_iso(),
-                deleted=deleted,
-            )
+            draft = next_version(kind, record_id, versions[-1] if versions else None, data,
+                                 owner=owner, expected_version=expected_version,
+                                 deleted=deleted)
             rec_json = _dumps(draft.to_json())
             # Parse back: memory then holds exactly what a restart would read (a deep copy;
             # tuples become lists), so nothing differs before and after a restart.

@@ -14,6 +14,21 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def next_version(kind: str, record_id: str, latest: Record | None, data: JSONDict, *,
+                 owner: str | None, expected_version: int | None,
+                 deleted: bool) -> Record:
+    """A record's next version, not yet stored (shared by every implementation). Raises
+    VersionConflict unless `expected_version` is None or the latest version's number
+    (0 = the record must not exist yet)."""
+    current = latest.version if latest is not None else 0
+    if expected_version is not None and expected_version != current:
+        raise VersionConflict(
+            f"{kind} {record_id} is at version {current}, expected {expected_version}"
+        )
+    return Record(kind=kind, id=record_id, version=current + 1, data=dict(data), owner=owner,
+                  saved_at=utc_now_iso(), deleted=deleted)
+
+
 def matches(record: Record, query: Query) -> bool:
     """Whether a latest version answers a query (shared by every implementation)."""
     if record.kind != query.kind:
@@ -44,20 +59,9 @@ class MemoryStore:
         with self._lock:
             key = (kind, record_id)
             versions = self._versions.get(key, [])
-            current = versions[-1].version if versions else 0
-            if expected_version is not None and expected_version != current:
-                raise VersionConflict(
-                    f"{kind} {record_id} is at version {current}, expected {expected_version}"
-                )
-            record = Record(
-                kind=kind,
-                id=record_id,
-                version=current + 1,
-                data=dict(data),
-                owner=owner,
-                saved_at=utc_now_iso(),
-                deleted=deleted,
-            )
+            record = next_version(kind, record_id, versions[-1] if versions else None, data,
+                                  owner=owner, expected_version=expected_version,
+                                  deleted=deleted)
             if not versions:
                 self._order.append(key)
             self._versions.setdefault(key, []).append(record)
