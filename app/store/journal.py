@@ -55,7 +55,7 @@ from app.store.interfaces import (
     StoreError,
     StoreLocked,
 )
-from app.store.memory import next_version, utc_now_iso
+from app.store.memory import matches, next_version, utc_now_iso
 
 # --- File names (the store's only paths; app/store/paths.py decides the folder) -----------
 SNAPSHOT_FILE = "records.snapshot.json"
@@ -507,6 +507,9 @@ class JournalStore:
         self._seq = 0
         self._tables: dict[str, dict[str, JSONDict]] = {}  # kind -> {ordinal: latest doc}
         self._index = TinyDB(self._tables, storage=_LiveIndexStorage)
+        # (kind, owner of the latest version) -> ordinals in first-save order: a patient's
+        # records without scanning every patient's (find with an owner).
+        self._by_owner: dict[tuple[str, str | None], list[int]] = {}
         self._journal_fd = -1
         self._journal_size = 0
         self._journal_lines = 0
@@ -644,6 +647,7 @@ class JournalStore:
         """Add one version to memory (caller holds the lock or is still opening)."""
         key = (record.kind, record.id)
         versions = self._versions.get(key)
+        owner_before = versions[-1].owner if versions else None
         if versions is None:
             versions = self._versions[key] = []
             # Ordinals are never reused (purged records leave gaps), so each kind's table
@@ -652,6 +656,7 @@ class JournalStore:
             ordinal = self._ordinal_counter
             self._ordinals[key] = ordinal
             self._keys_by_ordinal[ordinal] = key
+            self._by_owner.setdefault((record.kind, record.owner), []).append(ordinal)
         if not versions or versions[-1].version < record.version:
             versions.append(record)
         else:
@@ -664,11 +669,19 @@ class JournalStore:
         self._log.append(_Entry(seq, key, rec_json))
         self._seq = max(self._seq, seq)
         newest = versions[-1]
+        if newest.owner != owner_before and len(versions) > 1:
+            self._move_owner(key, owner_before, newest.owner)
         self._tables.setdefault(newest.kind, {})[str(self._ordinals[key])] = {
             "owner": newest.owner,
             "deleted": newest.deleted,
             "data": newest.data,
         }
+
+    def _move_owner(self, key: tuple[str, str], before: str | None, after: str | None) -> None:
+        """A record whose latest version names another owner moves in the owner index."""
+        ordinal = self._ordinals[key]
+        self._by_owner[(key[0], before)].remove(ordinal)
+        bisect.insort(self._by_owner.setdefault((key[0], after), []), ordinal)
 
     def _check_usable(self) -> None:
         if self._closed:
@@ -774,6 +787,7 @@ class JournalStore:
                 ordinal = self._ordinals.pop(key)
                 del self._keys_by_ordinal[ordinal]
                 self._tables[key[0]].pop(str(ordinal), None)
+                self._by_owner[(key[0], owner)].remove(ordinal)
             self._log = kept
             return count
 
@@ -853,6 +867,12 @@ class JournalStore:
 
     def find(self, query: Query) -> list[Record]:
         with self._lock:
+            if query.owner is not None:
+                # One patient's records through the owner index, the same test as the
+                # in-memory store applies.
+                ordinals = self._by_owner.get((query.kind, query.owner), ())
+                latest = (self._versions[self._keys_by_ordinal[o]][-1] for o in ordinals)
+                return [record for record in latest if matches(record, query)]
             table = self._index.table(query.kind, cache_size=0)
             docs = table.search(_tiny_condition(query))
             return [self._versions[self._keys_by_ordinal[doc.doc_id]][-1] for doc in docs]

@@ -150,3 +150,24 @@ def test_purge_owner(store: RecordStore) -> None:
     again = store.save("pain_entry", "a", {"nrs": 1}, owner="p1")
     assert again.version == 1
     assert [r.id for r in store.find(Query("pain_entry"))] == ["b", "a"]
+
+
+def _ids(store: RecordStore, kind: str, owner: str) -> list[str]:
+    return [r.id for r in store.find(Query(kind, owner=owner))]
+
+
+def test_find_by_owner_follows_the_latest_version(store: RecordStore) -> None:
+    store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
+    store.save("pain_entry", "b", {"nrs": 3}, owner="p2")
+    store.save("pain_entry", "c", {"nrs": 2}, owner="p1")
+    store.save("session", "s", {}, owner="p1")
+    store.save("pain_entry", "a", {"nrs": 4}, owner="p2")  # the latest version moves it
+    assert _ids(store, "pain_entry", "p1") == ["c"]
+    assert _ids(store, "pain_entry", "p2") == ["a", "b"]  # first-save order, as ever
+    assert _ids(store, "session", "p2") == []
+    # Versions imported out of order: the highest version decides, not the last to arrive.
+    store.import_versions([_foreign(2, rid="d", owner="p3"), _foreign(1, rid="d", owner="p4")])
+    assert (_ids(store, "pain_entry", "p3"), _ids(store, "pain_entry", "p4")) == (["d"], [])
+    store.purge_owner("p2")
+    assert _ids(store, "pain_entry", "p2") == []
+    assert _ids(store, "pain_entry", "p1") == ["c"]

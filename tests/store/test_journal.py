@@ -263,3 +263,20 @@ def test_import_and_purge_are_durable(tmp_path: Path) -> None:
     with JournalStore.open(tmp_path) as store:
         assert store.owner_history("p1") == []
         assert len(store.owner_history("p2")) == 10
+
+
+@pytest.mark.parametrize("compact_on_close", [False, True])
+def test_finding_by_owner_is_the_same_after_a_restart(tmp_path: Path,
+                                                      compact_on_close: bool) -> None:
+    def by_owner(store: JournalStore) -> dict[str, list[str]]:
+        return {p: [r.id for r in store.find(Query("pain_entry", owner=p))]
+                for p in ("p1", "p2", "p3")}
+
+    with JournalStore.open(tmp_path, compact_on_close=compact_on_close) as store:
+        for n in range(6):
+            store.save("pain_entry", f"e{n}", {"nrs": n}, owner=f"p{n % 3 + 1}")
+        store.save("pain_entry", "e0", {"nrs": 9}, owner="p3")  # moves to p3
+        before = by_owner(store)
+    assert before == {"p1": ["e3"], "p2": ["e1", "e4"], "p3": ["e0", "e2", "e5"]}
+    with JournalStore.open(tmp_path) as store:
+        assert by_owner(store) == before
