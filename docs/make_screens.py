@@ -32,8 +32,8 @@ CHARTED = {"/progress"}  # wait for the chart frame to finish drawing
 
 
 def sign_in(page: Page, email: str) -> None:
-    fill(page.get_by_label("Email"), email)
-    fill(page.get_by_label("Password"), "backtrack-demo")
+    fill(page.get_by_label("Email", exact=True), email)
+    fill(page.get_by_label("Password", exact=True), "backtrack-demo")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Hello,").first.wait_for(timeout=20_000)
 

@@ -130,6 +130,31 @@ def icon_button(icon: ft.IconData, label: str, on_click: Any) -> ft.IconButton:
                          on_click=on_click)
 
 
+def choice_list(label: str, value: str | None, options: list[ft.dropdown.Option],
+                on_select: Callable[[Any], None] | None = None,
+                expand: bool | None = None) -> tuple[ft.Semantics, ft.Dropdown]:
+    """A dropdown a screen reader can find and hear: Flet's exposes neither its label nor
+    its value, so it sits in a Semantics node saying both ("Time zone: Europe/Dublin"),
+    kept up to date. Returns (what to put on the screen, the dropdown to read)."""
+    texts = {option.key: option.text or option.key for option in options}
+
+    def spoken(chosen: str | None) -> str:
+        return f"{label}: {texts.get(chosen, 'none chosen') if chosen else 'none chosen'}"
+
+    wrapper = ft.Semantics(label=spoken(value), expand=expand)
+
+    def selected(event: Any) -> None:
+        wrapper.label = spoken(dropdown.value)
+        if on_select is not None:
+            on_select(event)
+        wrapper.update()
+
+    dropdown = ft.Dropdown(label=label, value=value, options=options, on_select=selected,
+                           expand=expand)
+    wrapper.content = dropdown
+    return wrapper, dropdown
+
+
 async def run_with_progress(page: ft.Page, work: Callable[[], T], show: Callable[[bool], None],
                             delay: float = 0.15) -> T:
     """Run blocking work off the event loop. Progress appears only if the work takes

@@ -116,3 +116,17 @@ def test_a_correction_keeps_the_original_in_history(desktop: Page) -> None:
     expect(desktop.get_by_text(re.compile("Version 1: pain 5 — “typo entry”"))).to_be_visible()
     expect(desktop.get_by_text(re.compile("Current: pain 2 — “typo entry”"))).to_be_visible()
     settle()
+
+
+def test_a_dropdown_says_its_name_and_value_to_a_screen_reader(phone: Page) -> None:
+    sign_in(phone, "blair@example.com")
+    expect(phone.get_by_text("Hello, Blair")).to_be_visible(timeout=WAIT)
+    go(phone, "Settings")
+    field = phone.get_by_role("button", name=re.compile(r"^Time zone: "))
+    expect(field).to_be_visible(timeout=WAIT)
+    before = field.get_attribute("aria-label") or field.inner_text()
+    field.click()
+    choice = "Asia/Tokyo" if "Tokyo" not in before else "Europe/London"
+    phone.get_by_text(choice, exact=True).last.click()
+    expect(phone.get_by_role("button", name=f"Time zone: {choice}")).to_be_visible(
+        timeout=WAIT)

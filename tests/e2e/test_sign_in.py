@@ -9,8 +9,8 @@ from tests.e2e.flutter import fill, open_app
 
 
 def sign_in(page: Page, email: str, password: str = "backtrack-demo") -> None:
-    fill(page.get_by_label("Email"), email)
-    fill(page.get_by_label("Password"), password)
+    fill(page.get_by_label("Email", exact=True), email)
+    fill(page.get_by_label("Password", exact=True), password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -61,3 +61,11 @@ def test_the_app_names_itself_and_shows_its_own_icon(phone: Page, server: str) -
                  "icons/loading-animation.png"):
         served = phone.request.get(f"{server}/{name}").body()
         assert served == (ASSETS / name).read_bytes(), name
+
+
+def test_the_password_can_be_shown_with_a_named_button(phone: Page) -> None:
+    fill(phone.get_by_label("Password", exact=True), "secret-words")
+    phone.get_by_role("button", name="Show password").click()
+    expect(phone.get_by_role("button", name="Hide password")).to_be_visible(timeout=15_000)
+    phone.get_by_role("button", name="Hide password").click()
+    expect(phone.get_by_role("button", name="Show password")).to_be_visible(timeout=15_000)

@@ -9,6 +9,7 @@ import flet as ft
 
 from app.services.accounts import SignInFailed
 from app.ui import theme
+from app.ui.components import icon_button
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -17,8 +18,22 @@ if TYPE_CHECKING:
 def build(shell: Shell) -> ft.View:
     email = ft.TextField(label="Email", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True,
                          autofill_hints=[ft.AutofillHint.EMAIL])
-    password = ft.TextField(label="Password", password=True, can_reveal_password=True,
+    password = ft.TextField(label="Password", password=True,
                             autofill_hints=[ft.AutofillHint.PASSWORD])
+    # Our own show/hide button: Flet's can_reveal_password one has no name for a screen
+    # reader.
+    reveal = icon_button(ft.Icons.VISIBILITY_OUTLINED, "Show password", None)
+
+    def toggle_reveal(_: Any) -> None:
+        password.password = not password.password
+        label = "Show password" if password.password else "Hide password"
+        icon = ft.Icons.VISIBILITY_OUTLINED if password.password else \
+            ft.Icons.VISIBILITY_OFF_OUTLINED
+        reveal.icon, reveal.tooltip = ft.Icon(icon, semantics_label=label), label
+        shell.page.update()
+
+    reveal.on_click = toggle_reveal
+    password.suffix_icon = reveal
     error = ft.Text("", color=ft.Colors.ERROR, visible=False)
     busy = ft.ProgressRing(width=20, height=20, visible=False)
     submit = ft.FilledButton("Sign in", height=theme.TOUCH, expand=True)
@@ -59,7 +74,8 @@ def build(shell: Shell) -> ft.View:
             spacing=16,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             controls=[
-                ft.Row([ft.Icon(ft.Icons.SPA, size=36, color=ft.Colors.PRIMARY),
+                ft.Row([ft.Image(src="/icons/icon-192.png", width=40, height=40,
+                                 exclude_from_semantics=True),  # the app icon
                         ft.Text("BackTrack", size=30, weight=ft.FontWeight.BOLD)]),
                 ft.Text("Track your back-pain recovery between visits.", size=16),
                 email,

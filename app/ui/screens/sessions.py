@@ -12,7 +12,7 @@ from app.domain.entries import hours_since
 from app.domain.errors import InvalidInput
 from app.domain.regions import NEEDLING_REGIONS
 from app.ui import format as fmt
-from app.ui.components import ChipChoice, ScorePicker, form_column, save_button
+from app.ui.components import ChipChoice, ScorePicker, choice_list, form_column, save_button
 from app.ui.frame import card, muted, scaffold
 
 if TYPE_CHECKING:
@@ -97,10 +97,10 @@ def build_soreness(shell: Shell) -> ft.View:
         since.value = describe(chosen["id"])
         shell.page.update()
 
-    session_pick = ft.Dropdown(
-        label="Which session is this soreness from?",
-        value=chosen["id"],
-        options=[ft.dropdown.Option(
+    session_field, _ = choice_list(
+        "Which session is this soreness from?",
+        chosen["id"],
+        [ft.dropdown.Option(
             key=s.value.id,
             text=f"{fmt.when(s.value.performed_at, account.timezone)} · "
                  + ", ".join(r.replace("_", " ") for r in s.value.regions))
@@ -150,7 +150,7 @@ def build_soreness(shell: Shell) -> ft.View:
 
     button, busy = save_button("Save soreness", save)
     body = [form_column([
-        ft.Row([session_pick]), since, soreness, ft.Row([button, busy]), result,
+        ft.Row([session_field]), since, soreness, ft.Row([button, busy]), result,
     ])]
     return scaffold(shell, "/soreness", "Log soreness", body, back="/")
 

@@ -11,7 +11,7 @@ import flet as ft
 from app.domain.accounts import Role
 from app.domain.errors import InvalidInput
 from app.ui import theme
-from app.ui.components import form_column, save_button
+from app.ui.components import choice_list, form_column, save_button
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ def build(shell: Shell) -> ft.View:
     account = shell.require_account()
     name = ft.TextField(label="Your name", value=account.name)
     zones = TIMEZONES if account.timezone in TIMEZONES else (account.timezone, *TIMEZONES)
-    zone = ft.Dropdown(label="Time zone", value=account.timezone,
-                       options=[ft.dropdown.Option(key=z, text=z) for z in zones])
+    zone_field, zone = choice_list("Time zone", account.timezone,
+                                   [ft.dropdown.Option(key=z, text=z) for z in zones])
     appearance = ft.SegmentedButton(
         selected=[shell.theme_mode],
         segments=[ft.Segment(value="system", label=ft.Text("System")),
@@ -56,7 +56,7 @@ def build(shell: Shell) -> ft.View:
 
     button, busy = save_button("Save", save)
     body: list[ft.Control] = [
-        ft.Text("Profile", size=18, weight=ft.FontWeight.W_600), name, zone,
+        ft.Text("Profile", size=18, weight=ft.FontWeight.W_600), name, zone_field,
         ft.Row([button, busy]),
         ft.Divider(),
         ft.Text("Appearance", size=18, weight=ft.FontWeight.W_600), appearance,
