@@ -107,6 +107,15 @@ class AccessService:
     def check_write(self, actor: Account, patient_id: str) -> None:
         self._require_access(actor, patient_id)
 
+    def may_read(self, actor: Account, patient_id: str) -> bool:
+        """Whether the actor may read (to decide what to offer; not itself a read, so not
+        audited: the read that follows goes through `check_read`)."""
+        try:
+            self._require_access(actor, patient_id)
+        except NotAllowed:
+            return False
+        return True
+
     def _require_access(self, actor: Account, patient_id: str) -> None:
         """Raise NotAllowed unless the actor is the patient or a granted clinician."""
         granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.domain.progress import ResponseSummary
 from app.domain.zones import to_local as local
 
 
@@ -23,3 +24,17 @@ def hours_ago(hours: float) -> str:
         whole = int(hours)
         return f"{whole} hour{'s' if whole != 1 else ''} ago"
     return f"{int(hours // 24)} days ago"
+
+
+def clinician_numbers(summary: ResponseSummary) -> str:
+    """The clinician's line: the numbers behind the verdict, not the patient's wording."""
+    parts: list[str] = []
+    if summary.pain_baseline is not None and summary.pain_current is not None:
+        change = summary.pain_current - summary.pain_baseline
+        parts.append(f"Pain {summary.pain_baseline:.1f} to {summary.pain_current:.1f} "
+                     f"({change:+.1f})")
+    if summary.psfs_baseline is not None and summary.psfs_current is not None:
+        parts.append(f"PSFS {summary.psfs_baseline:.1f} to {summary.psfs_current:.1f}")
+    days = summary.days_since_first_entry
+    parts.append(f"{summary.sessions} sessions" + (f" over {days} days" if days else ""))
+    return " · ".join(parts)

@@ -17,6 +17,8 @@ from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route
 
 PATIENT = frozenset({Role.PATIENT})
+# A clinician sees one patient's progress (?patient=ID) when that patient shared it.
+PATIENT_OR_CLINICIAN = frozenset({Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM})
 
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
@@ -27,7 +29,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),
     Route("/history", history.build, PATIENT),
-    Route("/progress", progress.build, PATIENT),
+    Route("/progress", progress.build, PATIENT_OR_CLINICIAN),
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),

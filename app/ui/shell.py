@@ -79,6 +79,12 @@ class Shell:
         return {k: v[-1] for k, v in parse_qs(raw).items()}
 
     @property
+    def path(self) -> str:
+        """The current route without its query or a trailing slash ("/progress/" comes
+        from the server redirecting a reload of /progress, where assets/progress exists)."""
+        return (self.page.route or "/").split("?")[0].rstrip("/") or "/"
+
+    @property
     def is_wide(self) -> bool:
         return (self.page.width or 0) >= theme.WIDE_BREAKPOINT
 
@@ -122,14 +128,13 @@ class Shell:
     def _on_brightness_change(self, _: Any = None) -> None:
         # Flutter recolours the app itself; the charts are pages of their own, drawn in
         # light or dark: redraw them when the system switches and the app follows it.
-        path = (self.page.route or "/").split("?")[0]
-        if self.theme_mode == "system" and path in _CHARTED_ROUTES:
+        if self.theme_mode == "system" and self.path in _CHARTED_ROUTES:
             self.render()
 
     def render(self) -> None:
         from app.ui.routes import resolve
 
-        path = (self.page.route or "/").split("?")[0] or "/"
+        path = self.path
         account = self.account
         if account is None and path != "/login":
             if path != "/":

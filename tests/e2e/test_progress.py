@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from app.charts.theme import palette
-from tests.e2e.flutter import CHART_FRAME
+from tests.e2e.flutter import CHART_FRAME, open_app
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
@@ -146,3 +146,54 @@ def _rgb(hex_colour: str) -> str:
     value = hex_colour.lstrip("#")
     red, green, blue = (int(value[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgb({red}, {green}, {blue})"
+
+
+def test_a_therapist_opens_a_shared_patients_charts(desktop: Page) -> None:
+    """From the caseload to one patient's progress: the clinician's summary, the charts
+    drawn, the report for the record."""
+    sign_in(desktop, "taylor@example.com")
+    desktop.get_by_role("button", name="Open Blair's progress").click()
+    expect(desktop.get_by_text("Blair Chen: no meaningful change")).to_be_visible(
+        timeout=WAIT)
+    expect(desktop.get_by_text("No meaningful change: reassess")).to_be_visible()
+    expect(desktop.get_by_text(re.compile(r"^Pain \d+\.\d to \d+\.\d"))).to_be_visible()
+    expect_charts_drawn(desktop.frame_locator(CHART_FRAME))
+    with desktop.expect_download(timeout=WAIT) as download:
+        desktop.get_by_role("button", name="Download report").click()
+    assert "Blair Chen" in download.value.path().read_text(encoding="utf-8")
+    # The range choice keeps the patient.
+    desktop.get_by_role("button", name=re.compile("^4 weeks")).click()
+    desktop.wait_for_url(re.compile(r"range=4w"), timeout=WAIT)
+    assert "patient=" in desktop.url
+    expect(desktop.get_by_text("Blair Chen: no meaningful change")).to_be_visible(
+        timeout=WAIT)
+
+
+def test_a_patient_who_did_not_share_stays_closed(browser: Browser, server: str) -> None:
+    """A made-up or not-shared patient id (here as a deep link) shows no data."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        open_app(page, f"{server}/progress?patient=not-shared")
+        sign_in(page, "taylor@example.com")
+        expect(page.get_by_text(re.compile("not shared with you"))).to_be_visible(
+            timeout=WAIT)
+        assert page.locator(CHART_FRAME).count() == 0
+    finally:
+        context.close()
+
+
+def test_a_deep_link_to_progress_keeps_its_range(browser: Browser, server: str) -> None:
+    """The server answers /progress with a redirect to /progress/ (assets/progress is a
+    folder): the app still opens Progress, with the range from the link."""
+    context = browser.new_context(viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    try:
+        open_app(page, f"{server}/progress?range=4w")
+        sign_in(page, "alex@example.com")
+        expect(page.get_by_text(re.compile("a meaningful change"))).to_be_visible(
+            timeout=WAIT)
+        page.wait_for_selector(CHART_FRAME, state="attached", timeout=WAIT)
+        assert "range=4w" in page.url
+    finally:
+        context.close()

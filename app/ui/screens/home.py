@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.domain.accounts import Role
-from app.domain.progress import ResponseSummary
 from app.services.caseload import FLAGS, PatientStatus
+from app.ui import format as fmt
+from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
 
 if TYPE_CHECKING:
@@ -38,13 +39,13 @@ def build(shell: Shell) -> ft.View:
         statuses = shell.services.caseload.for_clinician(account)
         body.append(ft.Text("Patients who shared their progress with you, most urgent first",
                             size=16))
-        body.append(ft.ResponsiveRow([_patient_card(s) for s in statuses]
+        body.append(ft.ResponsiveRow([_patient_card(shell, s) for s in statuses]
                                      or [muted("No patient has shared with you yet.")],
                                      spacing=16, run_spacing=16))
     return scaffold(shell, "/", f"BackTrack · {account.role.label}", body)
 
 
-def _patient_card(status: PatientStatus) -> ft.Control:
+def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
     chips: list[ft.Control] = [
         ft.Container(
             content=ft.Text(FLAGS[flag][1], size=13, color=ft.Colors.WHITE,
@@ -58,19 +59,9 @@ def _patient_card(status: PatientStatus) -> ft.Control:
         ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
         muted(status.patient.email, 13),
         ft.Row(chips, wrap=True, spacing=6, run_spacing=6),
-        ft.Text(_numbers(status.summary), size=14),
+        ft.Text(fmt.clinician_numbers(status.summary), size=14),
+        ft.OutlinedButton(
+            f"Open {status.patient.name.split()[0]}'s progress", icon=ft.Icons.SHOW_CHART,
+            height=theme.TOUCH,
+            on_click=lambda _: shell.go(f"/progress?patient={status.patient.id}")),
     )
-
-
-def _numbers(summary: ResponseSummary) -> str:
-    """The clinician's line: the numbers behind the verdict, not the patient's wording."""
-    parts: list[str] = []
-    if summary.pain_baseline is not None and summary.pain_current is not None:
-        change = summary.pain_current - summary.pain_baseline
-        parts.append(f"Pain {summary.pain_baseline:.1f} to {summary.pain_current:.1f} "
-                     f"({change:+.1f})")
-    if summary.psfs_baseline is not None and summary.psfs_current is not None:
-        parts.append(f"PSFS {summary.psfs_baseline:.1f} to {summary.psfs_current:.1f}")
-    days = summary.days_since_first_entry
-    parts.append(f"{summary.sessions} sessions" + (f" over {days} days" if days else ""))
-    return " · ".join(parts)

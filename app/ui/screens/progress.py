@@ -24,14 +24,18 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
 
 import flet as ft
 import flet_webview as fwv
 
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
 from app.charts.theme import palette
+from app.domain.accounts import Role
 from app.domain.progress import ResponseSummary, Verdict
-from app.services.report import progress_report_html, report_file_name
+from app.services.caseload import FLAGS
+from app.services.report import VERDICT_LABELS, progress_report_html, report_file_name
+from app.ui import format as fmt
 from app.ui import theme
 from app.ui.chart_pages import (
     PAGES,
@@ -68,12 +72,20 @@ _CALENDAR_CHARTS: Final = (PAIN, FUNCTION)  # the range narrows these (date x-ax
 
 
 def build(shell: Shell) -> ft.View:
-    account = shell.require_account()
+    viewer = shell.require_account()
+    account = _subject(shell, viewer)  # whose progress: the patient's own, or one shared
+    if account is None:
+        return scaffold(shell, "/progress", "Progress", [muted(
+            "This patient's progress is not shared with you, or the link is wrong.")],
+            back="/")
+    own = account.id == viewer.id
     chosen = _range(shell.query.get("range"))
     layout = _Layout.for_width(shell.is_wide)
     dark = _dark(shell)
 
-    headline = ft.Text("Looking at your entries…", size=20, weight=ft.FontWeight.W_600)
+    headline = ft.Text("Looking at your entries…" if own else
+                       f"Looking at {account.name}'s entries…",
+                       size=20, weight=ft.FontWeight.W_600)
     detail = muted("")
     reassess = ft.Container(visible=False)
     charts = _waiting_box(layout.frame_height)
@@ -102,7 +114,8 @@ def build(shell: Shell) -> ft.View:
         selected=[chosen.key],
         show_selected_icon=False,  # the fill marks the choice; "3 months" fits at 360 px
         segments=[ft.Segment(value=r.key, label=ft.Text(r.label)) for r in RANGES],
-        on_change=lambda e: shell.go(_route(e.control.selected[0])),
+        on_change=lambda e: shell.go(_route(e.control.selected[0],
+                                            None if own else account.id)),
     )
 
     async def download(_: Any) -> None:
@@ -110,20 +123,22 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
         try:
             text = await asyncio.to_thread(progress_report_html, shell.services,
-                                           account.email, account)
+                                           account.email, viewer)
             await shell.file_picker.save_file(
                 file_name=report_file_name(account, shell.services.accounts.clock()),
                 src_bytes=text.encode("utf-8"))
         finally:
             report_busy.visible = False
             shell.page.update()
-        shell.toast("Your progress report was saved as an HTML file.")
+        shell.toast("The progress report was saved as an HTML file.")
 
     summary_card = card(headline, detail, reassess, col={"xs": 12})
     report = card(
         ft.Text("Progress report", size=18, weight=ft.FontWeight.W_600),
         muted("One file with your summary, charts, sessions and activity scores, to keep "
-              "or show your therapist. It opens in any browser, also offline."),
+              "or show your therapist. It opens in any browser, also offline." if own else
+              "One file with the summary, charts, sessions, activity scores and "
+              "\"Is this normal?\" answers, for the record. Opens in any browser, offline."),
         ft.Row([ft.OutlinedButton("Download report", icon=ft.Icons.DOWNLOAD,
                                   height=theme.TOUCH, on_click=download), report_busy]),
         col={"xs": 12},
@@ -134,14 +149,16 @@ def build(shell: Shell) -> ft.View:
         charts,
         ft.ResponsiveRow([report], spacing=16),
     ]
-    view = scaffold(shell, "/progress", "Progress", body)
+    view = scaffold(shell, "/progress", "Progress" if own else f"Progress · {account.name}",
+                    body, back=None if own else "/")
 
     def current() -> bool:
         return bool(shell.page.views) and shell.page.views[-1] is view
 
     async def load() -> None:
         try:
-            summary = await asyncio.to_thread(_prepare, shell, account, chosen, dark, token)
+            summary = await asyncio.to_thread(_prepare, shell, viewer, account, chosen, dark,
+                                              token)
         except Exception:
             log.exception("progress charts failed for %s", account.id)
             if token is not None:
@@ -156,7 +173,10 @@ def build(shell: Shell) -> ft.View:
             if token is not None:
                 PAGES.revoke(token)
             return
-        _show_summary(summary, headline, detail, reassess)
+        if own:
+            _show_summary(summary, headline, detail, reassess)
+        else:
+            _show_clinician_summary(summary, account, headline, detail, reassess)
         if token is None:
             charts.alignment = None
             charts.height = None
@@ -188,11 +208,12 @@ class _Layout:
                            columns=self.columns, gap_px=CHART_GAP)
 
 
-def _prepare(shell: Shell, account: Account, chosen: TimeRange, dark: bool,
+def _prepare(shell: Shell, viewer: Account, account: Account, chosen: TimeRange, dark: bool,
              token: str | None) -> ResponseSummary:
-    """Summary and figures (cached by ProgressService); with a chart frame open, its data.
+    """Summary and figures (cached by ProgressService) of `account`, read by `viewer`
+    (access-checked; a clinician's read is audited); with a chart frame open, its data.
     Runs in a worker thread."""
-    summary, figures = shell.services.progress.progress(account, account.id, dark=dark)
+    summary, figures = shell.services.progress.progress(viewer, account.id, dark=dark)
     if token is not None:
         today = shell.services.logbook.local_today(account.id)
         windows = _windows(figures, chosen, today)
@@ -238,8 +259,22 @@ def _range(key: str | None) -> TimeRange:
                 next(r for r in RANGES if r.key == DEFAULT_RANGE))
 
 
-def _route(key: str) -> str:
-    return "/progress" if key == DEFAULT_RANGE else f"/progress?range={key}"
+def _route(key: str, patient_id: str | None = None) -> str:
+    """The route of a range choice; `patient_id` for a clinician's view of one patient."""
+    query = {**({"patient": patient_id} if patient_id else {}),
+             **({} if key == DEFAULT_RANGE else {"range": key})}
+    return "/progress" + (f"?{urlencode(query)}" if query else "")
+
+
+def _subject(shell: Shell, viewer: Account) -> Account | None:
+    """Whose progress this screen shows: a patient's own; for a clinician, the patient in
+    the route if they shared with them (None otherwise, also for an unknown id)."""
+    if viewer.role is Role.PATIENT:
+        return viewer
+    patient_id = shell.query.get("patient", "")
+    if not patient_id or not shell.services.access.may_read(viewer, patient_id):
+        return None
+    return shell.services.accounts.get(patient_id)
 
 
 def _dark(shell: Shell) -> bool:
@@ -277,6 +312,23 @@ def _show_summary(summary: ResponseSummary, headline: ft.Text, detail: ft.Text,
                     + (" If you are worried, call the clinic sooner." if worse else ""),
                     expand=True, size=15),
         ], vertical_alignment=ft.CrossAxisAlignment.START)
+        reassess.padding = 12
+        reassess.border_radius = 12
+        reassess.bgcolor = ft.Colors.SECONDARY_CONTAINER
+        reassess.visible = True
+
+
+def _show_clinician_summary(summary: ResponseSummary, patient: Account, headline: ft.Text,
+                            detail: ft.Text, reassess: ft.Container) -> None:
+    """The clinician's words: the verdict and the numbers behind it, not the patient's."""
+    headline.value = f"{patient.name}: {VERDICT_LABELS[summary.verdict].lower()}"
+    detail.value = fmt.clinician_numbers(summary)
+    detail.size = 16
+    if summary.needs_reassessment:
+        reassess.content = ft.Row([
+            ft.Icon(ft.Icons.FLAG_OUTLINED, color=ft.Colors.PRIMARY),
+            ft.Text(FLAGS["reassess"][1], expand=True, size=15),
+        ])
         reassess.padding = 12
         reassess.border_radius = 12
         reassess.bgcolor = ft.Colors.SECONDARY_CONTAINER
