@@ -201,3 +201,13 @@ def test_only_the_patient_sees_who_read_their_record(services: Services, people:
     with pytest.raises(NotAllowed):
         services.access.audit_trail(getattr(people, who), people.patient.id)
     assert len(services.access.audit_trail(people.patient, people.patient.id)) == 1
+
+
+def test_may_read_answers_without_an_audit_event(services: Services, people: People) -> None:
+    assert services.access.may_read(people.patient, people.patient.id)
+    assert not services.access.may_read(people.therapist, people.patient.id)
+    services.access.grant(people.patient, people.therapist)
+    assert services.access.may_read(people.therapist, people.patient.id)
+    for who in (people.care_team, people.other_patient, people.admin):
+        assert not services.access.may_read(who, people.patient.id)
+    assert services.access.audit_trail(people.patient, people.patient.id) == []
