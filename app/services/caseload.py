@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.domain.accounts import Account
-from app.domain.progress import ResponseSummary, soreness_curves, stopped_logging
+from app.domain.progress import (
+    ProgressRecord,
+    ResponseSummary,
+    soreness_curves,
+    stopped_logging,
+)
 from app.services.access import AccessService
 from app.services.guidance import GuidanceService
 from app.services.progress import ProgressService
@@ -55,7 +60,12 @@ class Caseload:
 
     def _status(self, clinician: Account, patient: Account) -> PatientStatus:
         record = self.progress.record(clinician, patient.id)  # access check + audit
-        summary = self.progress.summary_for(record)
+        return self.status_of(clinician, patient, record, self.progress.summary_for(record))
+
+    def status_of(self, clinician: Account, patient: Account, record: ProgressRecord,
+                  summary: ResponseSummary) -> PatientStatus:
+        """One patient's flags from a record the clinician already read (through
+        ProgressService.record); reads their "Is this normal?" answers (audited)."""
         flags: list[str] = []
         now = self.progress.clock()
         recent = [p for p in self.guidance.history(clinician, patient.id)

@@ -167,6 +167,12 @@ def test_a_therapist_opens_a_shared_patients_charts(desktop: Page) -> None:
     assert "patient=" in desktop.url
     expect(desktop.get_by_text("Blair Chen: no meaningful change")).to_be_visible(
         timeout=WAIT)
+    # Back to the caseload; Casey's view carries the caseload's most urgent flag first.
+    desktop.get_by_role("button", name="Back").click()
+    desktop.get_by_role("button", name="Open Casey's progress").click()
+    expect(desktop.get_by_text("Emergency answer in the last 7 days")).to_be_visible(
+        timeout=WAIT)
+    expect(desktop.get_by_text(re.compile(r"^Casey Rivera: "))).to_be_visible()
 
 
 def test_a_patient_who_did_not_share_stays_closed(browser: Browser, server: str) -> None:

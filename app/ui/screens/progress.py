@@ -157,8 +157,8 @@ def build(shell: Shell) -> ft.View:
 
     async def load() -> None:
         try:
-            summary = await asyncio.to_thread(_prepare, shell, viewer, account, chosen, dark,
-                                              token)
+            summary, flags = await asyncio.to_thread(_prepare, shell, viewer, account, chosen,
+                                                     dark, token)
         except Exception:
             log.exception("progress charts failed for %s", account.id)
             if token is not None:
@@ -176,7 +176,7 @@ def build(shell: Shell) -> ft.View:
         if own:
             _show_summary(summary, headline, detail, reassess)
         else:
-            _show_clinician_summary(summary, account, headline, detail, reassess)
+            _show_clinician_summary(summary, flags, account, headline, detail, reassess)
         if token is None:
             charts.alignment = None
             charts.height = None
@@ -209,17 +209,21 @@ class _Layout:
 
 
 def _prepare(shell: Shell, viewer: Account, account: Account, chosen: TimeRange, dark: bool,
-             token: str | None) -> ResponseSummary:
-    """Summary and figures (cached by ProgressService) of `account`, read by `viewer`
-    (access-checked; a clinician's read is audited); with a chart frame open, its data.
-    Runs in a worker thread."""
-    summary, figures = shell.services.progress.progress(viewer, account.id, dark=dark)
+             token: str | None) -> tuple[ResponseSummary, tuple[str, ...]]:
+    """Summary, the caseload's flags (for a clinician) and figures (cached by
+    ProgressService) of `account`, read by `viewer` (access-checked; a clinician's reads
+    are audited); with a chart frame open, its data. Runs in a worker thread."""
+    services = shell.services
+    record = services.progress.record(viewer, account.id)
+    summary, figures = services.progress.progress_of(account.id, record, dark=dark)
+    flags = () if viewer.id == account.id else \
+        services.caseload.status_of(viewer, account, record, summary).flags
     if token is not None:
         today = shell.services.logbook.local_today(account.id)
         windows = _windows(figures, chosen, today)
         PAGES.fill(token, chart_data([ChartSpec(figures[key].to_json(), windows.get(key))
                                       for key in CHART_KEYS]))
-    return summary
+    return summary, flags
 
 
 def _windows(figures: Figures, chosen: TimeRange, today: date) -> dict[str, tuple[str, str]]:
@@ -318,21 +322,24 @@ def _show_summary(summary: ResponseSummary, headline: ft.Text, detail: ft.Text,
         reassess.visible = True
 
 
-def _show_clinician_summary(summary: ResponseSummary, patient: Account, headline: ft.Text,
-                            detail: ft.Text, reassess: ft.Container) -> None:
-    """The clinician's words: the verdict and the numbers behind it, not the patient's."""
+def _show_clinician_summary(summary: ResponseSummary, flags: tuple[str, ...],
+                            patient: Account, headline: ft.Text, detail: ft.Text,
+                            flagged: ft.Container) -> None:
+    """The clinician's words: the verdict, the numbers behind it and the caseload's flags
+    (most urgent first), not the patient's wording."""
     headline.value = f"{patient.name}: {VERDICT_LABELS[summary.verdict].lower()}"
     detail.value = fmt.clinician_numbers(summary)
     detail.size = 16
-    if summary.needs_reassessment:
-        reassess.content = ft.Row([
-            ft.Icon(ft.Icons.FLAG_OUTLINED, color=ft.Colors.PRIMARY),
-            ft.Text(FLAGS["reassess"][1], expand=True, size=15),
-        ])
-        reassess.padding = 12
-        reassess.border_radius = 12
-        reassess.bgcolor = ft.Colors.SECONDARY_CONTAINER
-        reassess.visible = True
+    if flags:
+        flagged.content = ft.Column([
+            ft.Row([ft.Icon(ft.Icons.FLAG_OUTLINED, color=ft.Colors.PRIMARY),
+                    ft.Text(FLAGS[flag][1], expand=True, size=15)])
+            for flag in sorted(flags, key=lambda f: FLAGS[f][0])
+        ], spacing=6)
+        flagged.padding = 12
+        flagged.border_radius = 12
+        flagged.bgcolor = ft.Colors.SECONDARY_CONTAINER
+        flagged.visible = True
 
 
 def _numbers_table(summary: ResponseSummary) -> ft.Control:
