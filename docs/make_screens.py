@@ -4,7 +4,8 @@ screen's charts follow the browser's colour scheme).
 
 usage: .venv/bin/python docs/make_screens.py [URL] [--only ROUTE ...]
 Without URL it starts `python -m app run --demo` on a free port with a temporary store.
-With --only, just those routes are shot (e.g. --only /progress).
+With --only, just those routes are shot (e.g. --only /progress; /clinician: the
+therapist's caseload and a patient's Progress).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -74,7 +75,29 @@ def shoot(url: str, only: Sequence[str] = ()) -> None:
                     name = route.strip("/") or "today"
                     page.screenshot(path=OUT / f"{name}-{size}{suffix}.png")
                 context.close()
+        if not only or "/clinician" in only:
+            shoot_clinician(browser, url)
         browser.close()
+
+
+def shoot_clinician(browser: Browser, url: str) -> None:
+    """The therapist's caseload and one shared patient's Progress (Casey: an emergency
+    answer on record)."""
+    for size in ("phone", "desktop"):
+        width, height = SIZES[size]
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        open_app(page, url)
+        sign_in(page, "taylor@example.com")
+        time.sleep(1)
+        page.screenshot(path=OUT / f"clinician-home-{size}.png")
+        page.get_by_role("button", name="Open Casey's progress").click()
+        page.wait_for_selector(CHART_FRAME, state="attached", timeout=20_000)
+        page.frame_locator(CHART_FRAME).locator(".chart:not(:has(.main-svg))").first.wait_for(
+            state="detached", timeout=20_000)
+        time.sleep(0.8)
+        page.screenshot(path=OUT / f"clinician-progress-{size}.png")
+        context.close()
 
 
 if __name__ == "__main__":

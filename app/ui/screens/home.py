@@ -8,21 +8,15 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 from app.domain.accounts import Role
-from app.services.caseload import FLAGS, PatientStatus
+from app.services.caseload import PatientStatus
 from app.ui import format as fmt
 from app.ui import theme
+from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
-FLAG_COLOURS = {
-    "emergency": ft.Colors.RED_700,
-    "call_clinic": ft.Colors.AMBER_800,
-    "soreness_not_settling": ft.Colors.AMBER_800,
-    "reassess": ft.Colors.BLUE_700,
-    "stopped_logging": ft.Colors.BLUE_GREY_600,
-}
 
 
 def build(shell: Shell) -> ft.View:
@@ -46,15 +40,8 @@ def build(shell: Shell) -> ft.View:
 
 
 def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
-    chips: list[ft.Control] = [
-        ft.Container(
-            content=ft.Text(FLAGS[flag][1], size=13, color=ft.Colors.WHITE,
-                            weight=ft.FontWeight.W_600),
-            bgcolor=FLAG_COLOURS[flag], border_radius=12,
-            padding=ft.Padding.symmetric(horizontal=10, vertical=4),
-        )
-        for flag in status.flags
-    ] or [muted("Nothing needs attention", 13)]
+    chips: list[ft.Control] = [flag_chip(flag) for flag in status.flags] or [
+        muted("Nothing needs attention", 13)]
     return card(
         ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
         muted(status.patient.email, 13),

@@ -33,7 +33,6 @@ from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
 from app.charts.theme import palette
 from app.domain.accounts import Role
 from app.domain.progress import ResponseSummary, Verdict
-from app.services.caseload import FLAGS
 from app.services.report import VERDICT_LABELS, progress_report_html, report_file_name
 from app.ui import format as fmt
 from app.ui import theme
@@ -47,6 +46,7 @@ from app.ui.chart_pages import (
     date_window,
     page_height,
 )
+from app.ui.flags import by_urgency, flag_chip
 from app.ui.frame import card, muted, scaffold
 
 if TYPE_CHECKING:
@@ -331,14 +331,8 @@ def _show_clinician_summary(summary: ResponseSummary, flags: tuple[str, ...],
     detail.value = fmt.clinician_numbers(summary)
     detail.size = 16
     if flags:
-        flagged.content = ft.Column([
-            ft.Row([ft.Icon(ft.Icons.FLAG_OUTLINED, color=ft.Colors.PRIMARY),
-                    ft.Text(FLAGS[flag][1], expand=True, size=15)])
-            for flag in sorted(flags, key=lambda f: FLAGS[f][0])
-        ], spacing=6)
-        flagged.padding = 12
-        flagged.border_radius = 12
-        flagged.bgcolor = ft.Colors.SECONDARY_CONTAINER
+        flagged.content = ft.Row([flag_chip(flag) for flag in by_urgency(flags)], wrap=True,
+                                 spacing=6, run_spacing=6)
         flagged.visible = True
 
 

@@ -1,0 +1,30 @@
+"""The caseload's flags as coloured chips, the same on the clinician's home and on one
+patient's Progress: red for an emergency answer, amber for "call" and soreness, blue for
+"reassess" and "stopped logging" (the words say it too; colour is not the only cue)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.services.caseload import FLAGS
+
+FLAG_COLOURS: dict[str, str] = {
+    "emergency": ft.Colors.RED_700,
+    "call_clinic": ft.Colors.AMBER_800,
+    "soreness_not_settling": ft.Colors.AMBER_800,
+    "reassess": ft.Colors.BLUE_700,
+    "stopped_logging": ft.Colors.BLUE_GREY_600,
+}
+
+
+def flag_chip(flag: str) -> ft.Control:
+    return ft.Container(
+        content=ft.Text(FLAGS[flag][1], size=13, color=ft.Colors.WHITE,
+                        weight=ft.FontWeight.W_600),
+        bgcolor=FLAG_COLOURS[flag], border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def by_urgency(flags: tuple[str, ...]) -> list[str]:
+    return sorted(flags, key=lambda flag: FLAGS[flag][0])
