@@ -27,7 +27,7 @@ from tests.e2e.server import demo_server  # noqa: E402
 OUT = REPO / "docs" / "screens"
 SIZES = {"phone": (412, 915), "small-phone": (360, 780), "desktop": (1280, 800)}
 SCREENS = ["/", "/checkin", "/session", "/soreness", "/guidance", "/history", "/activities",
-           "/milestones", "/progress", "/settings", "/learn"]
+           "/milestones", "/progress", "/settings", "/sharing", "/learn"]
 DARK_SCREENS = ["/progress"]
 CHARTED = {"/progress"}  # wait for the chart frame to finish drawing
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.domain.accounts import Account, Grant, Role, may_read_patient
 from app.domain.errors import InvalidInput, NotAllowed
@@ -19,6 +19,9 @@ from app.store.interfaces import RecordStore
 GRANT = "grant"
 INVITE = "invite"
 AUDIT = "audit"
+# A sharing code works once, within this time: a code written on paper or sent by message
+# should not open the record months later.
+INVITE_VALID_FOR = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ class AccessService:
 
     def redeem_invite(self, clinician: Account, code: str) -> Account:
         found = self.invites.get(code.strip().upper())
-        if found is None or found.value.used:
+        if found is None or found.value.used or \
+                self.clock() - found.value.created_at > INVITE_VALID_FOR:
             raise InvalidInput.one("code", "That code is not valid. Ask the patient for a "
                                            "new one.")
         patient = self.accounts.get(found.value.patient_id)

@@ -12,6 +12,7 @@ from app.ui.screens import (
     login,
     progress,
     sessions,
+    sharing,
 )
 from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route
@@ -34,6 +35,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),
     Route("/settings", settings_screen.build),
+    Route("/sharing", sharing.build, PATIENT),
 )}
 
 

@@ -149,6 +149,18 @@ def test_used_invite_code_cannot_be_reused(services: Services, people: People) -
         services.logbook.load(people.care_team, people.patient.id)
 
 
+def test_an_invite_code_works_for_seven_days_only(services: Services, people: People,
+                                                   clock: FakeClock) -> None:
+    code = services.access.create_invite(people.patient)
+    late = services.access.create_invite(people.patient)
+    clock.advance(days=7)
+    services.access.redeem_invite(people.therapist, code)  # exactly 7 days: still fine
+    clock.advance(seconds=1)
+    with pytest.raises(InvalidInput, match="not valid"):
+        services.access.redeem_invite(people.care_team, late)
+    assert not services.access.may_read(people.care_team, people.patient.id)
+
+
 def test_unknown_invite_code_is_refused(services: Services, people: People) -> None:
     with pytest.raises(InvalidInput):
         services.access.redeem_invite(people.therapist, "0000-0000-0000")

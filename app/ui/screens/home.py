@@ -3,11 +3,13 @@ need; the patient's Today screen lives in today.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.accounts import Role
+from app.domain.accounts import Account, Role
+from app.domain.errors import InvalidInput
 from app.services.caseload import PatientStatus
 from app.ui import format as fmt
 from app.ui import theme
@@ -30,6 +32,7 @@ def build(shell: Shell) -> ft.View:
         muted(f"Signed in as {account.role.label}"),
     ]
     if account.role.is_clinician:
+        body.append(_add_patient(shell, account))
         statuses = shell.services.caseload.for_clinician(account)
         body.append(ft.Text("Patients who shared their progress with you, most urgent first",
                             size=16))
@@ -52,3 +55,27 @@ def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
             height=theme.TOUCH,
             on_click=lambda _: shell.go(f"/progress?patient={status.patient.id}")),
     )
+
+
+def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
+    """A patient's one-time sharing code (from their Sharing screen) adds them here."""
+    code = ft.TextField(label="Sharing code from a patient", hint_text="ABCD-1234-EF56",
+                        expand=True, capitalization=ft.TextCapitalization.CHARACTERS)
+
+    async def add(_: Any) -> None:
+        code.error = None
+        try:
+            patient = await asyncio.to_thread(shell.services.access.redeem_invite,
+                                              clinician, code.value or "")
+        except InvalidInput as exc:
+            code.error = next(iter(exc.problems.values()))
+            shell.page.update()
+            return
+        shell.flash = f"{patient.name} shared their progress with you."
+        shell.go("/")
+
+    code.on_submit = add
+    return card(ft.Text("Add a patient", size=18, weight=ft.FontWeight.W_600),
+                ft.Row([code, ft.FilledButton("Add", height=theme.TOUCH, on_click=add)],
+                       vertical_alignment=ft.CrossAxisAlignment.START),
+                col={"xs": 12})

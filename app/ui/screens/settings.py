@@ -62,6 +62,15 @@ def build(shell: Shell) -> ft.View:
         ft.Text("Appearance", size=18, weight=ft.FontWeight.W_600), appearance,
     ]
     if account.role is Role.PATIENT:
+        body += [
+            ft.Divider(),
+            ft.Text("Sharing", size=18, weight=ft.FontWeight.W_600),
+            muted("Share your progress with your therapist, see who can see it, and who "
+                  "looked."),
+            ft.Row([ft.OutlinedButton("Sharing and who looked", icon=ft.Icons.PEOPLE_OUTLINE,
+                                      height=theme.TOUCH,
+                                      on_click=lambda _: shell.go("/sharing"))]),
+        ]
         body += reminder_section(shell)
         body += [
             ft.Divider(),
