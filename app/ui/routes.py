@@ -18,14 +18,15 @@ from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route
 
 PATIENT = frozenset({Role.PATIENT})
-# A clinician sees one patient's progress (?patient=ID) when that patient shared it.
+# A clinician opens one patient's progress, or records a session for them (?patient=ID),
+# when that patient shared with them.
 PATIENT_OR_CLINICIAN = frozenset({Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM})
 
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
     Route("/", home.build),
     Route("/checkin", checkin.build, PATIENT),
-    Route("/session", sessions.build_session, PATIENT),
+    Route("/session", sessions.build_session, PATIENT_OR_CLINICIAN),
     Route("/soreness", sessions.build_soreness, PATIENT),
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),

@@ -72,6 +72,17 @@ class Shell:
             raise PermissionError("signed out")
         return account
 
+    def patient_in_view(self, viewer: Account) -> Account | None:
+        """Whose record a patient screen shows: a patient's own; for a clinician, the
+        patient in the route (?patient=ID) if they shared with them, else None (also for
+        an unknown id). Deciding this is not a read of their data, so it is not audited."""
+        if viewer.role is Role.PATIENT:
+            return viewer
+        patient_id = self.query.get("patient", "")
+        if not patient_id or not self.services.access.may_read(viewer, patient_id):
+            return None
+        return self.services.accounts.get(patient_id)
+
     @property
     def query(self) -> dict[str, str]:
         """The current route's query parameters (e.g. /checkin?edit=ID)."""

@@ -173,6 +173,20 @@ def test_a_therapist_opens_a_shared_patients_charts(desktop: Page) -> None:
     expect(desktop.get_by_text("Emergency answer in the last 7 days")).to_be_visible(
         timeout=WAIT)
     expect(desktop.get_by_text(re.compile(r"^Casey Rivera: "))).to_be_visible()
+    # The therapist records today's session for Casey; it counts at once.
+    sessions_before = desktop.get_by_text(re.compile(r"· \d+ sessions")).inner_text()
+    desktop.get_by_role("button", name="Record a needling session").click()
+    expect(desktop.get_by_text(re.compile(r"^Casey Rivera's session: when"))).to_be_visible(
+        timeout=WAIT)
+    desktop.get_by_role("checkbox", name="Lower back (lumbar)").click()
+    desktop.get_by_role("button", name="Save session").click()
+    expect(desktop.get_by_text("Session recorded for Casey Rivera.")).to_be_visible(
+        timeout=WAIT)
+    found = re.search(r"(\d+) sessions", sessions_before)
+    assert found is not None, sessions_before
+    count = int(found.group(1))
+    expect(desktop.get_by_text(re.compile(rf"· {count + 1} sessions"))).to_be_visible(
+        timeout=WAIT)
 
 
 def test_a_patient_who_did_not_share_stays_closed(browser: Browser, server: str) -> None:

@@ -31,7 +31,6 @@ import flet_webview as fwv
 
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
 from app.charts.theme import palette
-from app.domain.accounts import Role
 from app.domain.progress import ResponseSummary, Verdict
 from app.services.report import VERDICT_LABELS, progress_report_html, report_file_name
 from app.ui import format as fmt
@@ -73,7 +72,7 @@ _CALENDAR_CHARTS: Final = (PAIN, FUNCTION)  # the range narrows these (date x-ax
 
 def build(shell: Shell) -> ft.View:
     viewer = shell.require_account()
-    account = _subject(shell, viewer)  # whose progress: the patient's own, or one shared
+    account = shell.patient_in_view(viewer)  # the patient's own, or one shared
     if account is None:
         return scaffold(shell, "/progress", "Progress", [muted(
             "This patient's progress is not shared with you, or the link is wrong.")],
@@ -143,8 +142,12 @@ def build(shell: Shell) -> ft.View:
                                   height=theme.TOUCH, on_click=download), report_busy]),
         col={"xs": 12},
     )
+    record_session = [] if own else [ft.Row([ft.FilledButton(
+        "Record a needling session", icon=ft.Icons.ADD, height=theme.TOUCH,
+        on_click=lambda _: shell.go(f"/session?patient={account.id}"))])]
     body: list[ft.Control] = [
         ft.ResponsiveRow([summary_card], spacing=16),
+        *record_session,
         ft.Row([ft.Text("Show", size=16), ranges], wrap=True, spacing=12),
         charts,
         ft.ResponsiveRow([report], spacing=16),
@@ -268,17 +271,6 @@ def _route(key: str, patient_id: str | None = None) -> str:
     query = {**({"patient": patient_id} if patient_id else {}),
              **({} if key == DEFAULT_RANGE else {"range": key})}
     return "/progress" + (f"?{urlencode(query)}" if query else "")
-
-
-def _subject(shell: Shell, viewer: Account) -> Account | None:
-    """Whose progress this screen shows: a patient's own; for a clinician, the patient in
-    the route if they shared with them (None otherwise, also for an unknown id)."""
-    if viewer.role is Role.PATIENT:
-        return viewer
-    patient_id = shell.query.get("patient", "")
-    if not patient_id or not shell.services.access.may_read(viewer, patient_id):
-        return None
-    return shell.services.accounts.get(patient_id)
 
 
 def _dark(shell: Shell) -> bool:

@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 
 
 def build_session(shell: Shell) -> ft.View:
-    account = shell.require_account()
+    """The patient logs a session, or a clinician records one for a patient who shared
+    with them (/session?patient=ID: times in the patient's time zone)."""
+    viewer = shell.require_account()
+    account = shell.patient_in_view(viewer)
+    if account is None:
+        return scaffold(shell, "/session", "Record a needling session", [muted(
+            "This patient's record is not shared with you, or the link is wrong.")],
+            back="/")
+    own = account.id == viewer.id
     now = fmt.local(shell.services.accounts.clock(), account.timezone)
     date_field = ft.TextField(label="Date (YYYY-MM-DD)", value=f"{now:%Y-%m-%d}",
                               keyboard_type=ft.KeyboardType.DATETIME, expand=True)
@@ -45,7 +53,7 @@ def build_session(shell: Shell) -> ft.View:
         button.disabled, busy.visible = True, True
         shell.page.update()
         try:
-            await asyncio.to_thread(shell.services.logbook.log_session, account, account.id,
+            await asyncio.to_thread(shell.services.logbook.log_session, viewer, account.id,
                                     regions=list(regions.selected), performed_at=performed,
                                     note=note.value)
         except InvalidInput as exc:
@@ -59,15 +67,24 @@ def build_session(shell: Shell) -> ft.View:
             button.disabled, busy.visible = False, False
             shell.page.update()
             return
-        shell.flash = "Session saved. Log your soreness over the next days."
-        shell.go("/soreness")
+        if own:
+            shell.flash = "Session saved. Log your soreness over the next days."
+            shell.go("/soreness")
+        else:
+            shell.flash = f"Session recorded for {account.name}."
+            shell.go(f"/progress?patient={account.id}")
 
     button, busy = save_button("Save session", save)
     body: list[ft.Control] = [form_column([
-        muted("When was the session, and where were the needles?"),
+        muted("When was the session, and where were the needles?" if own else
+              f"{account.name}'s session: when, in their time ({account.timezone}), and "
+              f"where were the needles?"),
         ft.Row([date_field, time_field]), when_error, regions, note, ft.Row([button, busy]),
     ])]
-    return scaffold(shell, "/session", "Log a needling session", body, back="/")
+    if own:
+        return scaffold(shell, "/session", "Log a needling session", body, back="/")
+    return scaffold(shell, "/session", f"Record a session · {account.name}", body,
+                    back=f"/progress?patient={account.id}")
 
 
 def build_soreness(shell: Shell) -> ft.View:

@@ -76,8 +76,9 @@ def build(shell: Shell) -> ft.View:
              *rows),
         card(ft.Text("Share with your therapist", size=18, weight=ft.FontWeight.W_600),
              muted("Your therapist sees your check-ins, sessions, soreness, activities, "
-                   "\"Is this normal?\" answers and charts. You can stop sharing at any "
-                   "time, and every look is listed below."),
+                   "\"Is this normal?\" answers and charts, and can record your needling "
+                   "sessions. You can stop sharing at any time; every look is listed "
+                   "below."),
              ft.Row([ft.FilledButton("Get a sharing code", icon=ft.Icons.KEY,
                                      height=theme.TOUCH, on_click=new_code)]),
              code_box),
