@@ -7,6 +7,8 @@
     python -m app export --patient EMAIL --format json|html --out FILE
     python -m app import FILE          load a patient export back
     python -m app set-password EMAIL   a new password (asked for, or one line on stdin)
+    python -m app add-account EMAIL --name NAME --role ROLE [--timezone TZ]
+                                       a new account (password as for set-password)
     python -m app assess [--file F]    triage one symptom report (JSON on stdin)
 """
 
@@ -19,12 +21,13 @@ from pathlib import Path
 
 from app import paths
 from app import settings as settings_module
+from app.domain.accounts import Role
 from app.domain.errors import DomainError
 from app.settings import Settings
 from app.store.interfaces import StoreError
 
 COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-password",
-            "assess")
+            "add-account", "assess")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     password = sub.add_parser("set-password", parents=[common],
                               help="set an account's password (imported accounts have none)")
     password.add_argument("email")
+    add = sub.add_parser("add-account", parents=[common],
+                         help="create an account (the clinic's first admin, staff, patients)")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--timezone", default="UTC", help="IANA time zone (default UTC)")
     return parser
 
 
@@ -127,6 +136,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             account = services.accounts.by_email(email)
             if account is not None and not account.password_hash:
                 print(f"{email} has no password yet: python -m app set-password {email}")
+            return 0
+        if command == "add-account":
+            made = services.accounts.create(args.email, args.name, _read_password(),
+                                            Role(args.role), timezone=args.timezone)
+            print(f"{made.role.label} account created for {made.email}.")
             return 0
         if command == "set-password":
             services.accounts.set_password(args.email, _read_password())

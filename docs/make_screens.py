@@ -82,7 +82,7 @@ def shoot(url: str, only: Sequence[str] = ()) -> None:
 
 def shoot_clinician(browser: Browser, url: str) -> None:
     """The therapist's caseload and one shared patient's Progress (Casey: an emergency
-    answer on record)."""
+    answer on record); the admin's clinic settings."""
     for size in ("phone", "desktop"):
         width, height = SIZES[size]
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -97,6 +97,15 @@ def shoot_clinician(browser: Browser, url: str) -> None:
             state="detached", timeout=20_000)
         time.sleep(0.8)
         page.screenshot(path=OUT / f"clinician-progress-{size}.png")
+        context.close()
+    for size in ("phone", "desktop"):
+        width, height = SIZES[size]
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        open_app(page, url)
+        sign_in(page, "admin@example.com")
+        time.sleep(1)
+        page.screenshot(path=OUT / f"admin-home-{size}.png")
         context.close()
 
 

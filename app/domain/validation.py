@@ -5,6 +5,7 @@ form can show each message next to its field and nothing is half-saved."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
@@ -78,6 +79,21 @@ class Problems:
             self.add(field, f"Please enter {what}.")
         elif len(text) > limit:
             self.add(field, f"Keep {what} under {limit} characters.")
+        return text
+
+    def phone(self, field: str, value: str | None, what: str, *,
+              short_code: bool = False) -> str:
+        """A number a phone can dial: digits with +, spaces, dashes or brackets; with
+        `short_code`, 2 to 6 digits only (an emergency number such as 911, 112 or 999)."""
+        text = " ".join((value or "").split())
+        digits = re.sub(r"\D", "", text)
+        if not text:
+            self.add(field, f"Please enter {what}.")
+        elif short_code and not re.fullmatch(r"[0-9]{2,6}", text):
+            self.add(field, f"Enter {what} as 2 to 6 digits, like 911 or 112.")
+        elif not short_code and (not re.fullmatch(r"\+?[0-9 ()\-]+", text)
+                                 or not 3 <= len(digits) <= 20):
+            self.add(field, f"Enter {what} with digits, like +1 555 010 0000.")
         return text
 
     def choices(

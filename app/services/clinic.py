@@ -38,9 +38,9 @@ class ClinicService:
         clean = replace(
             self.current(),
             name=p.name("name", name, 80, "the clinic's name"),
-            phone=p.name("phone", phone, 30, "the clinic's phone number"),
-            emergency_number=p.name("emergency_number", emergency_number, 15,
-                                    "the emergency number"),
+            phone=p.phone("phone", phone, "the clinic's phone number"),
+            emergency_number=p.phone("emergency_number", emergency_number,
+                                     "the emergency number", short_code=True),
         )
         p.raise_if_any()
         found = self.settings.get(_ID)

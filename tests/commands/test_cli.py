@@ -99,3 +99,21 @@ def test_a_corrupt_store_stops_with_a_message_naming_the_file(demo: Path,
     assert "records.snapshot.json" in done.stderr
     assert "restore" in done.stderr
     assert broken.read_bytes() == before  # never overwritten
+
+
+def test_add_account_lets_a_new_clinic_start_without_the_demo(tmp_path: Path) -> None:
+    data = tmp_path / "clinic"
+    done = app("add-account", "sam@clinic.example", "--name", "Sam Admin", "--role", "admin",
+               data=data, stdin="a-long-password\n")
+    assert done.returncode == 0, done.stderr
+    assert "Clinic admin account created for sam@clinic.example." in done.stdout
+    again = app("add-account", "sam@clinic.example", "--name", "Sam", "--role", "admin",
+                data=data, stdin="a-long-password\n")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    short = app("add-account", "pat@clinic.example", "--name", "Pat", "--role", "patient",
+                data=data, stdin="short\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+    zone = app("add-account", "kim@clinic.example", "--name", "Kim", "--role", "therapist",
+               "--timezone", "Mars/Olympus", data=data, stdin="a-long-password\n")
+    assert zone.returncode == 2
+    assert app("seed-demo", data=data).returncode == 1  # the store has accounts now

@@ -13,6 +13,7 @@ from app.domain.errors import InvalidInput
 from app.services.caseload import PatientStatus
 from app.ui import format as fmt
 from app.ui import theme
+from app.ui.components import form_column, save_button
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
 
@@ -39,6 +40,8 @@ def build(shell: Shell) -> ft.View:
         body.append(ft.ResponsiveRow([_patient_card(shell, s) for s in statuses]
                                      or [muted("No patient has shared with you yet.")],
                                      spacing=16, run_spacing=16))
+    if account.role is Role.ADMIN:
+        body.append(_clinic_settings(shell, account))
     return scaffold(shell, "/", f"BackTrack · {account.role.label}", body)
 
 
@@ -79,3 +82,37 @@ def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
                 ft.Row([code, ft.FilledButton("Add", height=theme.TOUCH, on_click=add)],
                        vertical_alignment=ft.CrossAxisAlignment.START),
                 col={"xs": 12})
+
+
+def _clinic_settings(shell: Shell, admin: Account) -> ft.Control:
+    """The clinic's name and the numbers patients are told to call (guidance answers)."""
+    current = shell.services.clinic.current()
+    name = ft.TextField(label="Clinic name", value=current.name)
+    phone = ft.TextField(label="Clinic phone (shown on \"Call the clinic\")",
+                         value=current.phone, keyboard_type=ft.KeyboardType.PHONE)
+    emergency = ft.TextField(label="Emergency number", value=current.emergency_number,
+                             keyboard_type=ft.KeyboardType.PHONE)
+    fields = {"name": name, "phone": phone, "emergency_number": emergency}
+
+    async def save(_: Any) -> None:
+        for field in fields.values():
+            field.error = None
+        try:
+            await asyncio.to_thread(shell.services.clinic.update, admin,
+                                    name=name.value or "", phone=phone.value or "",
+                                    emergency_number=emergency.value or "")
+        except InvalidInput as exc:
+            for key, message in exc.problems.items():
+                fields[key].error = message
+            shell.page.update()
+            return
+        shell.toast("Clinic settings saved.")
+
+    button, busy = save_button("Save clinic settings", save)
+    return form_column([card(
+        ft.Text("Clinic settings", size=18, weight=ft.FontWeight.W_600),
+        muted("Patients see these on every \"Is this normal?\" answer: the clinic's number "
+              "to call, and the emergency number for urgent symptoms."),
+        ft.Column([name, phone, emergency], spacing=12,
+                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+        ft.Row([button, busy]), col={"xs": 12})])
