@@ -21,7 +21,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.flutter import CHART_FRAME, CHROMIUM_ARGS, fill, open_app  # noqa: E402
+from tests.e2e.flutter import (  # noqa: E402
+    CHART_FRAME,
+    CHROMIUM_ARGS,
+    fill,
+    fresh_page,
+    open_app,
+)
 from tests.e2e.server import demo_server  # noqa: E402
 
 OUT = REPO / "docs" / "screens"
@@ -43,13 +49,17 @@ def open_route(page: Page, route: str) -> None:
     page.evaluate(f"window.history.pushState(null, '', '{route}');"
                   "window.dispatchEvent(new PopStateEvent('popstate'))")
     if route in CHARTED:
-        page.wait_for_selector(CHART_FRAME, state="attached", timeout=20_000)
-        frame = page.frame_locator(CHART_FRAME)
-        frame.locator(".chart:not(:has(.main-svg))").first.wait_for(state="detached",
-                                                                    timeout=20_000)
-        time.sleep(0.8)  # the frame's first paint after Plotly drew
+        wait_for_charts(page)
     else:
         time.sleep(1.5)
+
+
+def wait_for_charts(page: Page) -> None:
+    page.wait_for_selector(CHART_FRAME, state="attached", timeout=20_000)
+    frame = page.frame_locator(CHART_FRAME)
+    frame.locator(".chart:not(:has(.main-svg))").first.wait_for(state="detached",
+                                                                timeout=20_000)
+    time.sleep(0.8)  # the frame's first paint after Plotly drew
 
 
 def shoot(url: str, only: Sequence[str] = ()) -> None:
@@ -84,29 +94,17 @@ def shoot_clinician(browser: Browser, url: str) -> None:
     """The therapist's caseload and one shared patient's Progress (Casey: an emergency
     answer on record); the admin's clinic settings."""
     for size in ("phone", "desktop"):
-        width, height = SIZES[size]
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        open_app(page, url)
-        sign_in(page, "taylor@example.com")
-        time.sleep(1)
-        page.screenshot(path=OUT / f"clinician-home-{size}.png")
-        page.get_by_role("button", name="Open Casey's progress").click()
-        page.wait_for_selector(CHART_FRAME, state="attached", timeout=20_000)
-        page.frame_locator(CHART_FRAME).locator(".chart:not(:has(.main-svg))").first.wait_for(
-            state="detached", timeout=20_000)
-        time.sleep(0.8)
-        page.screenshot(path=OUT / f"clinician-progress-{size}.png")
-        context.close()
-    for size in ("phone", "desktop"):
-        width, height = SIZES[size]
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        open_app(page, url)
-        sign_in(page, "admin@example.com")
-        time.sleep(1)
-        page.screenshot(path=OUT / f"admin-home-{size}.png")
-        context.close()
+        with fresh_page(browser, url, SIZES[size]) as page:
+            sign_in(page, "taylor@example.com")
+            time.sleep(1)
+            page.screenshot(path=OUT / f"clinician-home-{size}.png")
+            page.get_by_role("button", name="Open Casey's progress").click()
+            wait_for_charts(page)
+            page.screenshot(path=OUT / f"clinician-progress-{size}.png")
+        with fresh_page(browser, url, SIZES[size]) as page:
+            sign_in(page, "admin@example.com")
+            time.sleep(1)
+            page.screenshot(path=OUT / f"admin-home-{size}.png")
 
 
 if __name__ == "__main__":

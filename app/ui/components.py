@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import flet as ft
 
+from app.domain.errors import InvalidInput
 from app.ui import theme
 
 T = TypeVar("T")
@@ -153,6 +154,22 @@ def choice_list(label: str, value: str | None, options: list[ft.dropdown.Option]
                            expand=expand)
     wrapper.content = dropdown
     return wrapper, dropdown
+
+
+async def save_fields(page: ft.Page, fields: Mapping[str, ft.TextField],
+                      work: Callable[[], object]) -> bool:
+    """Run a save off the event loop. A refusal (InvalidInput) puts each message under
+    its field, keeps what was typed and answers False; True once saved."""
+    for field in fields.values():
+        field.error = None
+    try:
+        await asyncio.to_thread(work)
+    except InvalidInput as exc:
+        for key, message in exc.problems.items():
+            fields[key].error = message
+        page.update()
+        return False
+    return True
 
 
 async def run_with_progress(page: ft.Page, work: Callable[[], T], show: Callable[[bool], None],

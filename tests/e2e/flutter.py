@@ -4,15 +4,20 @@ frame, switch on the accessibility tree so controls become DOM nodes, fill field
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-quic", "--disable-background-networking",
                  "--disable-gpu", "--no-first-run", "--disable-component-update",
                  "--disable-sync"]
 
 
-# The Progress screen's chart frame (not Today's invisible plotly.js warm-up frame).
+PHONE = (412, 915)
+DESKTOP = (1280, 800)
+
+# The Progress screen's chart frame (not the invisible plotly.js warm-up frame).
 CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'
 
 
@@ -23,6 +28,19 @@ def open_app(page: Page, url: str) -> None:
     # The first screen's autofocus lands a moment after the first frame; typing before
     # it does can be lost.
     settle(0.7)
+
+
+@contextmanager
+def fresh_page(browser: Browser, url: str, size: tuple[int, int] = PHONE) -> Iterator[Page]:
+    """The app opened at `url` in a browser context of its own (nothing signed in, no
+    cache), closed afterwards."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        open_app(page, url)
+        yield page
+    finally:
+        context.close()
 
 
 def enable_semantics(page: Page) -> None:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from app.charts.theme import palette
-from tests.e2e.flutter import CHART_FRAME, open_app
+from tests.e2e.flutter import CHART_FRAME, DESKTOP, fresh_page
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
@@ -191,29 +191,19 @@ def test_a_therapist_opens_a_shared_patients_charts(desktop: Page) -> None:
 
 def test_a_patient_who_did_not_share_stays_closed(browser: Browser, server: str) -> None:
     """A made-up or not-shared patient id (here as a deep link) shows no data."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    try:
-        open_app(page, f"{server}/progress?patient=not-shared")
+    with fresh_page(browser, f"{server}/progress?patient=not-shared", DESKTOP) as page:
         sign_in(page, "taylor@example.com")
         expect(page.get_by_text(re.compile("not shared with you"))).to_be_visible(
             timeout=WAIT)
         assert page.locator(CHART_FRAME).count() == 0
-    finally:
-        context.close()
 
 
 def test_a_deep_link_to_progress_keeps_its_range(browser: Browser, server: str) -> None:
     """The server answers /progress with a redirect to /progress/ (assets/progress is a
     folder): the app still opens Progress, with the range from the link."""
-    context = browser.new_context(viewport={"width": 412, "height": 915})
-    page = context.new_page()
-    try:
-        open_app(page, f"{server}/progress?range=4w")
+    with fresh_page(browser, f"{server}/progress?range=4w") as page:
         sign_in(page, "alex@example.com")
         expect(page.get_by_text(re.compile("a meaningful change"))).to_be_visible(
             timeout=WAIT)
         page.wait_for_selector(CHART_FRAME, state="attached", timeout=WAIT)
         assert "range=4w" in page.url
-    finally:
-        context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from app.paths import ASSETS_DIR as ASSETS
-from tests.e2e.flutter import fill, open_app
+from tests.e2e.flutter import fill, fresh_page
 
 
 def sign_in(page: Page, email: str, password: str = "backtrack-demo") -> None:
@@ -38,15 +38,10 @@ def test_therapist_lands_on_their_own_home(desktop: Page) -> None:
 
 
 def test_a_deep_link_opens_after_sign_in(browser: Browser, server: str) -> None:
-    context = browser.new_context(viewport={"width": 412, "height": 915})
-    page = context.new_page()
-    try:
-        open_app(page, f"{server}/history")
+    with fresh_page(browser, f"{server}/history") as page:
         sign_in(page, "alex@example.com")
         expect(page.get_by_role("checkbox", name="Check-ins")).to_be_visible(timeout=15_000)
         assert page.url.endswith("/history")
-    finally:
-        context.close()
 
 
 def test_the_app_names_itself_and_shows_its_own_icon(phone: Page, server: str) -> None:

@@ -13,7 +13,7 @@ from app.domain.errors import InvalidInput
 from app.services.caseload import PatientStatus
 from app.ui import format as fmt
 from app.ui import theme
-from app.ui.components import form_column, save_button
+from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
 
@@ -95,18 +95,10 @@ def _clinic_settings(shell: Shell, admin: Account) -> ft.Control:
     fields = {"name": name, "phone": phone, "emergency_number": emergency}
 
     async def save(_: Any) -> None:
-        for field in fields.values():
-            field.error = None
-        try:
-            await asyncio.to_thread(shell.services.clinic.update, admin,
-                                    name=name.value or "", phone=phone.value or "",
-                                    emergency_number=emergency.value or "")
-        except InvalidInput as exc:
-            for key, message in exc.problems.items():
-                fields[key].error = message
-            shell.page.update()
-            return
-        shell.toast("Clinic settings saved.")
+        if await save_fields(shell.page, fields, lambda: shell.services.clinic.update(
+                admin, name=name.value or "", phone=phone.value or "",
+                emergency_number=emergency.value or "")):
+            shell.toast("Clinic settings saved.")
 
     button, busy = save_button("Save clinic settings", save)
     return form_column([card(

@@ -11,7 +11,7 @@ import flet as ft
 from app.domain.accounts import Role
 from app.domain.errors import InvalidInput
 from app.ui import theme
-from app.ui.components import choice_list, form_column, save_button
+from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -100,21 +100,14 @@ def reminder_section(shell: Shell) -> list[ft.Control]:
     fields = {"check_in_time": at, "quiet_from": quiet_from, "quiet_until": quiet_until}
 
     async def save(_: Any) -> None:
-        for field in fields.values():
-            field.error = None
         wanted = replace(prefs, daily_check_in=bool(daily.value),
                          check_in_time=(at.value or "").strip(),
                          session_follow_ups=bool(follow_ups.value),
                          quiet_from=(quiet_from.value or "").strip(),
                          quiet_until=(quiet_until.value or "").strip())
-        try:
-            await asyncio.to_thread(shell.services.logbook.set_reminders, account, wanted)
-        except InvalidInput as exc:
-            for key, message in exc.problems.items():
-                fields[key].error = message
-            shell.page.update()
-            return
-        shell.toast("Reminder settings saved.")
+        if await save_fields(shell.page, fields,
+                             lambda: shell.services.logbook.set_reminders(account, wanted)):
+            shell.toast("Reminder settings saved.")
 
     return [
         ft.Divider(),
