@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 
 from playwright.sync_api import Page, expect
 
@@ -130,3 +132,21 @@ def test_a_dropdown_says_its_name_and_value_to_a_screen_reader(phone: Page) -> N
     phone.get_by_text(choice, exact=True).last.click()
     expect(phone.get_by_role("button", name=f"Time zone: {choice}")).to_be_visible(
         timeout=WAIT)
+
+
+def test_my_data_downloads_as_json_and_as_spreadsheets(phone: Page) -> None:
+    sign_in(phone, "alex@example.com")
+    expect(phone.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
+    go(phone, "Settings")
+    with phone.expect_download(timeout=WAIT) as download:
+        phone.get_by_role("button", name="Export my data (JSON)").click()
+    document = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert document["patient"]["email"] == "alex@example.com"
+    assert "$argon2" not in json.dumps(document)
+    with phone.expect_download(timeout=WAIT) as download:
+        phone.get_by_role("button", name="For spreadsheets (CSV)").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        check_ins = archive.read("check-ins.csv").decode("utf-8-sig").splitlines()
+    assert check_ins[0].startswith("date,time,pain now (0-10)")
+    assert len(check_ins) > 20  # eight weeks of demo check-ins

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.domain.accounts import Role
 from app.domain.errors import InvalidInput
+from app.services.spreadsheet import export_csv_zip
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
@@ -54,6 +55,13 @@ def build(shell: Shell) -> ft.View:
                                           src_bytes=text.encode("utf-8"))
         shell.toast("Your data was exported as a JSON file.")
 
+    async def export_csv(_: Any) -> None:
+        blob = await asyncio.to_thread(export_csv_zip, shell.services.logbook, account,
+                                       account.id)
+        await shell.file_picker.save_file(file_name="backtrack-my-data-csv.zip",
+                                          src_bytes=blob)
+        shell.toast("Your entries were exported as spreadsheet (CSV) files in a ZIP.")
+
     button, busy = save_button("Save", save)
     body: list[ft.Control] = [
         ft.Text("Profile", size=18, weight=ft.FontWeight.W_600), name, zone_field,
@@ -77,9 +85,13 @@ def build(shell: Shell) -> ft.View:
             ft.Text("Your data", size=18, weight=ft.FontWeight.W_600),
             muted("Download everything you logged, including earlier versions of "
                   "corrected entries, as a JSON file you can keep or bring to another "
-                  "clinic."),
-            ft.OutlinedButton("Export my data (JSON)", icon=ft.Icons.DOWNLOAD,
-                              height=theme.TOUCH, on_click=export),
+                  "clinic; or your entries as CSV files for a spreadsheet."),
+            ft.Row([
+                ft.OutlinedButton("Export my data (JSON)", icon=ft.Icons.DOWNLOAD,
+                                  height=theme.TOUCH, on_click=export),
+                ft.OutlinedButton("For spreadsheets (CSV)", icon=ft.Icons.TABLE_CHART,
+                                  height=theme.TOUCH, on_click=export_csv),
+            ], wrap=True, spacing=8, run_spacing=8),
         ]
     body += [ft.Divider(),
              ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
@@ -92,7 +104,8 @@ def reminder_section(shell: Shell) -> list[ft.Control]:
     prefs = shell.services.logbook.reminders(account, account.id)
     daily = ft.Switch(label="Remind me to check in every day", value=prefs.daily_check_in)
     at = ft.TextField(label="Check-in reminder time (HH:MM)", value=prefs.check_in_time)
-    follow_ups = ft.Switch(label="Ask about soreness 24 h and 48 h after a session",
+    # Switch labels don't wrap: short enough for a 360 px phone, the detail below.
+    follow_ups = ft.Switch(label="Ask about soreness after sessions",
                            value=prefs.session_follow_ups)
     quiet_from = ft.TextField(label="Quiet from (HH:MM)", value=prefs.quiet_from, expand=True)
     quiet_until = ft.TextField(label="Quiet until (HH:MM)", value=prefs.quiet_until,
@@ -113,7 +126,8 @@ def reminder_section(shell: Shell) -> list[ft.Control]:
         ft.Divider(),
         ft.Text("Reminders", size=18, weight=ft.FontWeight.W_600),
         daily, at, follow_ups,
-        muted("No reminders during quiet hours; they wait until the quiet time ends."),
+        muted("24 h and 48 h after each needling session. No reminders during quiet "
+              "hours; they wait until the quiet time ends."),
         ft.Row([quiet_from, quiet_until]),
         ft.Row([ft.OutlinedButton("Save reminders", height=theme.TOUCH, on_click=save)]),
     ]
