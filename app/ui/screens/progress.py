@@ -92,9 +92,11 @@ def build(shell: Shell) -> ft.View:
     token_owner = shell.token
 
     def still_valid() -> bool:
-        # The same sign-in in this tab, and not ended by the idle timeout meanwhile.
+        # The same sign-in in this tab, not ended by the idle timeout meanwhile, and (for
+        # a clinician) the patient has not stopped sharing since.
         return (token_owner is not None and shell.token == token_owner
-                and shell.services.auth.is_active(token_owner))
+                and shell.services.auth.is_active(token_owner)
+                and (own or shell.services.access.may_read(viewer, account.id)))
 
     token: str | None = None
     if base is not None:
