@@ -169,6 +169,7 @@ async def save_fields(page: ft.Page, fields: Mapping[str, ft.TextField],
             fields[key].error = message
         page.update()
         return False
+    page.update()  # the messages of an earlier refusal go
     return True
 
 
