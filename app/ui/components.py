@@ -159,14 +159,16 @@ def choice_list(label: str, value: str | None, options: list[ft.dropdown.Option]
 async def save_fields(page: ft.Page, fields: Mapping[str, ft.TextField],
                       work: Callable[[], object]) -> bool:
     """Run a save off the event loop. A refusal (InvalidInput) puts each message under
-    its field, keeps what was typed and answers False; True once saved."""
+    its field (a problem no field is named for goes under the first), keeps what was
+    typed and answers False; True once saved."""
     for field in fields.values():
         field.error = None
     try:
         await asyncio.to_thread(work)
     except InvalidInput as exc:
+        first = next(iter(fields.values()))
         for key, message in exc.problems.items():
-            fields[key].error = message
+            fields.get(key, first).error = message
         page.update()
         return False
     page.update()  # the messages of an earlier refusal go

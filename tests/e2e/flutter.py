@@ -62,6 +62,7 @@ def fill(field: Locator, text: str) -> None:
 def retype(field: Locator, text: str, clear: int = 20) -> None:
     """Replace a pre-filled field's text the way a user does: backspace, then type."""
     field.click()
+    time.sleep(0.3)  # as in fill(): keys pressed before Flutter's editor has focus are lost
     keyboard = field.page.keyboard
     keyboard.press("End")
     for _ in range(clear):

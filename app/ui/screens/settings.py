@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain.accounts import Role
-from app.domain.errors import InvalidInput
 from app.services.spreadsheet import export_csv_zip
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
@@ -38,15 +37,9 @@ def build(shell: Shell) -> ft.View:
     )
 
     async def save(_: Any) -> None:
-        name.error = None
-        try:
-            await asyncio.to_thread(shell.services.accounts.update_profile, account,
-                                    name=name.value, timezone=zone.value)
-        except InvalidInput as exc:
-            name.error = next(iter(exc.problems.values()))
-            shell.page.update()
-            return
-        shell.toast("Saved.")
+        if await save_fields(shell.page, {"name": name}, lambda: shell.services.accounts
+                             .update_profile(account, name=name.value, timezone=zone.value)):
+            shell.toast("Saved.")
 
     async def export(_: Any) -> None:
         text = await asyncio.to_thread(shell.services.portability.export_json, account,
