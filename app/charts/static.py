@@ -107,14 +107,13 @@ class KaleidoEngine:
     def _start(self) -> None:
         import kaleido  # a few hundred ms of imports: only when a picture is needed
 
-        loop = self._loop or asyncio.new_event_loop()
-        if self._loop is None:
-            threading.Thread(target=loop.run_forever, name="static-charts",
+        if self._loop is None:  # kept when a start fails: the next try reuses it
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(target=self._loop.run_forever, name="static-charts",
                              daemon=True).start()
-            self._loop = loop
         # Offline: the app's own plotly.js, no MathJax (kaleido would fetch it from a CDN).
         browser = kaleido.Kaleido(plotlyjs=str(self.plotly_js), mathjax=False)
-        asyncio.run_coroutine_threadsafe(browser.open(), loop).result(
+        asyncio.run_coroutine_threadsafe(browser.open(), self._loop).result(
             timeout=START_TIMEOUT_SECONDS)
         self._kaleido = browser
         atexit.register(self.close)

@@ -112,18 +112,14 @@ class AccessService:
         self._require_access(actor, patient_id)
 
     def may_read(self, actor: Account, patient_id: str) -> bool:
-        """Whether the actor may read (to decide what to offer; not itself a read, so not
-        audited: the read that follows goes through `check_read`)."""
-        try:
-            self._require_access(actor, patient_id)
-        except NotAllowed:
-            return False
-        return True
+        """Whether the actor is the patient or a granted clinician (to decide what to
+        offer; not itself a read, so not audited: the read that follows goes through
+        `check_read`)."""
+        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
+        return may_read_patient(actor, patient_id, granted)
 
     def _require_access(self, actor: Account, patient_id: str) -> None:
-        """Raise NotAllowed unless the actor is the patient or a granted clinician."""
-        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
-        if not may_read_patient(actor, patient_id, granted):
+        if not self.may_read(actor, patient_id):
             raise NotAllowed("You don't have access to this patient's data.")
 
     def audit_trail(self, actor: Account, patient_id: str) -> list[AuditEvent]:

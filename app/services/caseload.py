@@ -40,7 +40,7 @@ FLAGS: dict[str, tuple[int, str]] = {
 class PatientStatus:
     patient: Account
     summary: ResponseSummary
-    flags: tuple[str, ...]
+    flags: tuple[str, ...]  # most urgent first (the order of FLAGS)
 
     @property
     def priority(self) -> int:

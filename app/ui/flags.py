@@ -25,6 +25,3 @@ def flag_chip(flag: str) -> ft.Control:
         padding=ft.Padding.symmetric(horizontal=10, vertical=4),
     )
 
-
-def by_urgency(flags: tuple[str, ...]) -> list[str]:
-    return sorted(flags, key=lambda flag: FLAGS[flag][0])

@@ -113,6 +113,13 @@ def card(*controls: ft.Control, col: Columns | None = None,
     )
 
 
+def not_shared(shell: Shell, route: str, title: str) -> ft.View:
+    """What a clinician sees for a patient who did not share with them (or a wrong link):
+    no data, a way back."""
+    return scaffold(shell, route, title, [muted(
+        "This patient's record is not shared with you, or the link is wrong.")], back="/")
+
+
 def heading(text: str, size: int = 22) -> ft.Text:
     return ft.Text(text, size=size, weight=ft.FontWeight.BOLD)
 

@@ -20,28 +20,17 @@ from tests.conftest import FakeClock
 RULEBOOK_PATH = Path(__file__).resolve().parents[2] / "assets" / "guidance" / "rulebook.json"
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
-EASING = parse_report(
-    {
-        "hours_since_needling": 30,
-        "needled_regions": ["lumbar"],
-        "soreness_now": 3,
-        "soreness_trend": "better",
-        "pain_now": 4,
-        "pain_usual": 4,
-        "symptoms": [],
-    }
-)
-RED_FLAG = parse_report(
-    {
-        "hours_since_needling": 30,
-        "needled_regions": ["lumbar"],
-        "soreness_now": 3,
-        "soreness_trend": "better",
-        "pain_now": 4,
-        "pain_usual": 4,
-        "symptoms": ["saddle_numbness"],
-    }
-)
+EASING_INPUT = {
+    "hours_since_needling": 30,
+    "needled_regions": ["lumbar"],
+    "soreness_now": 3,
+    "soreness_trend": "better",
+    "pain_now": 4,
+    "pain_usual": 4,
+    "symptoms": [],
+}
+EASING = parse_report(EASING_INPUT)
+RED_FLAG = parse_report({**EASING_INPUT, "symptoms": ["saddle_numbness"]})
 
 
 PASSWORD = "guidance-test-pw"

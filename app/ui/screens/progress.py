@@ -45,8 +45,8 @@ from app.ui.chart_pages import (
     date_window,
     page_height,
 )
-from app.ui.flags import by_urgency, flag_chip
-from app.ui.frame import card, muted, scaffold
+from app.ui.flags import flag_chip
+from app.ui.frame import card, muted, not_shared, scaffold
 
 if TYPE_CHECKING:
     from app.domain.accounts import Account
@@ -74,9 +74,7 @@ def build(shell: Shell) -> ft.View:
     viewer = shell.require_account()
     account = shell.patient_in_view(viewer)  # the patient's own, or one shared
     if account is None:
-        return scaffold(shell, "/progress", "Progress", [muted(
-            "This patient's progress is not shared with you, or the link is wrong.")],
-            back="/")
+        return not_shared(shell, "/progress", "Progress")
     own = account.id == viewer.id
     chosen = _range(shell.query.get("range"))
     layout = _Layout.for_width(shell.is_wide)
@@ -325,7 +323,7 @@ def _show_clinician_summary(summary: ResponseSummary, flags: tuple[str, ...],
     detail.value = fmt.clinician_numbers(summary)
     detail.size = 16
     if flags:
-        flagged.content = ft.Row([flag_chip(flag) for flag in by_urgency(flags)], wrap=True,
+        flagged.content = ft.Row([flag_chip(flag) for flag in flags], wrap=True,
                                  spacing=6, run_spacing=6)
         flagged.visible = True
 

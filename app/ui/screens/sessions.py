@@ -13,7 +13,7 @@ from app.domain.errors import InvalidInput
 from app.domain.regions import NEEDLING_REGIONS
 from app.ui import format as fmt
 from app.ui.components import ChipChoice, ScorePicker, choice_list, form_column, save_button
-from app.ui.frame import card, muted, scaffold
+from app.ui.frame import card, muted, not_shared, scaffold
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -25,9 +25,7 @@ def build_session(shell: Shell) -> ft.View:
     viewer = shell.require_account()
     account = shell.patient_in_view(viewer)
     if account is None:
-        return scaffold(shell, "/session", "Record a needling session", [muted(
-            "This patient's record is not shared with you, or the link is wrong.")],
-            back="/")
+        return not_shared(shell, "/session", "Record a needling session")
     own = account.id == viewer.id
     now = fmt.local(shell.services.accounts.clock(), account.timezone)
     date_field = ft.TextField(label="Date (YYYY-MM-DD)", value=f"{now:%Y-%m-%d}",
