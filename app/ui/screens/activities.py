@@ -76,7 +76,7 @@ def build_milestones(shell: Shell) -> ft.View:
     account = shell.require_account()
     data = shell.services.logbook.load(account, account.id)
     today = shell.services.accounts.clock().date()
-    text = ft.TextField(label="What did you manage?", expand=True)
+    text = ft.TextField(label="What did you manage?")
     day = ft.TextField(label="Date (YYYY-MM-DD)", value=today.isoformat(), width=200)
 
     def suggest(event: Any) -> None:
@@ -112,7 +112,9 @@ def build_milestones(shell: Shell) -> ft.View:
     body: list[ft.Control] = [
         form_column([
             muted("Record the moments that show you are moving better."),
-            ft.Row([text], wrap=True), day,
+            # Not in a wrapping Row: an expanding field in a Wrap has no width to fill,
+            # and Flutter drew the whole form as its grey error box.
+            text, day,
             ft.Row([ft.Chip(label=ft.Text(s), data=s, on_click=suggest, height=theme.TOUCH)
                     for s in MILESTONE_SUGGESTIONS], wrap=True, spacing=6, run_spacing=6),
             ft.Row([button, busy]),
