@@ -131,8 +131,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Exported {args.patient} to {args.out}")
             return 0
         if command == "import":
-            email, added = services.portability.import_json(args.file.read_text("utf-8"))
-            print(f"Imported {added} entries for {email}.")
+            result = services.portability.import_json(args.file.read_text("utf-8"))
+            email = result.email
+            print(f"Imported {result.added} entries for {email}.")
+            for kind, count in sorted(result.left_out.items()):
+                print(f"Left out {count} {kind} version(s): an import never changes an "
+                      f"existing account or its sharing, and sharing codes stay where "
+                      f"they were made.")
             account = services.accounts.by_email(email)
             if account is not None and not account.password_hash:
                 print(f"{email} has no password yet: python -m app set-password {email}")

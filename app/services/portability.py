@@ -14,7 +14,8 @@ belongs to someone else. All records are checked before any is saved.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,16 @@ PATIENT_KINDS: dict[str, type] = {
     lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
     AUDIT: AuditEvent, ACCOUNT: Account,
 }
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: whose record, how many versions it added, and how many of each
+    kind it left out on purpose (see `Portability._left_out`)."""
+
+    email: str
+    added: int
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 NO_PASSWORD = ""  # an account with this hash can't sign in (no hash verifies against it)
@@ -80,8 +91,13 @@ class Portability:
         }
         return json.dumps(document, indent=1, ensure_ascii=False)
 
-    def import_json(self, text: str) -> tuple[str, int]:
-        """Load an export back. Returns (patient email, versions added). Idempotent."""
+    def import_json(self, text: str) -> Imported:
+        """Load an export back. Idempotent: versions already here are skipped.
+
+        A patient already in this store (same id *and* email) only gains records: their
+        account and sharing stay exactly as they are here, so a file cannot rename them,
+        change their role or show their record to another clinician. A patient not yet
+        here is created (without a password)."""
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -98,13 +114,45 @@ class Portability:
             raise InvalidInput.one("file", f"The export is damaged ({exc}).") from exc
         for record in records:
             self._check(record, patient_id)
-        existing = self.accounts.by_email(email)
-        if existing is not None and existing.id != patient_id:
-            raise InvalidInput.one("file", f"A different account already uses {email}.")
+        existing = self._existing_patient(patient_id, email)
+        kept: list[Record] = []
+        left_out: Counter[str] = Counter()
+        for record in records:
+            if self._left_out(record, existing):
+                left_out[record.kind] += 1
+            else:
+                kept.append(record)
         # Whatever the file says, the password is the one already here (or none).
-        kept = existing.password_hash if existing is not None else NO_PASSWORD
-        records = [_without_password(r, kept) for r in records]
-        return email, self.store.import_versions(records)
+        password = existing.password_hash if existing is not None else NO_PASSWORD
+        kept = [_without_password(r, password) for r in kept]
+        return Imported(email, self.store.import_versions(kept), dict(left_out))
+
+    def _existing_patient(self, patient_id: str, email: str) -> Account | None:
+        """The patient the file is about if they are already here, else None; refuses a
+        file whose id and email point at different people (or at a clinic account)."""
+        by_email = self.accounts.by_email(email)
+        if by_email is not None and by_email.id != patient_id:
+            raise InvalidInput.one("file", f"A different account already uses {email}.")
+        held = self.store.latest(ACCOUNT, patient_id)
+        if held is None:
+            return None
+        if held.deleted or held.owner != patient_id or by_email is None:
+            # Don't say whose: the id may have been copied from a clinician's screen.
+            raise InvalidInput.one("file", "The patient id in this file belongs to an "
+                                           f"account here with another email than {email}. "
+                                           "Nothing was imported.")
+        return by_email
+
+    def _left_out(self, record: Record, existing: Account | None) -> bool:
+        """Records an import does not write (whether already here or not): sharing codes
+        (a code opens the record; the patient makes a new one here), and for a patient
+        already here, new versions of their account or sharing."""
+        if record.kind == INVITE:
+            return True
+        if existing is None or record.kind not in (ACCOUNT, GRANT):
+            return False
+        return not any(v.version == record.version
+                       for v in self.store.history(record.kind, record.id))
 
     def _check(self, record: Record, patient_id: str) -> None:
         def refuse(why: str) -> InvalidInput:

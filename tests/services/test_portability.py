@@ -76,8 +76,10 @@ def versions(services: Services, owner: str) -> list[dict[str, Any]]:
 def test_export_then_import_into_a_fresh_store_is_identical(
         services: Services, filled: Filled, fresh: Services) -> None:
     text = services.portability.export_json(filled.patient, filled.patient.email)
-    email, added = fresh.portability.import_json(text)
+    result = fresh.portability.import_json(text)
+    email, added = result.email, result.added
     assert email == filled.patient.email
+    assert result.left_out == {}
     original = versions(services, filled.patient.id)
     assert added == len(original)
     assert versions(fresh, filled.patient.id) == original
@@ -123,7 +125,7 @@ def test_an_import_keeps_the_password_already_in_the_store(services: Services,
     [own] = [r for r in document["records"] if r["kind"] == "account"]
     document["records"].append({**own, "version": 7, "data": {
         **own["data"], "password_hash": mallory.password_hash}})
-    assert services.portability.import_json(json.dumps(document))[1] == 1
+    assert services.portability.import_json(json.dumps(document)).added == 0
     with pytest.raises(SignInFailed):
         services.auth.sign_in(filled.patient.email, "mallory-pw")
     assert services.auth.sign_in(filled.patient.email, PASSWORD).account.id == \
@@ -143,10 +145,10 @@ def test_import_is_idempotent(services: Services, filled: Filled, fresh: Service
     text = services.portability.export_json(filled.patient, filled.patient.email)
     fresh.portability.import_json(text)
     once = versions(fresh, filled.patient.id)
-    assert fresh.portability.import_json(text) == (filled.patient.email, 0)
+    assert fresh.portability.import_json(text).added == 0
     assert versions(fresh, filled.patient.id) == once
     # Importing into the store it came from adds nothing either.
-    assert services.portability.import_json(text)[1] == 0
+    assert services.portability.import_json(text).added == 0
 
 
 def test_export_document_shape(services: Services, filled: Filled) -> None:
@@ -305,3 +307,66 @@ def test_grants_to_absent_clinicians_do_not_break_sharing(services: Services, fi
     fresh.portability.import_json(
         services.portability.export_json(None, filled.patient.email))
     assert fresh.access.granted_clinicians(filled.patient.id) == []
+
+
+# -- an import never changes who an existing account is (issue 9) -------------------
+
+
+def account_versions(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in document["records"] if r["kind"] == "account"]
+
+
+def test_a_file_naming_an_existing_patient_with_another_email_is_refused(
+        services: Services, filled: Filled) -> None:
+    """The takeover: the patient's id (visible to clinicians in /progress?patient=ID),
+    a new email and a higher version would have replaced the account."""
+    document = exported(services, filled)
+    own = account_versions(document)[-1]
+    document["patient"]["email"] = "mallory@example.com"
+    document["records"].append({**own, "version": own["version"] + 5, "data": {
+        **own["data"], "email": "mallory@example.com"}})
+    problem = refused(services, json.dumps(document))["file"]
+    assert "email" in problem
+    assert services.accounts.get(filled.patient.id) == filled.patient
+    assert services.accounts.by_email("mallory@example.com") is None
+    with pytest.raises(NotFound):
+        services.accounts.set_password("mallory@example.com", "attacker-password")
+
+
+def test_an_import_does_not_change_an_existing_patients_account(
+        services: Services, filled: Filled) -> None:
+    """Same id and email, but a new name, role and 'inactive': left out, the account
+    here stays exactly as it is."""
+    document = exported(services, filled)
+    own = account_versions(document)[-1]
+    document["records"].append({**own, "version": own["version"] + 1, "data": {
+        **own["data"], "name": "Someone Else", "active": False}})
+    result = services.portability.import_json(json.dumps(document))
+    assert result.added == 0
+    assert result.left_out
+    assert services.accounts.get(filled.patient.id) == filled.patient
+
+
+def test_an_import_cannot_share_an_existing_patient_with_another_clinician(
+        services: Services, filled: Filled) -> None:
+    mallory = services.accounts.create("mal@example.com", "Mal", PASSWORD, Role.THERAPIST)
+    document = exported(services, filled)
+    [grant] = [r for r in document["records"] if r["kind"] == "grant"]
+    document["records"].append({**grant, "id": "forged-grant", "data": {
+        **grant["data"], "id": "forged-grant", "clinician_id": mallory.id}})
+    services.portability.import_json(json.dumps(document))
+    assert not services.access.may_read(mallory, filled.patient.id)
+    assert [c.id for c in services.access.granted_clinicians(filled.patient.id)] == [
+        filled.therapist.id]
+
+
+def test_a_file_naming_a_clinic_account_is_refused(services: Services, filled: Filled,
+                                                   fresh: Services) -> None:
+    """The patient block names the therapist's id and email: not a patient to add to."""
+    document = exported(services, filled)
+    document["patient"] = {"id": filled.therapist.id, "email": filled.therapist.email,
+                           "name": "T"}
+    for record in document["records"]:
+        record["owner"] = filled.therapist.id
+    refused(services, json.dumps(document))
+    assert services.accounts.get(filled.therapist.id) == filled.therapist
