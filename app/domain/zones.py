@@ -6,7 +6,7 @@ gives None / leaves the moment as it is; new names are checked on entry (validat
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -23,3 +23,10 @@ def to_local(moment: datetime, name: str) -> datetime:
     if zone is None or moment.tzinfo is None:
         return moment
     return moment.astimezone(zone)
+
+
+def patient_today(now: datetime, timezone: str) -> date:
+    """The patient's own calendar day at `now`: the one rule for "today" (a milestone's
+    date, "checked in today", reminders). At 18:00 in Los Angeles the server's UTC day is
+    already tomorrow; the patient's is not."""
+    return to_local(now, timezone).date()

@@ -15,7 +15,7 @@ from app.domain import entries as e
 from app.domain.accounts import Account
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.reminders import ReminderPrefs, check_prefs
-from app.domain.zones import to_local
+from app.domain.zones import patient_today
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.store.interfaces import RecordStore
@@ -201,7 +201,7 @@ class Logbook:
 
     def local_today(self, patient_id: str) -> date:
         """The patient's own calendar day (their time zone, not the server's)."""
-        return to_local(self.clock(), self.access.accounts.get(patient_id).timezone).date()
+        return patient_today(self.clock(), self.access.accounts.get(patient_id).timezone)
 
     def reminders(self, actor: Account, patient_id: str) -> ReminderPrefs:
         self.access.check_read(actor, patient_id, "read:reminders")

@@ -11,6 +11,7 @@ import flet as ft
 from app.domain.entries import MILESTONE_SUGGESTIONS, PSFS_SUGGESTIONS
 from app.domain.errors import InvalidInput
 from app.domain.scales import PSFS_MAX_ACTIVITIES, PSFS_MIN_ACTIVITIES
+from app.domain.zones import patient_today
 from app.ui import theme
 from app.ui.components import form_column, save_button
 from app.ui.frame import card, muted, scaffold
@@ -75,7 +76,7 @@ def build_activities(shell: Shell) -> ft.View:
 def build_milestones(shell: Shell) -> ft.View:
     account = shell.require_account()
     data = shell.services.logbook.load(account, account.id)
-    today = shell.services.accounts.clock().date()
+    today = patient_today(shell.services.accounts.clock(), account.timezone)
     text = ft.TextField(label="What did you manage?")
     day = ft.TextField(label="Date (YYYY-MM-DD)", value=today.isoformat(), width=200)
 

@@ -10,6 +10,7 @@ import flet as ft
 from app.domain.entries import hours_since
 from app.domain.regions import NEEDLING_REGIONS
 from app.domain.reminders import next_due
+from app.domain.zones import patient_today
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
@@ -22,9 +23,9 @@ def build(shell: Shell) -> ft.View:
     account = shell.require_account()
     data = shell.services.logbook.load(account, account.id)
     now = shell.services.accounts.clock()
-    today = fmt.local(now, account.timezone).date()
+    today = patient_today(now, account.timezone)
     todays = [c.value for c in data.check_ins
-              if fmt.local(c.value.recorded_at, account.timezone).date() == today]
+              if patient_today(c.value.recorded_at, account.timezone) == today]
 
     if todays:
         last = todays[-1]

@@ -1,0 +1,23 @@
+"""The patient's own day: one rule (patient_today), in their time zone, not the server's."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from app.domain.zones import patient_today
+
+
+def test_evening_in_los_angeles_is_still_the_patients_today() -> None:
+    # 18:00 in Los Angeles (PST, UTC-8) on 30 Nov is 02:00 UTC on 1 Dec.
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert patient_today(now, "America/Los_Angeles") == date(2026, 11, 30)
+
+
+def test_morning_in_auckland_is_already_tomorrow() -> None:
+    now = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    assert patient_today(now, "Pacific/Auckland") == date(2026, 12, 1)
+
+
+def test_an_unknown_zone_keeps_the_moment_as_it_is() -> None:
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert patient_today(now, "Not/AZone") == date(2026, 12, 1)

@@ -1,0 +1,67 @@
+"""Patient screens built in-process against the real services on a fake clock and a
+stand-in for the browser tab: what a screen pre-fills and which rule it uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import flet as ft
+import pytest
+
+from app.domain.accounts import Account, Role
+from app.main import Services
+from app.ui.screens.activities import build_milestones
+from tests.conftest import FakeClock
+
+# 18:00 in Los Angeles on 30 Nov 2026 (02:00 UTC on 1 Dec).
+LA_EVENING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+class StubShell(SimpleNamespace):
+    """What a screen builder asks of the shell, without a browser."""
+
+    def __init__(self, services: Services, account: Account) -> None:
+        super().__init__(services=services, account=account, is_wide=False, query={},
+                         page=SimpleNamespace(update=lambda: None), flash=None, went=[])
+
+    def require_account(self) -> Account:
+        return self.account
+
+    def go(self, route: str) -> None:
+        self.went.append(route)
+
+
+def walk(control: Any) -> Iterator[Any]:
+    yield control
+    for attr in ("controls", "content"):
+        child = getattr(control, attr, None)
+        if isinstance(child, list):
+            for c in child:
+                yield from walk(c)
+        elif isinstance(child, ft.Control):
+            yield from walk(child)
+
+
+def field(view: ft.View, label_start: str) -> ft.TextField:
+    return next(c for c in walk(view) if isinstance(c, ft.TextField)
+                and str(c.label or "").startswith(label_start))
+
+
+@pytest.fixture
+def la_patient(services: Services, clock: FakeClock) -> Account:
+    clock.now = LA_EVENING
+    return services.accounts.create("lee@example.com", "Lee", "backtrack-test-pw",
+                                    Role.PATIENT, timezone="America/Los_Angeles")
+
+
+def test_milestone_date_is_the_patients_own_day_and_saves(services: Services,
+                                                         la_patient: Account) -> None:
+    shell = StubShell(services, la_patient)
+    view = build_milestones(shell)  # type: ignore[arg-type]
+    day = field(view, "Date")
+    assert day.value == "2026-11-30"
+    services.logbook.add_milestone(la_patient, la_patient.id, text="Walked the dog",
+                                   achieved_on=datetime.fromisoformat(day.value).date())
