@@ -178,6 +178,10 @@ class Portability:
             value: Any = from_json(cls, record.data)
         except (KeyError, TypeError, ValueError) as exc:
             raise refuse(f"is not valid ({exc})") from exc
+        if getattr(value, "id", None) != record.id:
+            # The services correct a record by the id in its data: a mismatch would let a
+            # later correction land on whatever record that id names.
+            raise refuse("carries another record's id in its data")
         if record.kind == lb.REMINDER_PREFS:
             if value.id != patient_id:
                 raise refuse("names another patient")

@@ -370,3 +370,49 @@ def test_a_file_naming_a_clinic_account_is_refused(services: Services, filled: F
         record["owner"] = filled.therapist.id
     refused(services, json.dumps(document))
     assert services.accounts.get(filled.therapist.id) == filled.therapist
+
+
+# -- every imported record is the importing patient's own (issue 9) ------------------
+
+
+def test_a_record_whose_data_names_another_id_is_refused(services: Services, filled: Filled,
+                                                         clock: FakeClock) -> None:
+    """A check-in filed under a fresh record id but carrying another patient's entry id
+    in its data took that entry over on the next correction."""
+    blair = services.accounts.create("blair@example.com", "Blair", PASSWORD, Role.PATIENT)
+    theirs = services.logbook.check_in(blair, blair.id, pain_now=3).value
+    document = exported(services, filled)
+    [mine] = [r for r in document["records"]
+              if r["kind"] == "check_in" and r["id"] != filled.corrected_id]
+    document["records"].append({**mine, "id": "fresh-id", "data": {
+        **mine["data"], "id": theirs.id}})
+    problem = refused(services, json.dumps(document))["file"]
+    assert "fresh-id" in problem
+    assert services.store.latest("check_in", "fresh-id") is None
+    assert services.logbook.load(blair, blair.id).check_ins[0].value == theirs
+
+
+def test_a_record_reusing_another_patients_record_id_is_refused(
+        services: Services, filled: Filled) -> None:
+    blair = services.accounts.create("blair@example.com", "Blair", PASSWORD, Role.PATIENT)
+    theirs = services.logbook.check_in(blair, blair.id, pain_now=3).value
+    document = exported(services, filled)
+    [mine] = [r for r in document["records"]
+              if r["kind"] == "check_in" and r["id"] != filled.corrected_id]
+    document["records"].append({**mine, "id": theirs.id, "version": 2, "data": {
+        **mine["data"], "id": theirs.id}})
+    refused(services, json.dumps(document))
+    assert services.store.latest("check_in", theirs.id).version == 1  # type: ignore[union-attr]
+
+
+def test_reminder_preferences_for_another_patient_are_refused(
+        services: Services, filled: Filled) -> None:
+    blair = services.accounts.create("blair@example.com", "Blair", PASSWORD, Role.PATIENT)
+    document = exported(services, filled)
+    document["records"].append({
+        "kind": "reminder_prefs", "id": blair.id, "version": 1, "owner": filled.patient.id,
+        "saved_at": "2025-03-10T12:00:00+00:00", "deleted": False,
+        "data": {"id": blair.id, "daily_check_in": False, "check_in_time": "19:00",
+                 "session_follow_ups": False, "quiet_from": "22:00",
+                 "quiet_until": "07:00"}})
+    refused(services, json.dumps(document))
