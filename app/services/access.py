@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from app.domain.accounts import Account, Grant, Role, may_read_patient
 from app.domain.errors import InvalidInput, NotAllowed
+from app.domain.sharing_codes import format_code, normalise_code
 from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
@@ -85,12 +86,12 @@ class AccessService:
 
     def create_invite(self, patient: Account) -> str:
         """A short code the patient gives their therapist to link accounts."""
-        code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+        code = format_code(secrets.token_hex(6))
         self.invites.add(Invite(code, patient.id, self.clock()), owner=patient.id)
         return code
 
     def redeem_invite(self, clinician: Account, code: str) -> Account:
-        found = self.invites.get(code.strip().upper())
+        found = self.invites.get(normalise_code(code))
         if found is None or found.value.used or \
                 self.clock() - found.value.created_at > INVITE_VALID_FOR:
             raise InvalidInput.one("code", "That code is not valid. Ask the patient for a "

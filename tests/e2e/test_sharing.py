@@ -26,7 +26,14 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     sign_in(phone, "blair@example.com")
     expect(phone.get_by_text("Hello, Blair")).to_be_visible(timeout=WAIT)
     open_sharing(phone)
+    # Stopping asks once: "Keep sharing" changes nothing, "Stop sharing" stops.
     phone.get_by_role("button", name="Stop sharing with Jordan").click()
+    expect(phone.get_by_text("Stop sharing with Jordan Patel?")).to_be_visible(timeout=WAIT)
+    phone.get_by_role("button", name="Keep sharing").click()
+    expect(phone.get_by_text("Stop sharing with Jordan Patel?")).to_have_count(0,
+                                                                              timeout=WAIT)
+    phone.get_by_role("button", name="Stop sharing with Jordan").click()
+    phone.get_by_role("button", name="Stop sharing", exact=True).click()
     expect(phone.get_by_role("button", name="Stop sharing with Jordan")).to_have_count(
         0, timeout=WAIT)
     expect(phone.get_by_role("button", name="Stop sharing with Taylor")).to_be_visible()
@@ -45,7 +52,8 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     desktop.get_by_role("button", name="Add", exact=True).click()
     expect(desktop.get_by_text(re.compile("That code is not valid"))).to_be_visible(
         timeout=WAIT)
-    retype(desktop.get_by_label("Sharing code from a patient"), code)
+    # Typed as heard: lower case, spaces for dashes.
+    retype(desktop.get_by_label("Sharing code from a patient"), code.lower().replace("-", " "))
     desktop.get_by_role("button", name="Add", exact=True).click()
     expect(desktop.get_by_role("button", name="Open Blair's progress")).to_be_visible(
         timeout=WAIT)

@@ -40,11 +40,36 @@ def build(shell: Shell) -> ft.View:
     code_box = ft.Column(visible=False, spacing=8)
 
     def stop(clinician: Account) -> Any:
-        async def handler(_: Any) -> None:
+        """Ask once before stopping: one mistaken tap would cut the therapist off until
+        the patient makes a new code."""
+        stopped: list[bool] = []
+
+        async def confirmed(_: Any) -> None:
             await asyncio.to_thread(services.access.revoke, account, clinician.id)
-            shell.flash = f"{clinician.name} can no longer see your progress."
-            shell.go("/sharing")
-        return handler
+            stopped.append(True)
+            shell.page.pop_dialog()
+
+        def closed(_: Any) -> None:
+            # Redraw only once the dialog has gone: replacing the screen under a closing
+            # dialog left it drawn on top.
+            if stopped:
+                shell.flash = f"{clinician.name} can no longer see your progress."
+                shell.go("/sharing")
+
+        def ask(_: Any) -> None:
+            shell.page.show_dialog(ft.AlertDialog(
+                modal=True,
+                title=ft.Text(f"Stop sharing with {clinician.name}?"),
+                content=ft.Text(f"{clinician.name.split()[0]} will no longer see your "
+                                f"progress. To share again you will need a new code."),
+                actions=[
+                    ft.TextButton("Keep sharing", height=theme.TOUCH,
+                                  on_click=lambda _: shell.page.pop_dialog()),
+                    ft.FilledButton("Stop sharing", height=theme.TOUCH, on_click=confirmed),
+                ],
+                on_dismiss=closed,
+            ))
+        return ask
 
     async def new_code(_: Any) -> None:
         code = await asyncio.to_thread(services.access.create_invite, account)
