@@ -49,8 +49,17 @@ def test_file_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         (json.dumps({**VALID, "soreness_now": True}), "soreness_now"),
         (json.dumps({**VALID, "colour": "red"}), "colour"),
         (json.dumps({**VALID, "needled_regions": ["neck", "neck"]}), "needled_regions"),
+        (json.dumps({**VALID, "temperature_c": 44}), "temperature_c"),
+        (json.dumps({**VALID, "temperature_c": 33.5}), "temperature_c"),
+        (json.dumps({**VALID, "risk_factors": ["smoker"]}), "risk_factors"),
+        ('{"pain_now": ' + "9" * 400 + ', "symptoms": []}', "pain_now"),
+        ('{"hours_since_needling": ' + "9" * 400 + ', "symptoms": []}', "hours_since_needling"),
+        ('{"pain_now": ' + "9" * 5000 + ', "symptoms": []}', "report"),
+        ("[" * 1000 + "]" * 1000, "report"),
     ],
-    ids=["bad_json", "bool_score", "unknown_key", "duplicate_region"],
+    ids=["bad_json", "bool_score", "unknown_key", "duplicate_region", "temperature_44",
+         "temperature_33_5", "unknown_risk_factor", "digits_400", "hours_digits_400",
+         "digits_5000", "nested_1000"],
 )
 def test_invalid_report_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str, needle: str
@@ -81,12 +90,6 @@ def test_default_rulebook_is_the_shipped_one() -> None:
     assert cli.DEFAULT_RULEBOOK.is_file()
 
 
-def _wired() -> bool:
-    main = REPO / "app" / "__main__.py"
-    return main.is_file() and "app.commands.assess" in main.read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif(not _wired(), reason="python -m app assess is not wired yet")
 def test_python_m_app_assess_end_to_end(tmp_path: Path) -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "app", "assess"],
@@ -119,3 +122,19 @@ def test_python_m_app_assess_end_to_end(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "pain_now" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"pain_now": ' + "9" * 5000 + ', "symptoms": []}', "[" * 1000 + "]" * 1000,
+     json.dumps({**VALID, "temperature_c": 43.5})],
+    ids=["digits_5000", "nested_1000", "temperature_43_5"],
+)
+def test_python_m_app_assess_refuses_cleanly(text: str) -> None:
+    bad = subprocess.run(
+        [sys.executable, "-m", "app", "assess"],
+        input=text, capture_output=True, text=True, cwd=REPO, timeout=60,
+    )
+    assert bad.returncode == 2, bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("assess: ")

@@ -19,6 +19,7 @@ Exceptions::
 from app.domain.guidance.engine import Assessment, Reason, assess
 from app.domain.guidance.report import (
     REGION_KEYS,
+    RISK_FACTOR_KEYS,
     SYMPTOM_KEYS,
     TRENDS,
     ReportError,
@@ -30,6 +31,7 @@ from app.domain.guidance.rulebook import TIERS, Rule, Rulebook, RulebookError, p
 
 __all__ = [
     "REGION_KEYS",
+    "RISK_FACTOR_KEYS",
     "SYMPTOM_KEYS",
     "TIERS",
     "TRENDS",

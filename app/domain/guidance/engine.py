@@ -8,13 +8,19 @@ How unknown values are read (the safety stance; docs/guidance.md spells out each
 
 - hours_since_needling null ("no recent session, or we do not know when") counts as
   *beyond* every soreness window, and *within* the window for breathing signs.
-- needled_regions null or [] ("not recorded") counts as if a region near the chest had
-  been needled.
+- needled_regions null ("not recorded") counts as if a region near the chest had been
+  needled; [] means nothing was needled, so breathing signs are not blamed on needling.
+- A measured temperature at or above the rulebook's fever threshold counts as the `fever`
+  sign, whether or not the box was ticked (a ticked box is never overruled by a normal
+  reading).
+- Risk factors only ever add rules (null or missing = none reported).
 - A null score or trend never satisfies a reassuring (self_care) condition; the
   `answers_missing` kind reports which answers a safe answer still needs.
 - A self_care answer needs a self_care rule that speaks to the soreness itself; if none
   fires and nothing more urgent fires either, the rulebook's fallback (call_clinic) is
   used, so a gap in the rulebook can never produce a reassuring answer.
+- Under an urgent answer (emergency or call_clinic) the self_care rules that also fired
+  are left out of the reasons: nothing reassuring is shown under an urgent answer.
 
 Each condition kind is a small function below; its numbers come from rulebook.thresholds.
 """
@@ -36,6 +42,8 @@ from app.domain.guidance.rulebook import (
     Thresholds,
     Tier,
 )
+
+FEVER: Final = "fever"  # the checklist key a measured fever counts as
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,8 @@ def assess(report: SymptomReport, rulebook: Rulebook) -> Assessment:
     order = {rule.id: index for index, rule in enumerate((*rulebook.rules, rulebook.fallback))}
     fired.sort(key=lambda rule: (TIERS.index(rule.tier), order[rule.id]))
     level = fired[0].tier
+    if level != "self_care":
+        fired = [rule for rule in fired if rule.tier != "self_care"]
     advice = rulebook.tiers[level]
     return Assessment(
         level=level,
@@ -124,7 +134,12 @@ class _Facts:
     def __init__(self, report: SymptomReport, thresholds: Thresholds) -> None:
         self.report = report
         self.limits = thresholds
-        self.symptoms = frozenset(report.symptoms)
+        symptoms = set(report.symptoms)
+        temperature = report.temperature_c
+        if temperature is not None and temperature >= thresholds.fever_temperature_c:
+            symptoms.add(FEVER)
+        self.symptoms = frozenset(symptoms)
+        self.risk_factors = frozenset(report.risk_factors)
         self.hours = report.hours_since_needling
 
     def has_any(self, keys: frozenset[str]) -> bool:
@@ -141,17 +156,26 @@ class _Facts:
     def missing_answers(self) -> list[str]:
         """Answers a safe (self_care) reading still needs, in a fixed order."""
         r, limits = self.report, self.limits
+        severe = r.soreness_now is not None and r.soreness_now >= limits.severe_soreness
         needed = {
             "soreness_now": r.soreness_now is None,
-            "soreness_trend": r.soreness_trend is None and self.beyond(limits.first_day_hours),
-            "pain_now": r.pain_now is None and self.beyond(limits.settle_hours),
+            # Strong soreness on the first day is usual only if it is not rising.
+            "soreness_trend": r.soreness_trend is None
+            and (severe or self.beyond(limits.first_day_hours)),
+            # Severe pain well above the usual level needs a call at any time, so a
+            # reassuring answer needs to know the pain now.
+            "pain_now": r.pain_now is None,
             "pain_usual": r.pain_usual is None and self.beyond(limits.settle_hours),
         }
         return [name for name in ASKED_FIELDS if needed[name]]
 
 
 def _symptom(f: _Facts, rule: Rule) -> bool:
-    return f.has_any(rule.symptoms) and (not rule.with_symptoms or f.has_any(rule.with_symptoms))
+    return (
+        f.has_any(rule.symptoms)
+        and (not rule.with_symptoms or f.has_any(rule.with_symptoms))
+        and (not rule.with_risk_factors or not f.risk_factors.isdisjoint(rule.with_risk_factors))
+    )
 
 
 def _symptom_with_severe_pain(f: _Facts, rule: Rule) -> bool:
@@ -167,7 +191,8 @@ def _symptom_with_severe_pain(f: _Facts, rule: Rule) -> bool:
 
 def _symptom_near_needled_region(f: _Facts, rule: Rule) -> bool:
     regions = f.report.needled_regions
-    near = not regions or not rule.regions.isdisjoint(regions)  # unrecorded counts as near
+    # Unrecorded counts as near; [] says nothing was needled.
+    near = regions is None or not rule.regions.isdisjoint(regions)
     in_window = f.hours is None or f.hours <= f.limits.lung_window_hours
     return f.has_any(rule.symptoms) and near and in_window
 
@@ -189,6 +214,41 @@ def _soreness_easing(f: _Facts, rule: Rule) -> bool:
     return r.soreness_trend == "better" or (
         r.soreness_trend == "same" and hours <= limits.plateau_hours
     )
+
+
+def _mild_and_fading(f: _Facts) -> bool:
+    """Mild soreness, getting better, a little past the usual window (the tail of the
+    usual curve rather than soreness that is not settling)."""
+    r, limits, hours = f.report, f.limits, f.hours
+    return (
+        r.soreness_now is not None
+        and 0 < r.soreness_now <= limits.mild_soreness
+        and r.soreness_trend == "better"
+        and hours is not None
+        and limits.settle_hours < hours <= limits.fading_tail_hours
+    )
+
+
+def _soreness_fading(f: _Facts, rule: Rule) -> bool:
+    return _mild_and_fading(f)
+
+
+def _soreness_severe_rising(f: _Facts, rule: Rule) -> bool:
+    soreness = f.report.soreness_now
+    return (
+        soreness is not None
+        and soreness >= f.limits.severe_soreness
+        and f.report.soreness_trend == "worse"
+    )
+
+
+def _pain_severe_above_usual(f: _Facts, rule: Rule) -> bool:
+    """Severe pain that has risen well above the usual level, at any time after needling
+    (an unknown usual level counts as risen)."""
+    now, usual = f.report.pain_now, f.report.pain_usual
+    if now is None or now < f.limits.severe_pain:
+        return False
+    return usual is None or now - usual >= f.limits.pain_above_usual_points
 
 
 def _soreness_settled(f: _Facts, rule: Rule) -> bool:
@@ -218,7 +278,12 @@ def _soreness_not_easing(f: _Facts, rule: Rule) -> bool:
 
 def _soreness_lasting(f: _Facts, rule: Rule) -> bool:
     soreness = f.report.soreness_now
-    return soreness is not None and soreness > 0 and f.beyond(f.limits.settle_hours)
+    return (
+        soreness is not None
+        and soreness > 0
+        and f.beyond(f.limits.settle_hours)
+        and not _mild_and_fading(f)
+    )
 
 
 def _pain_above_usual(f: _Facts, rule: Rule) -> bool:
@@ -240,6 +305,9 @@ _CONDITIONS: Final[Mapping[str, Callable[[_Facts, Rule], bool]]] = {
     "soreness_first_day": _soreness_first_day,
     "soreness_easing": _soreness_easing,
     "soreness_settled": _soreness_settled,
+    "soreness_fading": _soreness_fading,
+    "soreness_severe_rising": _soreness_severe_rising,
+    "pain_severe_above_usual": _pain_severe_above_usual,
     "soreness_severe": _soreness_severe,
     "soreness_rising": _soreness_rising,
     "soreness_not_easing": _soreness_not_easing,

@@ -11,7 +11,16 @@ Parsing rules (documented for clinics in docs/guidance.md):
   unknown or duplicate regions and symptoms are rejected with a ReportError naming the
   field. Nothing is silently dropped or clamped.
 - Every key except `symptoms` may be null or left out; a missing key means null, and the
-  engine treats null as "not known" and answers more cautiously, never less.
+  engine treats null as "not known" and answers more cautiously, never less. Two optional
+  extras are the exception, because their absence is the ordinary case and cannot be read
+  as "present": `risk_factors` (null or missing = none reported) and `temperature_c`
+  (null = not measured; the `fever` checklist key still counts).
+- `needled_regions: []` means "no needling session to speak of" (nothing was needled);
+  null means "not recorded", which the engine reads as "maybe near the chest".
+- `temperature_c` is a number from 34 to 43 °C; anything else is refused (a typing slip
+  such as 385 or a Fahrenheit value must not pass as a normal temperature).
+- Numbers too large to be a float, more than Python's digit limit, or nested deeper than
+  the parser allows are refused like any other invalid report (ReportError), never a crash.
 - `symptoms` must be a list (empty when nothing on the checklist applies). An unanswered
   red-flag checklist cannot be made "more cautious" in any honest way, so it is refused.
 - Scores are whole numbers 0-10; 5.0 is accepted as 5, 4.5 is refused.
@@ -54,6 +63,20 @@ SYMPTOM_KEYS: Final[tuple[str, ...]] = (
     "dizziness_fainting",
     "headache_severe",
     "fatigue",
+    # Added in Guidance v2 (issue 10); old reports without them stay valid.
+    "both_legs",
+    "pain_on_breathing_in",
+    "arm_weakness",
+    "worried_other",
+)
+
+RISK_FACTOR_KEYS: Final[tuple[str, ...]] = (
+    "blood_thinners",
+    "immune_suppressed",
+    "iv_drug_use",
+    "osteoporosis_or_steroids",
+    "age_over_50",
+    "recent_infection",
 )
 
 REGION_KEYS: Final[tuple[str, ...]] = (
@@ -77,11 +100,17 @@ FIELDS: Final[tuple[str, ...]] = (
     "pain_now",
     "pain_usual",
     "symptoms",
+    "risk_factors",
+    "temperature_c",
 )
 
 SCORE_FIELDS: Final[tuple[str, ...]] = ("soreness_now", "pain_now", "pain_usual")
 SCORE_LOW: Final = 0  # the 0-10 numeric rating scale's ends (part of the contract)
 SCORE_HIGH: Final = 10
+# The body temperatures a report may carry (contract, not a clinical threshold: the fever
+# threshold is in the rulebook). Outside this a value is a slip, not a measurement.
+TEMPERATURE_LOW_C: Final = 34.0
+TEMPERATURE_HIGH_C: Final = 43.0
 
 
 class ReportError(InvalidInput):
@@ -105,6 +134,8 @@ class SymptomReport:
     pain_now: int | None
     pain_usual: int | None
     symptoms: tuple[str, ...]
+    risk_factors: tuple[str, ...] = ()
+    temperature_c: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         hours = self.hours_since_needling
@@ -118,6 +149,8 @@ class SymptomReport:
             "pain_now": self.pain_now,
             "pain_usual": self.pain_usual,
             "symptoms": list(self.symptoms),
+            "risk_factors": list(self.risk_factors),
+            "temperature_c": self.temperature_c,
         }
 
 
@@ -139,6 +172,8 @@ def parse_report(raw: object) -> SymptomReport:
         pain_now=scores["pain_now"],
         pain_usual=scores["pain_usual"],
         symptoms=_symptoms(raw.get("symptoms")),
+        risk_factors=_risk_factors(raw.get("risk_factors")),
+        temperature_c=_temperature(raw.get("temperature_c")),
     )
 
 
@@ -153,6 +188,10 @@ def parse_report_json(text: str) -> SymptomReport:
             "report",
             f"The report is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
         ) from exc
+    except RecursionError as exc:
+        raise ReportError("report", "The report is nested too deeply to be read.") from exc
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise ReportError("report", "The report holds a number too long to be read.") from exc
     return parse_report(raw)
 
 
@@ -179,11 +218,34 @@ def _hours(value: object) -> float | None:
         return None
     if not _is_number(value):
         raise ReportError(field, f"{field} must be a number of hours (0 or more) or null.")
-    number = float(value)  # type: ignore[arg-type]
+    number = _float(field, value)
     if not math.isfinite(number):
         raise ReportError(field, f"{field} must be a finite number of hours.")
     if number < 0:
         raise ReportError(field, f"{field} cannot be negative (got {number:g}).")
+    return number
+
+
+def _float(field: str, value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError as exc:  # a whole number with hundreds of digits
+        raise ReportError(field, f"{field} is far too large a number.") from exc
+
+
+def _temperature(value: object) -> float | None:
+    field = "temperature_c"
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise ReportError(field, f"{field} must be a number of degrees Celsius or null.")
+    number = _float(field, value)
+    if not (math.isfinite(number) and TEMPERATURE_LOW_C <= number <= TEMPERATURE_HIGH_C):
+        raise ReportError(
+            field,
+            f"{field} must be from {TEMPERATURE_LOW_C:g} to {TEMPERATURE_HIGH_C:g} degrees "
+            "Celsius.",
+        )
     return number
 
 
@@ -204,9 +266,8 @@ def _score(field: str, value: object) -> int | None:
             )
     number = int(value)  # type: ignore[call-overload]
     if not SCORE_LOW <= number <= SCORE_HIGH:
-        raise ReportError(
-            field, f"{field} must be from {SCORE_LOW} to {SCORE_HIGH} (got {number})."
-        )
+        got = f" (got {number})" if abs(number) < 10**6 else ""
+        raise ReportError(field, f"{field} must be from {SCORE_LOW} to {SCORE_HIGH}{got}.")
     return number
 
 
@@ -248,3 +309,9 @@ def _symptoms(value: object) -> tuple[str, ...]:
             "symptoms", "symptoms is required: a list of checklist keys, [] when none apply."
         )
     return _key_list("symptoms", value, SYMPTOM_KEYS, "symptom")
+
+
+def _risk_factors(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return _key_list("risk_factors", value, RISK_FACTOR_KEYS, "risk factor")

@@ -10,6 +10,13 @@ parameters from the JSON: which symptoms, which regions, which named thresholds.
 may name a threshold as {first_day_hours} and so on; the parser fills in the value so
 wording and numbers cannot drift apart. The `answers_missing` kind may also use {missing},
 which the engine fills with the plain labels of the missing answers.
+
+`fever_temperature_c` is a *fact* threshold: it is read when the report is first looked at
+(a measured temperature at or above it counts as the `fever` sign), not by one rule kind,
+so rules do not list it in `uses_thresholds`.
+
+Each source states what it actually shows (`shows`), so a reviewer can check that a rule
+cites a source for what that source supports.
 """
 
 from __future__ import annotations
@@ -23,7 +30,13 @@ from datetime import date
 from typing import Any, Final, Literal
 
 from app.domain.errors import DomainError
-from app.domain.guidance.report import REGION_KEYS, SYMPTOM_KEYS
+from app.domain.guidance.report import (
+    REGION_KEYS,
+    RISK_FACTOR_KEYS,
+    SYMPTOM_KEYS,
+    TEMPERATURE_HIGH_C,
+    TEMPERATURE_LOW_C,
+)
 
 Tier = Literal["emergency", "call_clinic", "self_care"]
 
@@ -51,7 +64,7 @@ class KindSpec:
 
 
 KINDS: Final[Mapping[str, KindSpec]] = {
-    "symptom": KindSpec(("symptoms",), ("with_symptoms",), ()),
+    "symptom": KindSpec(("symptoms",), ("with_symptoms", "with_risk_factors"), ()),
     "symptom_with_severe_pain": KindSpec(("symptoms",), (), ("severe_pain", "severe_soreness")),
     "symptom_near_needled_region": KindSpec(("symptoms", "regions"), (), ("lung_window_hours",)),
     "symptom_first_day": KindSpec(("symptoms",), (), ("first_day_hours",)),
@@ -63,16 +76,26 @@ KINDS: Final[Mapping[str, KindSpec]] = {
         answers_soreness=True,
     ),
     "soreness_settled": KindSpec((), (), (), answers_soreness=True),
+    "soreness_fading": KindSpec(
+        (), (), ("settle_hours", "fading_tail_hours", "mild_soreness"), answers_soreness=True
+    ),
+    "soreness_severe_rising": KindSpec((), (), ("severe_soreness",)),
+    "pain_severe_above_usual": KindSpec((), (), ("severe_pain", "pain_above_usual_points")),
     "soreness_severe": KindSpec((), (), ("severe_soreness", "first_day_hours")),
     "soreness_rising": KindSpec((), (), ("first_day_hours",)),
     "soreness_not_easing": KindSpec((), (), ("plateau_hours",)),
-    "soreness_lasting": KindSpec((), (), ("settle_hours",)),
+    "soreness_lasting": KindSpec((), (), ("settle_hours", "fading_tail_hours", "mild_soreness")),
     "pain_above_usual": KindSpec((), (), ("pain_above_usual_points", "settle_hours")),
-    "answers_missing": KindSpec((), (), ("first_day_hours", "settle_hours")),
+    "answers_missing": KindSpec((), (), ("first_day_hours", "settle_hours", "severe_soreness")),
 }
 
-_HOUR_THRESHOLDS: Final = ("first_day_hours", "plateau_hours", "settle_hours", "lung_window_hours")
-_SCORE_THRESHOLDS: Final = ("severe_soreness", "severe_pain", "pain_above_usual_points")
+_HOUR_THRESHOLDS: Final = (
+    "first_day_hours", "plateau_hours", "settle_hours", "fading_tail_hours", "lung_window_hours"
+)
+_SCORE_THRESHOLDS: Final = (
+    "severe_soreness", "severe_pain", "pain_above_usual_points", "mild_soreness"
+)
+_TEMPERATURE_THRESHOLDS: Final = ("fever_temperature_c",)
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -82,6 +105,7 @@ class Source:
     short: str  # what a reason shows, e.g. "NICE NG59"
     citation: str
     url: str
+    shows: str  # what the source actually shows (and so what it can support)
 
 
 @dataclass(frozen=True)
@@ -91,10 +115,13 @@ class Thresholds:
     first_day_hours: float  # soreness may still build or be strong up to here
     plateau_hours: float  # soreness should be easing by here
     settle_hours: float  # soreness should be gone by here
+    fading_tail_hours: float  # mild soreness still fading may linger up to here
     lung_window_hours: float  # breathing signs after chest-near needling count up to here
     severe_soreness: int  # soreness at or above this is "severe"
     severe_pain: int  # back pain at or above this is "severe"
     pain_above_usual_points: int  # a meaningful rise above the usual pain level
+    mild_soreness: int  # soreness at or below this is "mild"
+    fever_temperature_c: float  # a measured temperature at or above this is a fever
 
 
 @dataclass(frozen=True)
@@ -113,6 +140,7 @@ class Rule:
     symptoms: frozenset[str]
     with_symptoms: frozenset[str]
     regions: frozenset[str]
+    with_risk_factors: frozenset[str]
     text: str  # threshold placeholders already filled in
     sources: tuple[Source, ...]
 
@@ -134,6 +162,7 @@ class Rulebook:
     symptom_labels: Mapping[str, str]
     region_labels: Mapping[str, str]
     field_labels: Mapping[str, str]
+    risk_factor_labels: Mapping[str, str]
     # Which content an answer came from: a digest of the whole rulebook as parsed, stored
     # with every assessment (any edit to wording, thresholds or rules changes it).
     fingerprint: str = ""
@@ -184,6 +213,9 @@ def parse_rulebook(raw: object) -> Rulebook:
         symptom_labels=_labels(top.get("symptom_labels"), "symptom_labels", SYMPTOM_KEYS),
         region_labels=_labels(top.get("region_labels"), "region_labels", REGION_KEYS),
         field_labels=_labels(top.get("field_labels"), "field_labels", ASKED_FIELDS),
+        risk_factor_labels=_labels(
+            top.get("risk_factor_labels"), "risk_factor_labels", RISK_FACTOR_KEYS
+        ),
         fingerprint=rulebook_fingerprint(top),
     )
 
@@ -235,6 +267,7 @@ def _sources(raw: object) -> dict[str, Source]:
             short=_text(entry, "short", f"sources.{key}"),
             citation=_text(entry, "citation", f"sources.{key}"),
             url=url,
+            shows=_text(entry, "shows", f"sources.{key}"),
         )
     return result
 
@@ -251,7 +284,7 @@ def _source_refs(raw: object, where: str, sources: Mapping[str, Source]) -> tupl
 
 def _thresholds(raw: object, sources: Mapping[str, Source]) -> tuple[Thresholds, dict[str, str]]:
     table = _mapping(raw, "thresholds")
-    expected = (*_HOUR_THRESHOLDS, *_SCORE_THRESHOLDS)
+    expected = (*_HOUR_THRESHOLDS, *_SCORE_THRESHOLDS, *_TEMPERATURE_THRESHOLDS)
     unknown = sorted(set(table) - set(expected))
     if unknown:
         raise RulebookError(f"thresholds: unknown names {', '.join(unknown)}.")
@@ -266,17 +299,38 @@ def _thresholds(raw: object, sources: Mapping[str, Source]) -> tuple[Thresholds,
             raise RulebookError(f"{where}.value must be a whole number from 1 to 10.")
         if name in _HOUR_THRESHOLDS and not 0 < value < 24 * 365:
             raise RulebookError(f"{where}.value must be a positive number of hours.")
+        if name in _TEMPERATURE_THRESHOLDS and not (
+            TEMPERATURE_LOW_C < value < TEMPERATURE_HIGH_C
+        ):
+            raise RulebookError(
+                f"{where}.value must be a temperature between {TEMPERATURE_LOW_C:g} and "
+                f"{TEMPERATURE_HIGH_C:g} degrees Celsius."
+            )
         numbers[name] = value
-    if not numbers["first_day_hours"] < numbers["plateau_hours"] < numbers["settle_hours"]:
-        raise RulebookError("thresholds: first_day_hours < plateau_hours < settle_hours must hold.")
+    hours_in_order = (
+        numbers["first_day_hours"]
+        < numbers["plateau_hours"]
+        < numbers["settle_hours"]
+        <= numbers["fading_tail_hours"]
+    )
+    if not hours_in_order:
+        raise RulebookError(
+            "thresholds: first_day_hours < plateau_hours < settle_hours <= fading_tail_hours "
+            "must hold."
+        )
+    if not numbers["mild_soreness"] < numbers["severe_soreness"]:
+        raise RulebookError("thresholds: mild_soreness < severe_soreness must hold.")
     thresholds = Thresholds(
         first_day_hours=numbers["first_day_hours"],
         plateau_hours=numbers["plateau_hours"],
         settle_hours=numbers["settle_hours"],
+        fading_tail_hours=numbers["fading_tail_hours"],
         lung_window_hours=numbers["lung_window_hours"],
         severe_soreness=int(numbers["severe_soreness"]),
         severe_pain=int(numbers["severe_pain"]),
         pain_above_usual_points=int(numbers["pain_above_usual_points"]),
+        mild_soreness=int(numbers["mild_soreness"]),
+        fever_temperature_c=numbers["fever_temperature_c"],
     )
     shown = {name: f"{value:g}" for name, value in numbers.items()}
     return thresholds, shown
@@ -361,6 +415,11 @@ def _rule(
         else frozenset(),
         regions=_keys(params["regions"], f"{where}.when.regions", REGION_KEYS)
         if "regions" in params
+        else frozenset(),
+        with_risk_factors=_keys(
+            params["with_risk_factors"], f"{where}.when.with_risk_factors", RISK_FACTOR_KEYS
+        )
+        if "with_risk_factors" in params
         else frozenset(),
         text=text,
         sources=_source_refs(entry.get("sources"), where, sources),

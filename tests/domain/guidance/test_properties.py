@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.domain.guidance import (
     REGION_KEYS,
+    RISK_FACTOR_KEYS,
     SYMPTOM_KEYS,
     TIERS,
     SymptomReport,
@@ -34,6 +35,8 @@ hours = st.none() | st.integers(0, 400) | st.floats(0, 400, allow_nan=False)
 regions = st.none() | st.lists(st.sampled_from(REGION_KEYS), unique=True, max_size=4)
 symptoms = st.lists(st.sampled_from(SYMPTOM_KEYS), unique=True, max_size=4)
 trends = st.none() | st.sampled_from(["better", "same", "worse"])
+risk_factors = st.none() | st.lists(st.sampled_from(RISK_FACTOR_KEYS), unique=True, max_size=3)
+temperatures = st.none() | st.floats(34, 43, allow_nan=False)
 
 
 @st.composite
@@ -46,6 +49,8 @@ def reports(draw: st.DrawFn, symptom_pool: tuple[str, ...] = SYMPTOM_KEYS) -> Sy
         "pain_now": draw(scores),
         "pain_usual": draw(scores),
         "symptoms": draw(st.lists(st.sampled_from(symptom_pool), unique=True, max_size=4)),
+        "risk_factors": draw(risk_factors),
+        "temperature_c": draw(temperatures),
     }
     return parse_report(raw)
 
@@ -81,7 +86,49 @@ def test_more_hours_with_worsening_soreness_never_lowers_the_tier(
     assert urgency(replace(worse, hours_since_needling=None)) >= urgency(at_late)
 
 
-NULLABLE = tuple(field for field in FIELDS if field != "symptoms")
+@settings(max_examples=400)
+@given(reports(), st.sampled_from(RISK_FACTOR_KEYS))
+def test_adding_a_risk_factor_never_lowers_the_tier(report: SymptomReport, factor: str) -> None:
+    if factor in report.risk_factors:
+        return
+    more = replace(report, risk_factors=(*report.risk_factors, factor))
+    assert urgency(more) >= urgency(report)
+
+
+@settings(max_examples=300)
+@given(reports(), st.floats(34, 43, allow_nan=False))
+def test_a_higher_temperature_never_lowers_the_tier(report: SymptomReport, other: float) -> None:
+    base = report.temperature_c if report.temperature_c is not None else 36.5
+    low, high = sorted((base, other))
+    assert urgency(replace(report, temperature_c=high)) >= urgency(
+        replace(report, temperature_c=low)
+    )
+
+
+@settings(max_examples=300)
+@given(reports())
+def test_a_ticked_fever_is_never_overruled_by_a_normal_temperature(report: SymptomReport) -> None:
+    ticked = replace(report, symptoms=(*[s for s in report.symptoms if s != "fever"], "fever"))
+    assert urgency(replace(ticked, temperature_c=36.5)) == urgency(
+        replace(ticked, temperature_c=None)
+    )
+
+
+@settings(max_examples=400)
+@given(reports())
+def test_no_reassuring_reason_under_an_urgent_answer(report: SymptomReport) -> None:
+    result = assess(report, RULEBOOK)
+    tiers = {rule.id: rule.tier for rule in (*RULEBOOK.rules, RULEBOOK.fallback)}
+    if result.level != "self_care":
+        assert all(tiers[r.rule] != "self_care" for r in result.reasons), result.to_json()
+
+
+# risk_factors and temperature_c are optional extras: null means "none reported" / "not
+# measured", the ordinary case, and cannot honestly be read as "present" (the checklist's
+# own `fever` key is the cautious path). They are covered by the two properties above.
+NULLABLE = tuple(
+    field for field in FIELDS if field not in ("symptoms", "risk_factors", "temperature_c")
+)
 
 
 @settings(max_examples=600)
@@ -141,4 +188,6 @@ def test_self_care_only_with_a_complete_soreness_picture(report: SymptomReport) 
     result = assess(report, RULEBOOK)
     if result.level == "self_care":
         assert report.soreness_now is not None
-        assert set(result.rule_ids) & {"soreness_first_day", "soreness_easing", "soreness_settled"}
+        assert set(result.rule_ids) & {
+            "soreness_first_day", "soreness_easing", "soreness_settled", "soreness_fading"
+        }

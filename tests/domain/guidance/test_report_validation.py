@@ -39,6 +39,19 @@ INVALID = [
     ("symptoms_null", {"symptoms": None}, "symptoms"),
     ("symptoms_not_a_list", {"symptoms": "fever"}, "symptoms"),
     ("symptoms_dict", {"symptoms": {"fever": True}}, "symptoms"),
+    ("temperature_too_low", {"temperature_c": 33.9}, "temperature_c"),
+    ("temperature_too_high", {"temperature_c": 43.1}, "temperature_c"),
+    ("temperature_fahrenheit", {"temperature_c": 101.3}, "temperature_c"),
+    ("temperature_typing_slip", {"temperature_c": 385}, "temperature_c"),
+    ("temperature_text", {"temperature_c": "38"}, "temperature_c"),
+    ("temperature_bool", {"temperature_c": True}, "temperature_c"),
+    ("temperature_nan", {"temperature_c": float("nan")}, "temperature_c"),
+    ("temperature_huge", {"temperature_c": 10**400}, "temperature_c"),
+    ("hours_huge", {"hours_since_needling": 10**400}, "hours_since_needling"),
+    ("score_huge", {"pain_now": 10**400}, "pain_now"),
+    ("risk_factor_unknown", {"risk_factors": ["smoker"]}, "risk_factors"),
+    ("risk_factor_duplicate", {"risk_factors": ["age_over_50", "age_over_50"]}, "risk_factors"),
+    ("risk_factors_not_a_list", {"risk_factors": "blood_thinners"}, "risk_factors"),
 ]
 
 
@@ -103,3 +116,31 @@ def test_json_text_is_parsed_strictly(text: str, field: str) -> None:
     with pytest.raises(ReportError) as caught:
         parse_report_json(text)
     assert caught.value.field == field
+
+
+def test_new_keys_are_optional_and_old_reports_stay_valid() -> None:
+    old = parse_report(VALID)
+    assert old.risk_factors == () and old.temperature_c is None
+    new = parse_report(
+        {**VALID, "risk_factors": ["blood_thinners"], "temperature_c": 34,
+         "symptoms": ["both_legs", "pain_on_breathing_in", "arm_weakness", "worried_other"]}
+    )
+    assert new.temperature_c == 34.0 and new.risk_factors == ("blood_thinners",)
+    assert parse_report(new.to_json()) == new
+    assert parse_report({**VALID, "temperature_c": 43, "risk_factors": None}).temperature_c == 43
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"pain_now": ' + "9" * 400 + ', "symptoms": []}',
+        '{"pain_now": ' + "9" * 5000 + ', "symptoms": []}',
+        "[" * 1000 + "]" * 1000,
+        '{"symptoms": ' + "[" * 1000 + "]" * 1000 + "}",
+    ],
+    ids=["400_digits", "5000_digits", "nested_1000", "nested_1000_in_symptoms"],
+)
+def test_oversized_numbers_and_deep_nesting_are_refused_not_crashed(text: str) -> None:
+    with pytest.raises(ReportError) as caught:
+        parse_report_json(text)
+    assert len(str(caught.value)) < 300

@@ -27,7 +27,11 @@ BASE: dict[str, Any] = {
 }
 
 NEAR_CHEST = ("lumbar", "thoracic", "neck", "shoulder", "chest_wall")
-BREATHING = ("shortness_of_breath", "chest_pain", "coughing_blood")
+BREATHING = ("shortness_of_breath", "chest_pain", "coughing_blood", "pain_on_breathing_in")
+NERVE_SIGNS = (
+    "numbness_tingling", "leg_weakness", "leg_weakness_worsening", "both_legs", "arm_weakness",
+    "saddle_numbness", "bladder_bowel_change",
+)
 
 
 @dataclass(frozen=True)
@@ -343,12 +347,12 @@ SORENESS_BOUNDARIES = [
         soreness_trend="better",
     ),
     c(
-        "strong_soreness_at_2h_is_first_day_self_care",
+        "strong_soreness_at_2h_holding_steady_is_first_day_self_care",
         "self_care",
         "soreness_first_day",
         hours_since_needling=2,
         soreness_now=9,
-        soreness_trend="worse",
+        soreness_trend="same",
     ),
     c(
         "tired_on_first_day_is_self_care",
@@ -366,8 +370,8 @@ PAIN_BOUNDARIES = [
         "soreness_settled",
         hours_since_needling=71,
         soreness_now=0,
-        pain_now=7,
-        pain_usual=5,
+        pain_now=6,
+        pain_usual=4,
     ),
     c(
         "pain_2_above_usual_at_72h_is_self_care",
@@ -375,8 +379,8 @@ PAIN_BOUNDARIES = [
         "soreness_settled",
         hours_since_needling=72,
         soreness_now=0,
-        pain_now=7,
-        pain_usual=5,
+        pain_now=6,
+        pain_usual=4,
     ),
     c(
         "pain_2_above_usual_at_73h_is_call",
@@ -490,12 +494,27 @@ MISSING_VALUES = [
         pain_usual=None,
     ),
     c(
-        "pain_unknown_inside_72h_is_not_needed",
+        "usual_pain_unknown_inside_72h_is_not_needed",
         "self_care",
         "soreness_easing",
         hours_since_needling=50,
+        pain_usual=None,
+    ),
+    c(
+        "pain_now_unknown_inside_72h_is_needed",
+        "call_clinic",
+        "answers_missing",
+        hours_since_needling=50,
         pain_now=None,
         pain_usual=None,
+    ),
+    c(
+        "severe_soreness_with_unknown_trend_on_first_day_needs_the_trend",
+        "call_clinic",
+        "answers_missing",
+        hours_since_needling=5,
+        soreness_now=8,
+        soreness_trend=None,
     ),
     c(
         "hours_unknown_with_soreness_is_call",
@@ -525,9 +544,9 @@ MISSING_VALUES = [
         symptoms=sx("shortness_of_breath"),
     ),
     c(
-        "regions_empty_with_coughing_blood_is_emergency",
-        "emergency",
-        "lung_signs_after_needling_near_chest",
+        "nothing_needled_with_coughing_blood_is_call",
+        "call_clinic",
+        "breathing_or_coughing_blood",
         needled_regions=[],
         symptoms=sx("coughing_blood"),
     ),
@@ -540,9 +559,9 @@ MISSING_VALUES = [
         symptoms=sx("shortness_of_breath"),
     ),
     c(
-        "no_session_breathlessness_is_emergency",
-        "emergency",
-        "lung_signs_after_needling_near_chest",
+        "no_session_breathlessness_is_call_not_blamed_on_needling",
+        "call_clinic",
+        "breathing_or_coughing_blood",
         hours_since_needling=None,
         needled_regions=[],
         soreness_now=0,
@@ -621,6 +640,8 @@ def _breathing_case(region: str, symptom: str, hours: float | None) -> Case:
         return Case(case_id, "emergency", rule, changes)
     if region in NEAR_CHEST:
         return Case(case_id, "emergency", "lung_signs_after_needling_near_chest", changes)
+    if symptom == "pain_on_breathing_in" and region not in NEAR_CHEST:
+        return Case(case_id, "call_clinic", "breathing_or_coughing_blood", changes)
     return Case(case_id, "call_clinic", "breathing_or_coughing_blood", changes)
 
 
@@ -682,7 +703,358 @@ LUNG_WINDOW = [
     ),
 ]
 
+# Guidance v2 (issue 10): the reviewer's examples first, then each new key, rule and bound.
+REVIEW_EXAMPLES = [
+    c(
+        "review_fever_with_numbness_after_lumbar_pain_4_is_emergency",
+        "emergency",
+        "fever_with_new_nerve_symptoms",
+        pain_now=4,
+        symptoms=sx("fever", "numbness_tingling"),
+    ),
+    c(
+        "review_fever_with_leg_weakness_after_thoracic_pain_3_is_emergency",
+        "emergency",
+        "fever_with_new_nerve_symptoms",
+        needled_regions=["thoracic"],
+        pain_now=3,
+        soreness_now=2,
+        symptoms=sx("fever", "leg_weakness"),
+    ),
+    c(
+        "review_fainting_with_breathlessness_is_emergency",
+        "emergency",
+        "fainting_with_breathing_or_chest_signs",
+        needled_regions=["leg"],
+        symptoms=sx("dizziness_fainting", "shortness_of_breath"),
+    ),
+    c(
+        "review_soreness_10_and_worse_at_6h_is_call",
+        "call_clinic",
+        "soreness_severe_and_rising",
+        hours_since_needling=6,
+        soreness_now=10,
+        soreness_trend="worse",
+    ),
+    c(
+        "review_pain_10_against_usual_3_at_6h_is_call",
+        "call_clinic",
+        "pain_severe_above_usual",
+        hours_since_needling=6,
+        pain_now=10,
+        pain_usual=3,
+    ),
+    c(
+        "review_soreness_1_improving_at_73h_is_self_care",
+        "self_care",
+        "soreness_fading",
+        hours_since_needling=73,
+        soreness_now=1,
+        soreness_trend="better",
+    ),
+    c(
+        "review_breathless_with_no_session_is_call",
+        "call_clinic",
+        "breathing_or_coughing_blood",
+        hours_since_needling=None,
+        needled_regions=[],
+        soreness_now=0,
+        soreness_trend="same",
+        symptoms=sx("shortness_of_breath"),
+    ),
+]
+
+NEW_KEYS = [
+    *[
+        c(
+            f"fever_with_{sign}_is_emergency",
+            "emergency",
+            "fever_with_new_nerve_symptoms",
+            pain_now=2,
+            soreness_now=1,
+            symptoms=sx("fever", sign),
+        )
+        for sign in NERVE_SIGNS
+    ],
+    *[
+        c(
+            f"temperature_38_with_{sign}_is_emergency",
+            "emergency",
+            "fever_with_new_nerve_symptoms",
+            pain_now=2,
+            temperature_c=38.0,
+            symptoms=sx(sign),
+        )
+        for sign in ("numbness_tingling", "arm_weakness")
+    ],
+    c(
+        "temperature_37_9_with_numbness_is_call",
+        "call_clinic",
+        "numbness_tingling",
+        temperature_c=37.9,
+        symptoms=sx("numbness_tingling"),
+    ),
+    c(
+        "temperature_38_alone_counts_as_fever",
+        "call_clinic",
+        "fever",
+        temperature_c=38.0,
+    ),
+    c(
+        "temperature_39_with_pain_8_is_emergency",
+        "emergency",
+        "fever_with_severe_pain",
+        temperature_c=39.0,
+        pain_now=8,
+    ),
+    c(
+        "temperature_36_6_with_fever_ticked_still_fever",
+        "call_clinic",
+        "fever",
+        temperature_c=36.6,
+        symptoms=sx("fever"),
+    ),
+    c(
+        "normal_temperature_alone_stays_self_care",
+        "self_care",
+        "soreness_easing",
+        temperature_c=36.8,
+    ),
+    c(
+        "both_legs_alone_is_emergency",
+        "emergency",
+        "cauda_equina_both_legs",
+        symptoms=sx("both_legs"),
+    ),
+    c(
+        "both_legs_with_numbness_is_emergency",
+        "emergency",
+        "cauda_equina_both_legs",
+        symptoms=sx("both_legs", "numbness_tingling"),
+    ),
+    c(
+        "both_legs_with_weakness_is_emergency",
+        "emergency",
+        "cauda_equina_both_legs",
+        symptoms=sx("both_legs", "leg_weakness"),
+    ),
+    c(
+        "pain_on_breathing_in_after_thoracic_at_3h_is_emergency",
+        "emergency",
+        "lung_signs_after_needling_near_chest",
+        hours_since_needling=3,
+        needled_regions=["thoracic"],
+        symptoms=sx("pain_on_breathing_in"),
+    ),
+    c(
+        "pain_on_breathing_in_after_lumbar_at_72h_is_emergency",
+        "emergency",
+        "lung_signs_after_needling_near_chest",
+        hours_since_needling=72,
+        soreness_now=0,
+        symptoms=sx("pain_on_breathing_in"),
+    ),
+    c(
+        "pain_on_breathing_in_after_thoracic_at_73h_is_call",
+        "call_clinic",
+        "breathing_or_coughing_blood",
+        hours_since_needling=73,
+        soreness_now=0,
+        needled_regions=["thoracic"],
+        symptoms=sx("pain_on_breathing_in"),
+    ),
+    c(
+        "pain_on_breathing_in_after_leg_is_call",
+        "call_clinic",
+        "breathing_or_coughing_blood",
+        needled_regions=["leg"],
+        symptoms=sx("pain_on_breathing_in"),
+    ),
+    c(
+        "fainting_with_chest_pain_is_emergency",
+        "emergency",
+        "fainting_with_breathing_or_chest_signs",
+        symptoms=sx("dizziness_fainting", "chest_pain"),
+    ),
+    c(
+        "fainting_with_pain_on_breathing_in_after_hip_is_emergency",
+        "emergency",
+        "fainting_with_breathing_or_chest_signs",
+        needled_regions=["hip"],
+        symptoms=sx("dizziness_fainting", "pain_on_breathing_in"),
+    ),
+    c(
+        "fainting_alone_is_call",
+        "call_clinic",
+        "dizziness_fainting",
+        symptoms=sx("dizziness_fainting"),
+    ),
+    c(
+        "arm_weakness_alone_is_call",
+        "call_clinic",
+        "arm_weakness",
+        symptoms=sx("arm_weakness"),
+    ),
+    c(
+        "worried_other_is_call",
+        "call_clinic",
+        "worried_other",
+        symptoms=sx("worried_other"),
+    ),
+    c(
+        "worried_other_on_first_day_is_call",
+        "call_clinic",
+        "worried_other",
+        hours_since_needling=2,
+        symptoms=sx("worried_other"),
+    ),
+    c(
+        "blood_thinners_with_large_bruise_is_call",
+        "call_clinic",
+        "blood_thinners_bleeding_or_bruise",
+        risk_factors=["blood_thinners"],
+        symptoms=sx("large_bruise"),
+    ),
+    c(
+        "blood_thinners_with_bleeding_is_emergency",
+        "emergency",
+        "bleeding_wont_stop",
+        risk_factors=["blood_thinners"],
+        symptoms=sx("bleeding_wont_stop"),
+    ),
+    c(
+        "blood_thinners_alone_stays_self_care",
+        "self_care",
+        "soreness_easing",
+        risk_factors=["blood_thinners"],
+    ),
+    *[
+        c(
+            f"{factor}_with_fever_is_call",
+            "call_clinic",
+            "fever_with_weak_immunity_or_injected_drugs",
+            risk_factors=[factor],
+            symptoms=sx("fever"),
+        )
+        for factor in ("immune_suppressed", "iv_drug_use", "recent_infection")
+    ],
+    c(
+        "immune_suppressed_with_measured_fever_is_call",
+        "call_clinic",
+        "fever_with_weak_immunity_or_injected_drugs",
+        risk_factors=["immune_suppressed"],
+        temperature_c=38.4,
+    ),
+    c(
+        "every_risk_factor_alone_stays_self_care",
+        "self_care",
+        "soreness_easing",
+        risk_factors=[
+            "blood_thinners", "immune_suppressed", "iv_drug_use", "osteoporosis_or_steroids",
+            "age_over_50", "recent_infection",
+        ],
+    ),
+]
+
+SEVERE_AND_RISING = [
+    c(
+        "soreness_7_worse_at_1h_is_call",
+        "call_clinic",
+        "soreness_severe_and_rising",
+        hours_since_needling=1,
+        soreness_now=7,
+        soreness_trend="worse",
+    ),
+    c(
+        "soreness_6_worse_at_1h_is_first_day_self_care",
+        "self_care",
+        "soreness_first_day",
+        hours_since_needling=1,
+        soreness_now=6,
+        soreness_trend="worse",
+    ),
+    c(
+        "pain_7_against_usual_5_at_10h_is_call",
+        "call_clinic",
+        "pain_severe_above_usual",
+        hours_since_needling=10,
+        pain_now=7,
+        pain_usual=5,
+    ),
+    c(
+        "pain_7_against_usual_6_at_10h_is_self_care",
+        "self_care",
+        "soreness_first_day",
+        hours_since_needling=10,
+        pain_now=7,
+        pain_usual=6,
+    ),
+    c(
+        "pain_6_against_usual_2_at_10h_is_self_care",
+        "self_care",
+        "soreness_first_day",
+        hours_since_needling=10,
+        pain_now=6,
+        pain_usual=2,
+    ),
+    c(
+        "pain_8_with_usual_unknown_at_10h_is_call",
+        "call_clinic",
+        "pain_severe_above_usual",
+        hours_since_needling=10,
+        pain_now=8,
+        pain_usual=None,
+    ),
+]
+
+FADING_TAIL = [
+    c(
+        "soreness_2_better_at_96h_is_self_care",
+        "self_care",
+        "soreness_fading",
+        hours_since_needling=96,
+        soreness_now=2,
+        soreness_trend="better",
+    ),
+    c(
+        "soreness_2_better_at_97h_is_call",
+        "call_clinic",
+        "soreness_lasting",
+        hours_since_needling=97,
+        soreness_now=2,
+        soreness_trend="better",
+    ),
+    c(
+        "soreness_3_better_at_73h_is_call",
+        "call_clinic",
+        "soreness_lasting",
+        hours_since_needling=73,
+        soreness_now=3,
+        soreness_trend="better",
+    ),
+    c(
+        "soreness_1_same_at_73h_is_call",
+        "call_clinic",
+        "soreness_lasting",
+        hours_since_needling=73,
+        soreness_now=1,
+        soreness_trend="same",
+    ),
+    c(
+        "soreness_1_better_at_73h_with_pain_unknown_needs_answers",
+        "call_clinic",
+        "answers_missing",
+        hours_since_needling=73,
+        soreness_now=1,
+        pain_now=None,
+    ),
+]
+
 CASES = [
+    *REVIEW_EXAMPLES,
+    *NEW_KEYS,
+    *SEVERE_AND_RISING,
+    *FADING_TAIL,
     *EMERGENCY_SIGNS,
     *FEVER_AND_INFECTION,
     *CALL_CLINIC_SIGNS,
@@ -719,3 +1091,19 @@ def test_the_base_report_is_self_care() -> None:
     result = assess(parse_report(BASE), RULEBOOK)
     assert result.level == "self_care"
     assert result.rule_ids == ("soreness_easing",)
+
+
+def test_breathlessness_without_needling_near_the_chest_does_not_blame_needling() -> None:
+    for regions in ([], ["leg"], ["hip", "gluteal"]):
+        report = {**BASE, "needled_regions": regions, "symptoms": ["shortness_of_breath"]}
+        result = assess(parse_report(report), RULEBOOK)
+        words = " ".join(reason.text for reason in result.reasons).lower()
+        assert "needl" not in words and "collapsed lung" not in words, (regions, words)
+
+
+def test_an_urgent_answer_shows_no_reassuring_reason() -> None:
+    report = {**BASE, "hours_since_needling": 5, "symptoms": ["fatigue", "shortness_of_breath"]}
+    result = assess(parse_report(report), RULEBOOK)
+    assert result.level == "emergency"
+    assert "tired_first_day" not in result.rule_ids
+    assert "soreness_first_day" not in result.rule_ids
