@@ -24,20 +24,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store.interfaces import StoreCorrupt, StoreError
-from app.store.journal import (
+from app.store.journal import JournalStore
+from app.store.journal.files import (
     JOURNAL_FILE,
     LOCK_FILE,
-    SCHEMA_VERSION,
     SNAPSHOT_FILE,
     STORE_FILE_PREFIX,
     TMP_SUFFIX,
-    JournalStore,
-    SnapshotData,
-    folder_lock,
     fsync_dir,
-    install_snapshot,
-    parse_snapshot,
 )
+from app.store.journal.folder_lock import folder_lock
+from app.store.journal.schema import SCHEMA_VERSION
+from app.store.journal.snapshot import SnapshotData, install_snapshot, parse_snapshot
 from app.store.memory import utc_now_iso
 
 BACKUP_FORMAT = "backtrack-backup"

@@ -19,10 +19,10 @@ from app.store.journal import (
     SNAPSHOT_FILE,
     TORN_SUFFIX,
     JournalStore,
-    header_line,
-    snapshot_chunks,
-    write_file_atomically,
 )
+from app.store.journal.files import write_file_atomically
+from app.store.journal.lines import header_line
+from app.store.journal.snapshot import snapshot_chunks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,7 +227,7 @@ def test_half_finished_compaction_replays_newer_lines(tmp_path: Path) -> None:
     # fresh journal was not, so the old journal (with version 6 after it) is still there.
     write_file_atomically(
         tmp_path / SNAPSHOT_FILE,
-        snapshot_chunks(store._log[:5], gen="new", based_on=store._journal_gen, last_seq=5),
+        snapshot_chunks(store._mem.log[:5], gen="new", based_on=store._journal_gen, last_seq=5),
     )
     store.close()
     with JournalStore.open(tmp_path) as store:

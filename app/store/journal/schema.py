@@ -1,0 +1,55 @@
+"""Schema versions of the stored record format, the migrations between them, and the checks
+every stored version passes when it is read back (snapshot, journal or backup).
+
+Schema history: 1 = before tombstones (records had no "deleted"); 2 = current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.store.interfaces import JSONDict, Record, StoreCorrupt
+
+SCHEMA_VERSION = 2
+
+
+def _v1_add_deleted(raw: JSONDict) -> JSONDict:
+    """Schema 1 predates tombstones: every stored version was a live one."""
+    return {**raw, "deleted": bool(raw.get("deleted", False))}
+
+
+# MIGRATIONS[n] upgrades one stored record dict from schema n to n + 1. Files are upgraded
+# on open; the old files are first copied aside (never overwritten in place).
+MIGRATIONS: dict[int, Callable[[JSONDict], JSONDict]] = {1: _v1_add_deleted}
+
+
+def migrate_record(raw: JSONDict, schema: int) -> JSONDict:
+    for version in range(schema, SCHEMA_VERSION):
+        raw = MIGRATIONS[version](raw)
+    return raw
+
+
+def record_from(raw: Any, schema: int, where: str) -> Record:
+    """One stored version, migrated and checked; StoreCorrupt naming `where` otherwise."""
+    if not isinstance(raw, dict):
+        raise StoreCorrupt(where, "a stored version is not a JSON object")
+    try:
+        record = Record.from_json(migrate_record(raw, schema))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreCorrupt(where, f"a stored version is malformed: {exc!r}") from exc
+    if not isinstance(record.data, dict) or record.version < 1:
+        raise StoreCorrupt(where, f"version {record.version} of {record.id} is malformed")
+    return record
+
+
+def check_schema(schema: Any, where: str) -> int:
+    if not isinstance(schema, int) or schema < 1:
+        raise StoreCorrupt(where, f"unknown schema version {schema!r}")
+    if schema > SCHEMA_VERSION:
+        raise StoreCorrupt(
+            where,
+            f"schema version {schema} was written by a newer BackTrack "
+            f"(this one reads up to {SCHEMA_VERSION}); install the newer version",
+        )
+    return schema

@@ -1,0 +1,139 @@
+"""Snapshots: the whole store as one stock TinyDB JSON file, written atomically.
+
+    {"meta": {"1": {format, schema, gen, based_on, last_seq, versions, written_at}},
+     "versions": {"<seq>": Record.to_json(), ...}}
+
+`TinyDB(path, access_mode="r")` opens it, so the data stays readable without BackTrack.
+The same parser checks backups before a restore touches anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tinydb.storages import JSONStorage
+
+from app.store.interfaces import Record, StoreCorrupt
+from app.store.journal.files import JOURNAL_FILE, SNAPSHOT_FILE, write_file_atomically
+from app.store.journal.lines import dumps, header_line
+from app.store.journal.schema import SCHEMA_VERSION, check_schema, record_from
+from app.store.memory import utc_now_iso
+
+SNAPSHOT_FORMAT = "backtrack-snapshot"
+SNAPSHOT_META_TABLE = "meta"
+SNAPSHOT_VERSIONS_TABLE = "versions"
+_SNAPSHOT_CHUNK = 2_000  # versions per write() so a compaction yields the GIL often
+
+
+class Entry(NamedTuple):
+    """One version as held for the next snapshot: its JSON is frozen at save time."""
+
+    seq: int
+    key: tuple[str, str]
+    rec_json: str
+
+
+@dataclass
+class SnapshotData:
+    """A parsed, validated snapshot."""
+
+    schema: int
+    gen: str
+    based_on: str
+    last_seq: int
+    records: list[tuple[int, Record]]  # (seq, record) in seq order
+
+
+def snapshot_chunks(
+    entries: Sequence[Entry], *, gen: str, based_on: str, last_seq: int
+) -> Iterator[bytes]:
+    """The snapshot as stock TinyDB JSON, in chunks (so a writer thread yields the GIL)."""
+    meta = {
+        "format": SNAPSHOT_FORMAT,
+        "schema": SCHEMA_VERSION,
+        "gen": gen,
+        "based_on": based_on,
+        "last_seq": last_seq,
+        "versions": len(entries),
+        "written_at": utc_now_iso(),
+    }
+    head = f'{{"{SNAPSHOT_META_TABLE}":{{"1":{dumps(meta)}}},"{SNAPSHOT_VERSIONS_TABLE}":{{'
+    yield head.encode()
+    for start in range(0, len(entries), _SNAPSHOT_CHUNK):
+        part = entries[start : start + _SNAPSHOT_CHUNK]
+        text = ",".join(f'"{e.seq}":{e.rec_json}' for e in part)
+        yield (("," if start else "") + text).encode()
+    yield b"}}\n"
+
+
+def parse_snapshot(tables: Any, where: str) -> SnapshotData:
+    """Validate a snapshot's decoded JSON completely (also used to check backups)."""
+    if not isinstance(tables, dict):
+        raise StoreCorrupt(where, "not a TinyDB JSON document")
+    meta_table = tables.get(SNAPSHOT_META_TABLE)
+    versions = tables.get(SNAPSHOT_VERSIONS_TABLE)
+    if not isinstance(meta_table, dict) or not isinstance(versions, dict):
+        raise StoreCorrupt(where, "the meta or versions table is missing")
+    meta = meta_table.get("1")
+    if not isinstance(meta, dict) or meta.get("format") != SNAPSHOT_FORMAT:
+        raise StoreCorrupt(where, "not a BackTrack snapshot")
+    schema = check_schema(meta.get("schema"), where)
+    last_seq = meta.get("last_seq")
+    if not isinstance(last_seq, int) or last_seq < 0:
+        raise StoreCorrupt(where, "meta.last_seq is missing")
+    if meta.get("versions") is not None and meta.get("versions") != len(versions):
+        raise StoreCorrupt(
+            where, f"meta says {meta.get('versions')} versions, found {len(versions)}"
+        )
+    records: list[tuple[int, Record]] = []
+    for doc_id, raw in versions.items():
+        try:
+            seq = int(doc_id)
+        except ValueError as exc:
+            raise StoreCorrupt(where, f"bad document id {doc_id!r}") from exc
+        if seq < 1 or seq > last_seq:
+            raise StoreCorrupt(where, f"document id {seq} is outside 1..{last_seq}")
+        records.append((seq, record_from(raw, schema, where)))
+    records.sort(key=lambda pair: pair[0])
+    return SnapshotData(
+        schema=schema,
+        gen=str(meta.get("gen", "")),
+        based_on=str(meta.get("based_on", "")),
+        last_seq=last_seq,
+        records=records,
+    )
+
+
+def read_snapshot(path: Path) -> SnapshotData:
+    # Read through TinyDB's own JSONStorage: the snapshot is a stock TinyDB database.
+    try:
+        storage = JSONStorage(str(path), access_mode="r")
+        try:
+            tables = storage.read()
+        finally:
+            storage.close()
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise StoreCorrupt(str(path), f"not valid JSON: {exc}") from exc
+    except OSError as exc:
+        raise StoreCorrupt(str(path), f"cannot be read: {exc}") from exc
+    return parse_snapshot(tables, str(path))
+
+
+def install_snapshot(data_dir: Path, records: Sequence[tuple[int, Record]], last_seq: int) -> None:
+    """Make `records` the whole content of a (locked) data folder: new snapshot, then a fresh
+    journal. A crash between the two leaves a journal of another generation, which open()
+    discards if it holds nothing newer and otherwise refuses loudly (never mixes histories)."""
+    entries = [Entry(seq, (r.kind, r.id), dumps(r.to_json())) for seq, r in records]
+    gen = uuid.uuid4().hex
+    write_file_atomically(
+        data_dir / SNAPSHOT_FILE,
+        snapshot_chunks(entries, gen=gen, based_on="restored", last_seq=last_seq),
+    )
+    write_file_atomically(
+        data_dir / JOURNAL_FILE,
+        [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq)],
+    )
