@@ -7,11 +7,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from app.domain.errors import InvalidInput
 from app.domain.scales import FUTURE_TOLERANCE, NOTE_MAX_CHARS
 from app.domain.zones import zone_of
+
+# No one's record starts before this. A time near year 1 cannot be moved into a time zone
+# west of UTC (OverflowError), so such a value would break every screen that shows it.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def check_timezone(problems: Problems, name: str) -> str:
@@ -43,8 +47,10 @@ class Problems:
             self.add(field, f"Choose a whole number for {what}, from {low} to {high}.")
             return low
         if not low <= value <= high:
+            # An int too large for a float cannot be shown with :g (OverflowError).
+            shown = f"{value:g}" if abs(value) < 1e15 else "a number far outside that"
             self.add(field, f"{what.capitalize()} must be from {low} to {high}; you entered "
-                            f"{value:g}.")
+                            f"{shown}.")
             return low
         return int(value)
 
@@ -57,12 +63,17 @@ class Problems:
         if value.tzinfo is None:
             self.add(field, f"{what} has no time zone.")
             return value
+        if value < EARLIEST_TIME:
+            self.add(field, f"{what} is before {EARLIEST_TIME.year}. Check the year.")
+            return value
         if value > now + FUTURE_TOLERANCE:
             self.add(field, f"{what} is in the future. Pick a time that has already happened.")
         return value
 
     def day(self, field: str, value: date, today: date, what: str = "The date") -> date:
-        if value > today:
+        if value < EARLIEST_TIME.date():
+            self.add(field, f"{what} is before {EARLIEST_TIME.year}. Check the year.")
+        elif value > today:
             self.add(field, f"{what} is in the future. Pick today or an earlier day.")
         return value
 

@@ -8,7 +8,8 @@ the account already in the store, if any; a new one has none until the operator 
 
 An import is untrusted input: only the patient's own kinds of record are accepted, each is
 decoded and checked like a freshly typed entry, and nothing may land on a record that
-belongs to someone else. All records are checked before any is saved.
+belongs to someone else. All records are checked before any is saved
+(app.services.import_checks says what is checked, in which order).
 """
 
 from __future__ import annotations
@@ -16,31 +17,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
-from app.domain import entries as e
-from app.domain.accounts import Account, Grant, Role
-from app.domain.codec import from_json
-from app.domain.errors import DomainError, InvalidInput, NotFound
-from app.domain.guidance import parse_report
-from app.domain.reminders import ReminderPrefs, check_prefs
-from app.services import logbook as lb
-from app.services.access import AUDIT, GRANT, INVITE, AccessService, AuditEvent, Invite
+from app.domain.accounts import Account
+from app.domain.errors import NotFound
+from app.services import import_checks as checks
+from app.services.access import GRANT, INVITE, AccessService
 from app.services.accounts import ACCOUNT, AccountService
 from app.services.base import Clock, system_clock
-from app.services.guidance import ASSESSMENT_KIND
 from app.store.interfaces import Record, RecordStore
 
 EXPORT_FORMAT = "backtrack.patient-export"
 EXPORT_VERSION = 1
-
-PATIENT_KINDS: dict[str, type] = {
-    lb.CHECK_IN: e.CheckIn, lb.SESSION: e.NeedlingSession, lb.SORENESS: e.SorenessEntry,
-    lb.ACTIVITY: e.PsfsActivity, lb.MILESTONE: e.Milestone, lb.ODI: e.OdiAnswer,
-    lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
-    AUDIT: AuditEvent, ACCOUNT: Account,
-}
 
 
 @dataclass(frozen=True)
@@ -91,33 +79,28 @@ class Portability:
         }
         return json.dumps(document, indent=1, ensure_ascii=False)
 
-    def import_json(self, text: str) -> Imported:
+    def import_json(self, text: str | bytes) -> Imported:
         """Load an export back. Idempotent: versions already here are skipped.
 
-        A patient already in this store (same id *and* email) only gains records: their
-        account and sharing stay exactly as they are here, so a file cannot rename them,
-        change their role or show their record to another clinician. A patient not yet
-        here is created (without a password)."""
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput.one("file", f"This is not a BackTrack export ({exc}).") from exc
-        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-            raise InvalidInput.one("file", "This is not a BackTrack patient export.")
-        if document.get("format_version") != EXPORT_VERSION:
-            raise InvalidInput.one("file", "This export was made by a newer BackTrack.")
-        try:
-            patient_id = str(document["patient"]["id"])
-            email = str(document["patient"]["email"])
-            records = [Record.from_json(raw) for raw in document["records"]]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidInput.one("file", f"The export is damaged ({exc}).") from exc
-        for record in records:
-            self._check(record, patient_id)
-        existing = self._existing_patient(patient_id, email)
+        Every check (app.services.import_checks) runs before anything is written, so a
+        refused file leaves the store exactly as it was. A patient already in this store
+        (same id *and* email) only gains records: their account and sharing stay exactly
+        as they are here, so a file cannot rename them, change their role or show their
+        record to another clinician. A patient not yet here is created (without a
+        password)."""
+        if isinstance(text, bytes):
+            text = checks.decode_bytes(text)
+        export = checks.read_export(checks.parse_json(text), EXPORT_FORMAT, EXPORT_VERSION)
+        for record in export.records:
+            held = self.store.latest(record.kind, record.id)
+            if held is not None and held.owner != export.patient_id:
+                raise checks.refusal(f"{record.kind} {record.id} would overwrite a record "
+                                     "that belongs to someone else. Nothing was imported.")
+        checks.check_records(export, self.clock(), self.store.history)
+        existing = self._existing_patient(export)
         kept: list[Record] = []
         left_out: Counter[str] = Counter()
-        for record in records:
+        for record in export.records:
             if self._left_out(record, existing):
                 left_out[record.kind] += 1
             else:
@@ -125,23 +108,33 @@ class Portability:
         # Whatever the file says, the password is the one already here (or none).
         password = existing.password_hash if existing is not None else NO_PASSWORD
         kept = [_without_password(r, password) for r in kept]
-        return Imported(email, self.store.import_versions(kept), dict(left_out))
+        return Imported(export.email, self.store.import_versions(kept), dict(left_out))
 
-    def _existing_patient(self, patient_id: str, email: str) -> Account | None:
+    def _existing_patient(self, export: checks.Export) -> Account | None:
         """The patient the file is about if they are already here, else None; refuses a
-        file whose id and email point at different people (or at a clinic account)."""
+        file whose id and email point at different people (or at a clinic account), and
+        a new patient whose file does not end with their account under that email."""
+        patient_id, email = export.patient_id, export.email
         by_email = self.accounts.by_email(email)
         if by_email is not None and by_email.id != patient_id:
-            raise InvalidInput.one("file", f"A different account already uses {email}.")
+            raise checks.refusal(f"A different account already uses {email}.")
         held = self.store.latest(ACCOUNT, patient_id)
-        if held is None:
-            return None
-        if held.deleted or held.owner != patient_id or by_email is None:
-            # Don't say whose: the id may have been copied from a clinician's screen.
-            raise InvalidInput.one("file", "The patient id in this file belongs to an "
-                                           f"account here with another email than {email}. "
-                                           "Nothing was imported.")
-        return by_email
+        if held is not None:
+            if held.deleted or held.owner != patient_id or by_email is None:
+                # Don't say whose: the id may have been copied from a clinician's screen.
+                raise checks.refusal(
+                    "The patient id in this file belongs to an account here with another "
+                    f"email than {email}. Nothing was imported.")
+            return by_email
+        own = [r for r in export.records if r.kind == ACCOUNT]
+        if not own:
+            raise checks.refusal("The export has no account for its patient. "
+                                 "Nothing was imported.")
+        newest = max(own, key=lambda r: r.version)
+        if newest.deleted or newest.data.get("email") != email:
+            raise checks.refusal(f"The export's latest account version is not {email}'s "
+                                 "open account. Nothing was imported.")
+        return None
 
     def _left_out(self, record: Record, existing: Account | None) -> bool:
         """Records an import does not write (whether already here or not): sharing codes
@@ -153,52 +146,3 @@ class Portability:
             return False
         return not any(v.version == record.version
                        for v in self.store.history(record.kind, record.id))
-
-    def _check(self, record: Record, patient_id: str) -> None:
-        def refuse(why: str) -> InvalidInput:
-            return InvalidInput.one("file", f"The export was changed or damaged: {record.kind} "
-                                            f"{record.id} {why}.")
-
-        if record.owner != patient_id:
-            raise refuse("belongs to someone else")
-        held = self.store.latest(record.kind, record.id)
-        if held is not None and held.owner != patient_id:
-            raise refuse("would overwrite another person's record")
-        if record.kind == ASSESSMENT_KIND:
-            try:
-                parse_report(record.data.get("input"))
-                datetime.fromisoformat(str(record.data["assessed_at"]))
-            except (DomainError, KeyError, ValueError) as exc:
-                raise refuse(f"is not valid ({exc})") from exc
-            return
-        cls = PATIENT_KINDS.get(record.kind)
-        if cls is None:
-            raise refuse("is not part of a patient's record")
-        try:
-            value: Any = from_json(cls, record.data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise refuse(f"is not valid ({exc})") from exc
-        if getattr(value, "id", None) != record.id:
-            # The services correct a record by the id in its data: a mismatch would let a
-            # later correction land on whatever record that id names.
-            raise refuse("carries another record's id in its data")
-        if record.kind == lb.REMINDER_PREFS:
-            if value.id != patient_id:
-                raise refuse("names another patient")
-            try:
-                check_prefs(value)
-            except InvalidInput as exc:
-                raise refuse(f"has a value out of range ({exc})") from exc
-            return
-        if record.kind == ACCOUNT:
-            if value.id != patient_id or value.role is not Role.PATIENT:
-                raise refuse("is not the patient's own account")
-            return
-        if getattr(value, "patient_id", patient_id) != patient_id:
-            raise refuse("names another patient")
-        if isinstance(value, e.CheckIn | e.NeedlingSession | e.SorenessEntry | e.PsfsActivity
-                      | e.Milestone | e.OdiAnswer | e.PgicAnswer):
-            try:
-                e.recheck(value)
-            except InvalidInput as exc:
-                raise refuse(f"has a value out of range ({exc})") from exc

@@ -10,7 +10,7 @@ import pytest
 
 from app.domain import entries as e
 from app.domain.accounts import Account, Grant, Role
-from app.domain.codec import from_json, to_json
+from app.domain.codec import DecodeError, from_json, to_json
 from app.services.access import AuditEvent, Invite
 from app.services.clinic import ClinicSettings
 
@@ -93,3 +93,50 @@ def test_unknown_enum_value_is_refused() -> None:
     raw["role"] = "superuser"
     with pytest.raises(ValueError):
         from_json(Account, raw)
+
+
+# -- strict decoding, for data from outside (imports) -----------------------------------
+
+
+@pytest.mark.parametrize("original", SAMPLES, ids=lambda s: type(s).__name__)
+def test_strict_decoding_accepts_everything_the_app_writes(original: Any) -> None:
+    restored = from_json(type(original), json.loads(json.dumps(to_json(original))),
+                         strict=True)
+    assert restored == original
+
+
+@pytest.mark.parametrize(("key", "value", "field"), [
+    ("pain_now", "4", "pain_now"),
+    ("pain_now", True, "pain_now"),
+    ("pain_now", None, "pain_now"),
+    ("note", 5, "note"),
+    ("regions", "lower_back", "regions"),
+    ("regions", ["lower_back", 3], "regions.1"),
+    ("psfs", {"a1": "3"}, "psfs.a1"),
+    ("recorded_at", "2025-03-10T08:30:15", "recorded_at"),
+    ("recorded_at", "yesterday", "recorded_at"),
+    ("recorded_at", 1741595415, "recorded_at"),
+    ("colour", "red", "colour"),
+])
+def test_strict_decoding_names_the_field_that_does_not_fit(key: str, value: object,
+                                                           field: str) -> None:
+    raw = {**to_json(SAMPLES[0]), key: value}
+    with pytest.raises(DecodeError) as caught:
+        from_json(e.CheckIn, raw, strict=True)
+    assert caught.value.field == field
+
+
+def test_strict_decoding_wants_every_field_without_a_default() -> None:
+    raw = to_json(SAMPLES[0])
+    del raw["pain_now"]
+    with pytest.raises(DecodeError, match="pain_now: is missing"):
+        from_json(e.CheckIn, raw, strict=True)
+    del raw["note"]  # has a default
+    raw["pain_now"] = 4
+    assert from_json(e.CheckIn, raw, strict=True).note == ""
+
+
+def test_strict_decoding_refuses_an_unknown_enum_value_as_a_decode_error() -> None:
+    raw = {**to_json(SAMPLES[10]), "role": "superuser"}
+    with pytest.raises(DecodeError, match="role: should be one of patient"):
+        from_json(Account, raw, strict=True)

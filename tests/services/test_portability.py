@@ -416,3 +416,131 @@ def test_reminder_preferences_for_another_patient_are_refused(
                  "session_follow_ups": False, "quiet_from": "22:00",
                  "quiet_until": "07:00"}})
     refused(services, json.dumps(document))
+
+
+# -- imports validated like screens (issue 9) -----------------------------------------
+
+
+def of_kind(document: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The first record of a kind in an export (tests change it in place)."""
+    found: dict[str, Any] = next(r for r in document["records"] if r["kind"] == kind)
+    return found
+
+
+def with_assessment(services: Services, filled: Filled) -> dict[str, Any]:
+    from app.domain.guidance import parse_report
+
+    report = parse_report({"hours_since_needling": 20, "needled_regions": ["lumbar"],
+                           "soreness_now": 4, "soreness_trend": "better", "pain_now": 3,
+                           "pain_usual": 4, "symptoms": []})
+    services.guidance.assess(filled.patient, filled.patient.id, report)
+    return exported(services, filled)
+
+
+def set_in(document: dict[str, Any], kind: str, key: str, value: object) -> None:
+    of_kind(document, kind)["data"][key] = value
+
+
+DAMAGE: dict[str, Any] = {
+    # A time without a zone made Progress and the report crash.
+    "time-without-zone": lambda d: set_in(d, "check_in", "recorded_at", "2025-03-09T10:00:00"),
+    "year-1": lambda d: set_in(d, "check_in", "recorded_at", "0001-01-01T00:00:00+00:00"),
+    "future": lambda d: set_in(d, "pgic", "recorded_at", "2099-01-01T00:00:00+00:00"),
+    "milestone-in-2099": lambda d: set_in(d, "milestone", "achieved_on", "2099-01-01"),
+    "score-as-text": lambda d: set_in(d, "check_in", "pain_now", "7"),
+    "score-as-true": lambda d: set_in(d, "pgic", "rating", True),
+    "huge-score": lambda d: set_in(d, "soreness", "soreness", 10 ** 400),
+    "note-as-number": lambda d: set_in(d, "check_in", "note", 5),
+    "regions-as-text": lambda d: set_in(d, "needling_session", "regions", "lumbar"),
+    "unknown-region": lambda d: set_in(d, "needling_session", "regions", ["elbow"]),
+    "no-region": lambda d: set_in(d, "needling_session", "regions", []),
+    "worst-below-now": lambda d: set_in(d, "check_in", "worst_24h", 0),
+    "odi-short": lambda d: set_in(d, "odi", "sections", [1, 2]),
+    "unknown-key": lambda d: set_in(d, "milestone", "colour", "red"),
+    "missing-key": lambda d: of_kind(d, "soreness")["data"].pop("soreness"),
+    "5-MB-name": lambda d: set_in(d, "account", "name", "A" * 5_000_000),
+    "5-MB-note": lambda d: set_in(d, "milestone", "note", "n" * 5_000_000),
+    "bad-email": lambda d: set_in(d, "account", "email", "not an email"),
+    "bad-zone": lambda d: set_in(d, "account", "timezone", "Mars/Olympus"),
+    "clinic-role": lambda d: set_in(d, "account", "role", "admin"),
+    "unknown-role": lambda d: set_in(d, "account", "role", "superuser"),
+    "audit-role": lambda d: set_in(d, "audit", "actor_role", "<script>"),
+    "soreness-of-no-session": lambda d: set_in(d, "soreness", "session_id", "no-such-session"),
+    "rating-of-no-activity": lambda d: set_in(d, "check_in", "psfs", {"nope": 3}),
+    "version-0": lambda d: of_kind(d, "check_in").update(version=0),
+    "version-minus-1": lambda d: of_kind(d, "milestone").update(version=-1),
+    "version-as-text": lambda d: of_kind(d, "milestone").update(version="1"),
+    "deleted-as-text": lambda d: of_kind(d, "milestone").update(deleted="false"),
+    "saved-at-without-zone": lambda d: of_kind(d, "pgic").update(saved_at="2025-03-09T10:00"),
+    "huge-id": lambda d: of_kind(d, "pgic").update(id="x" * 10_000),
+    "extra-record-key": lambda d: of_kind(d, "pgic").update(colour="red"),
+    "duplicate-version": lambda d: d["records"].append(dict(of_kind(d, "pgic"))),
+    "guidance-level": lambda d: of_kind(d, "guidance_assessment")["data"]["result"].update(
+        level="bogus"),
+    "guidance-reasons": lambda d: of_kind(d, "guidance_assessment")["data"]["result"].update(
+        reasons="none"),
+    "guidance-input": lambda d: of_kind(d, "guidance_assessment")["data"].update(
+        input={"pain_now": 99}),
+    "guidance-time": lambda d: of_kind(d, "guidance_assessment")["data"].update(
+        assessed_at="yesterday"),
+    "prefs-time": lambda d: d["records"].append({
+        "kind": "reminder_prefs", "id": d["patient"]["id"], "version": 1,
+        "owner": d["patient"]["id"], "saved_at": "2025-03-10T12:00:00+00:00",
+        "deleted": False, "data": {"id": d["patient"]["id"], "check_in_time": ["19:00"]}}),
+    "format-version-true": lambda d: d.update(format_version=True),
+    "unknown-top-level-key": lambda d: d.update(extra=1),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_every_imported_value_is_checked_like_a_save_from_the_screens(
+        services: Services, filled: Filled, fresh: Services, damage: str) -> None:
+    document = with_assessment(services, filled)
+    DAMAGE[damage](document)
+    problem = refused(fresh, json.dumps(document))["file"]
+    assert "Nothing was imported" in problem or "not a BackTrack" in problem
+    assert fresh.store.owner_history(filled.patient.id) == []
+
+
+def test_the_refusal_names_the_record_and_the_field(services: Services, filled: Filled,
+                                                    fresh: Services) -> None:
+    document = exported(services, filled)
+    check_in = of_kind(document, "check_in")
+    check_in["data"]["pain_now"] = 42
+    problem = refused(fresh, json.dumps(document))["file"]
+    number = document["records"].index(check_in) + 1
+    assert problem.startswith(f"Record {number} (check_in {check_in['id']}, version 1), "
+                              "pain_now: Pain now must be from 0 to 10")
+
+
+def test_a_sharing_code_is_never_imported(services: Services, filled: Filled,
+                                          fresh: Services, clock: FakeClock) -> None:
+    """A code dated 2099 would have opened the record to anyone holding it for ever."""
+    code = services.access.create_invite(filled.patient)
+    document = exported(services, filled)
+    of_kind(document, "invite")["data"]["created_at"] = "2099-01-01T00:00:00+00:00"
+    refused(fresh, json.dumps(document))
+    document = exported(services, filled)
+    result = fresh.portability.import_json(json.dumps(document))
+    assert result.left_out == {"invite": 1}
+    therapist = fresh.accounts.create("t@example.com", "T", PASSWORD, Role.THERAPIST)
+    with pytest.raises(InvalidInput):
+        fresh.access.redeem_invite(therapist, code)
+
+
+def test_after_an_import_every_screen_and_the_report_still_work(
+        services: Services, filled: Filled, fresh: Services) -> None:
+    from app.services.report import progress_report_html
+    from app.services.spreadsheet import export_csv_zip
+
+    document = with_assessment(services, filled)
+    fresh.portability.import_json(json.dumps(document))
+    fresh.accounts.set_password(filled.patient.email, "a-new-password")
+    patient = fresh.accounts.get(filled.patient.id)
+    summary, figures = fresh.progress.progress(patient, patient.id)
+    assert figures and summary == services.progress.summary(filled.patient, patient.id)
+    assert "<!doctype html>" in progress_report_html(fresh, patient.email, patient)
+    assert export_csv_zip(fresh.logbook, patient, patient.id).startswith(b"PK")
+    [past] = fresh.guidance.history(patient, patient.id)
+    assert past.assessment == services.guidance.history(filled.patient,
+                                                        patient.id)[0].assessment

@@ -1,0 +1,430 @@
+"""Everything a patient export must pass before any of it is written.
+
+An import file is untrusted: a patient mailed it, or someone edited it. It is read in
+layers, each refusing with one message that names the record and the field:
+
+1. the bytes: at most MAX_IMPORT_BYTES, UTF-8;
+2. the JSON: no NaN/Infinity, no repeated keys, nested at most MAX_NESTING deep;
+3. the document: the known top-level keys, the patient block, a list of records;
+4. each record's envelope: a known kind, a plain id, a version from 1 to MAX_VERSION,
+   the patient as owner, a saved-at time with a zone, deleted true/false;
+5. each record's data, decoded strictly into its domain type (app.domain.codec) and
+   checked by the same domain rules as a save from the screens: scores and ranges,
+   lengths, known regions, times with a zone between EARLIEST_TIME and now, valid
+   guidance answers;
+6. across records: the record's id is the one in its data, no version twice, soreness
+   belongs to one of the patient's sessions, check-ins rate the patient's activities.
+
+Nothing here writes; `Portability.import_json` writes only what passed all of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+from app.domain import entries as e
+from app.domain.accounts import Account, Grant, Role, normalise_email
+from app.domain.codec import DecodeError, from_json
+from app.domain.errors import DomainError, InvalidInput
+from app.domain.guidance import parse_report
+from app.domain.guidance.engine import Assessment
+from app.domain.guidance.rulebook import TIERS
+from app.domain.reminders import ReminderPrefs, check_prefs
+from app.domain.scales import NAME_MAX_CHARS, NOTE_MAX_CHARS, ODI_SECTIONS, PSFS_MAX_ACTIVITIES
+from app.domain.validation import Problems, check_timezone
+from app.services import logbook as lb
+from app.services.access import AUDIT, GRANT, INVITE, AuditEvent, Invite
+from app.services.accounts import ACCOUNT
+from app.services.guidance import ASSESSMENT_KIND
+from app.store.interfaces import Record
+
+# A year of daily check-ins with a few corrections is about 1 MB; this leaves room for
+# decades while keeping a crafted file from filling the server's memory.
+MAX_IMPORT_BYTES: Final = 64 * 1024 * 1024
+# The deepest real export is 5 levels (document → records → record → data → list).
+MAX_NESTING: Final = 16
+# Far beyond any real number of corrections; keeps version numbers plain small integers.
+MAX_VERSION: Final = 1_000_000
+# Ids the app makes are uuid hex, invite codes (AB12-CD34-EF56) or patient ids.
+_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+_ACTION: Final = re.compile(r"[a-z_]{1,30}(:[a-z_]{1,30}){0,3}")
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_DOCUMENT_KEYS: Final = {"format", "format_version", "exported_at", "patient", "records"}
+_PATIENT_KEYS: Final = {"id", "email", "name"}
+_RECORD_KEYS: Final = {"kind", "id", "version", "owner", "saved_at", "deleted", "data"}
+_ASSESSMENT_KEYS: Final = {"input", "result", "assessed_at", "rulebook"}
+
+PATIENT_KINDS: Final[dict[str, type]] = {
+    lb.CHECK_IN: e.CheckIn, lb.SESSION: e.NeedlingSession, lb.SORENESS: e.SorenessEntry,
+    lb.ACTIVITY: e.PsfsActivity, lb.MILESTONE: e.Milestone, lb.ODI: e.OdiAnswer,
+    lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
+    AUDIT: AuditEvent, ACCOUNT: Account,
+}
+KNOWN_KINDS: Final = frozenset(PATIENT_KINDS) | {ASSESSMENT_KIND}
+
+
+def refusal(message: str) -> InvalidInput:
+    return InvalidInput.one("file", message)
+
+
+@dataclass(frozen=True)
+class Export:
+    """A document that passed steps 1–4: whose it claims to be and its records."""
+
+    patient_id: str
+    email: str
+    records: list[Record]
+
+
+# -- 1-2: bytes and JSON ------------------------------------------------------------------
+
+
+def decode_bytes(raw: bytes) -> str:
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise refusal(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
+                      "a patient export is far smaller. Nothing was imported.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refusal(f"The file is not UTF-8 text (byte {exc.start}). This is not a "
+                      "BackTrack export. Nothing was imported.") from None
+
+
+def parse_json(text: str) -> object:
+    if len(text) > MAX_IMPORT_BYTES:
+        raise refusal(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
+                      "a patient export is far smaller. Nothing was imported.")
+    try:
+        document = json.loads(text, parse_constant=_no_constant,
+                              object_pairs_hook=_no_repeats)
+    except json.JSONDecodeError as exc:
+        raise refusal(f"This is not a BackTrack export: not JSON (line {exc.lineno}, "
+                      f"column {exc.colno}: {exc.msg}). Nothing was imported.") from None
+    except RecursionError:
+        raise refusal("The file is nested far deeper than an export. "
+                      "Nothing was imported.") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise refusal(f"This is not a BackTrack export ({exc}). Nothing was imported.") \
+            from None
+    if _too_deep(document):
+        raise refusal(f"The file is nested more than {MAX_NESTING} levels deep, far "
+                      "deeper than an export. Nothing was imported.")
+    return document
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number an export can contain")
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key appears twice in one object")
+    return found
+
+
+def _too_deep(document: object) -> bool:
+    """Without recursion: the checks below and the store walk values recursively."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
+
+
+# -- 3-4: the document and each record's envelope -------------------------------------
+
+
+def read_export(document: object, fmt: str, version: int) -> Export:
+    if not isinstance(document, dict) or document.get("format") != fmt:
+        raise refusal("This is not a BackTrack patient export.")
+    found = document.get("format_version")
+    if isinstance(found, int) and not isinstance(found, bool) and found > version:
+        raise refusal("This export was made by a newer BackTrack.")
+    if found != version or isinstance(found, bool):
+        raise refusal(f"format_version should be {version}. Nothing was imported.")
+    unknown = set(document) - _DOCUMENT_KEYS
+    if unknown:
+        raise refusal(f"The export has fields BackTrack does not write: "
+                      f"{_names(unknown)}. Nothing was imported.")
+    patient = document.get("patient")
+    if not isinstance(patient, dict) or set(patient) - _PATIENT_KEYS or \
+            not isinstance(patient.get("id"), str) or \
+            not isinstance(patient.get("email"), str):
+        raise refusal("The export's patient block (id, email, name) is missing or "
+                      "damaged. Nothing was imported.")
+    patient_id, email = patient["id"], patient["email"]
+    if not _ID.fullmatch(patient_id):
+        raise refusal("The patient id in the export is not an id BackTrack makes.")
+    if email != normalise_email(email) or not _EMAIL.fullmatch(email) or len(email) > 254:
+        raise refusal("The patient's email in the export is not a valid email address.")
+    raw_records = document.get("records")
+    if not isinstance(raw_records, list):
+        raise refusal("The export's records are missing (no list of records).")
+    records = [_record(n, raw, patient_id) for n, raw in enumerate(raw_records, start=1)]
+    return Export(patient_id, email, records)
+
+
+def _names(keys: set[str]) -> str:
+    return ", ".join(sorted(repr(k[:40]) for k in keys)[:5])
+
+
+def _record(number: int, raw: object, patient_id: str) -> Record:
+    def bad(why: str) -> InvalidInput:
+        return refusal(f"Record {number}: {why}. Nothing was imported.")
+
+    if not isinstance(raw, dict):
+        raise bad("is not an object")
+    unknown = set(raw) - _RECORD_KEYS
+    if unknown:
+        raise bad(f"has fields BackTrack does not write ({_names(unknown)})")
+    kind, record_id, version = raw.get("kind"), raw.get("id"), raw.get("version")
+    if not isinstance(kind, str) or kind not in KNOWN_KINDS:
+        raise bad("is not a kind of record a patient's export holds"
+                  if isinstance(kind, str) else "has no kind")
+    if not isinstance(record_id, str) or not _ID.fullmatch(record_id):
+        raise bad(f"({kind}) has no usable id")
+    where = f"{kind} {record_id}"
+    if isinstance(version, bool) or not isinstance(version, int) or \
+            not 1 <= version <= MAX_VERSION:
+        raise bad(f"({where}): version should be a whole number from 1 to {MAX_VERSION:,}")
+    if raw.get("owner") != patient_id:
+        raise bad(f"({where}) belongs to someone else than the patient of this export")
+    saved_at = raw.get("saved_at")
+    if not isinstance(saved_at, str) or not _aware(saved_at):
+        raise bad(f"({where}): saved_at should be a time with a time zone")
+    deleted = raw.get("deleted", False)
+    if not isinstance(deleted, bool):
+        raise bad(f"({where}): deleted should be true or false")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise bad(f"({where}): data should be an object")
+    return Record(kind, record_id, version, data, patient_id, saved_at, deleted)
+
+
+def _aware(text: str) -> bool:
+    try:
+        return len(text) <= 40 and datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
+# -- 5-6: each record's data, and the records together -----------------------------------
+
+
+class _Problem(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def check_records(export: Export, now: datetime,
+                  stored: Callable[[str, str], list[Record]]) -> None:
+    """Steps 5 and 6. `stored(kind, id)` is the store's history of one record (what the
+    import adds to). Raises one refusal naming the first bad record and field."""
+    seen: set[tuple[str, str, int]] = set()
+    decoded: dict[tuple[str, str], list[tuple[Record, object]]] = {}
+    for number, record in enumerate(export.records, start=1):
+        marker = (record.kind, record.id, record.version)
+        try:
+            if marker in seen:
+                raise _Problem("version", f"version {record.version} appears twice")
+            seen.add(marker)
+            value = _check_value(record, export, now)
+        except _Problem as problem:
+            raise _refuse_record(number, record, problem.field, problem.message) from None
+        decoded.setdefault((record.kind, record.id), []).append((record, value))
+    _check_references(export, decoded, stored)
+
+
+def _refuse_record(number: int, record: Record, field: str, message: str) -> InvalidInput:
+    return refusal(f"Record {number} ({record.kind} {record.id}, version {record.version}), "
+                   f"{field}: {message} Nothing was imported.")
+
+
+def _check_value(record: Record, export: Export, now: datetime) -> object:
+    if record.kind == ASSESSMENT_KIND:
+        _check_assessment(record.data, now)
+        return record.data
+    cls = PATIENT_KINDS[record.kind]
+    try:
+        value: Any = from_json(cls, record.data, strict=True)
+    except DecodeError as exc:
+        raise _Problem(exc.field, exc.message[:1].upper() + exc.message[1:] + ".") from None
+    own_id = export.patient_id if cls in (Account, ReminderPrefs) else record.id
+    if value.id != record.id or value.id != own_id:
+        # The services correct a record by the id in its data: a mismatch would let a
+        # later correction land on whatever record that id names.
+        raise _Problem("id", "The id in the data is not the record's own id.")
+    if getattr(value, "patient_id", export.patient_id) != export.patient_id:
+        raise _Problem("patient_id", "It names another patient.")
+    _check_plain_values(value, now)
+    problems = Problems()
+    try:
+        _KIND_RULES.get(cls, _no_more)(value, problems, export)
+        problems.raise_if_any()
+    except InvalidInput as exc:
+        field, message = next(iter(exc.problems.items()))
+        raise _Problem(field, message) from None
+    return value
+
+
+def _check_plain_values(value: object, now: datetime) -> None:
+    """Rules every field of every kind shares: ids look like ids, text has a sane length,
+    times and dates lie between EARLIEST_TIME and now."""
+    problems = Problems()
+    # Another zone's "today" can be a day ahead of the clinic's clock.
+    today = (now + timedelta(days=1)).date()
+    for spec in dataclasses.fields(value):  # type: ignore[arg-type]
+        item = getattr(value, spec.name)
+        name = spec.name
+        if isinstance(item, datetime):
+            problems.when(name, item, now)
+        elif isinstance(item, date):
+            problems.day(name, item, today)
+        elif isinstance(item, str) and (name == "id" or name.endswith("_id")
+                                        or name == "recorded_by"):
+            if not _ID.fullmatch(item):
+                problems.add(name, "This is not an id BackTrack makes.")
+        elif isinstance(item, str) and len(item) > NOTE_MAX_CHARS:
+            problems.add(name, f"Text can be up to {NOTE_MAX_CHARS:,} characters; this has "
+                               f"{len(item):,}.")
+        elif isinstance(item, tuple) and all(isinstance(x, str) for x in item) \
+                and len(set(item)) != len(item):
+            problems.add(name, "The same region is listed twice.")
+    try:
+        problems.raise_if_any()
+    except InvalidInput as exc:
+        field, message = next(iter(exc.problems.items()))
+        raise _Problem(field, message) from None
+
+
+def _no_more(value: Any, p: Problems, export: Export) -> None:
+    """Kinds whose every field is covered by the shared rules (grants)."""
+
+
+def _entry(value: Any, p: Problems, export: Export) -> None:
+    """What the screens check when the entry is typed (app.domain.entries)."""
+    e.recheck(value)
+    if isinstance(value, e.CheckIn):
+        if value.worst_24h is not None and value.worst_24h < value.pain_now:
+            p.add("worst_24h", "Worst pain in the last 24 hours can't be lower than pain now.")
+        if len(value.psfs) > PSFS_MAX_ACTIVITIES:
+            p.add("psfs", f"A check-in rates at most {PSFS_MAX_ACTIVITIES} activities.")
+    elif isinstance(value, e.NeedlingSession) and not value.regions:
+        p.add("regions", "Pick at least one region that was needled.")
+    elif isinstance(value, e.OdiAnswer):
+        if len(value.sections) != ODI_SECTIONS:
+            p.add("sections", f"The questionnaire has {ODI_SECTIONS} sections.")
+        elif all(s is None for s in value.sections):
+            p.add("sections", "Answer at least one section.")
+
+
+def _account(value: Account, p: Problems, export: Export) -> None:
+    if value.role is not Role.PATIENT:
+        p.add("role", "An export holds only the patient's own account.")
+    if value.email != normalise_email(value.email) or not _EMAIL.fullmatch(value.email) \
+            or len(value.email) > 254:
+        p.add("email", "This is not a valid email address.")
+    p.name("name", value.name, NAME_MAX_CHARS, "a name")
+    check_timezone(p, value.timezone)
+
+
+def _audit(value: AuditEvent, p: Problems, export: Export) -> None:
+    if value.actor_role not in {r.value for r in Role}:
+        p.add("actor_role", "This is not a role BackTrack knows.")
+    if not _ACTION.fullmatch(value.action):
+        p.add("action", "This is not an action BackTrack records.")
+
+
+def _prefs(value: ReminderPrefs, p: Problems, export: Export) -> None:
+    check_prefs(value)
+
+
+_KIND_RULES: Final[dict[type, Callable[[Any, Problems, Export], None]]] = {
+    e.CheckIn: _entry, e.NeedlingSession: _entry, e.SorenessEntry: _entry,
+    e.PsfsActivity: _entry, e.Milestone: _entry, e.OdiAnswer: _entry, e.PgicAnswer: _entry,
+    Account: _account, AuditEvent: _audit, ReminderPrefs: _prefs,
+}
+
+
+def _check_assessment(data: dict[str, Any], now: datetime) -> None:
+    """A saved guidance answer: the report as the checker accepts it, the answer in the
+    shape the history and the report read back, and a time with a zone."""
+    unknown = set(data) - _ASSESSMENT_KEYS
+    if unknown:
+        raise _Problem(_names(unknown), "Not a field of a guidance answer.")
+    try:
+        parse_report(data.get("input"))
+    except DomainError as exc:
+        raise _Problem("input", f"Not a valid symptom report ({exc}).") from None
+    _check_result(data.get("result"))
+    assessed_at = data.get("assessed_at")
+    if not isinstance(assessed_at, str) or not _aware(assessed_at):
+        raise _Problem("assessed_at", "Should be a time with a time zone.")
+    p = Problems()
+    p.when("assessed_at", datetime.fromisoformat(assessed_at), now)
+    if p.has("assessed_at"):
+        raise _Problem("assessed_at", "Is before 1900 or in the future.")
+    rulebook = data.get("rulebook")
+    if rulebook is not None and (
+            not isinstance(rulebook, dict) or set(rulebook) - {"reviewed_on", "fingerprint"}
+            or not all(isinstance(v, str) and len(v) <= 100 for v in rulebook.values())):
+        raise _Problem("rulebook", "Should name the rulebook's review date and fingerprint.")
+
+
+def _check_result(result: object) -> None:
+    field = "result"
+    if not isinstance(result, dict) or set(result) != {"level", "reasons", "advice",
+                                                       "check_again_hours"}:
+        raise _Problem(field, "Not a guidance answer (level, reasons, advice, "
+                              "check_again_hours).")
+    reasons = result["reasons"]
+    hours = result["check_again_hours"]
+    if result["level"] not in TIERS:
+        raise _Problem("result.level", f"Should be one of {', '.join(TIERS)}.")
+    if not isinstance(reasons, list) or not reasons or not all(
+            isinstance(r, dict) and set(r) == {"rule", "text", "source"}
+            and all(isinstance(v, str) and len(v) <= NOTE_MAX_CHARS for v in r.values())
+            for r in reasons):
+        raise _Problem("result.reasons", "Should list each reason's rule, text and source.")
+    if not isinstance(result["advice"], str) or len(result["advice"]) > NOTE_MAX_CHARS:
+        raise _Problem("result.advice", "Should be the advice as text.")
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= 24 * 30:
+        raise _Problem("result.check_again_hours", "Should be whole hours, 0 to 720.")
+    Assessment.from_json(result)  # the reader the history uses: must accept it
+
+
+def _check_references(export: Export,
+                      decoded: dict[tuple[str, str], list[tuple[Record, object]]],
+                      stored: Callable[[str, str], list[Record]]) -> None:
+    """Soreness belongs to one of this patient's sessions; check-ins rate this patient's
+    activities (either already here or in the file)."""
+
+    def exists(kind: str, record_id: str) -> bool:
+        if (kind, record_id) in decoded:
+            return True
+        return any(r.owner == export.patient_id for r in stored(kind, record_id))
+
+    for number, record in enumerate(export.records, start=1):
+        value = next(v for r, v in decoded[(record.kind, record.id)] if r is record)
+        if isinstance(value, e.SorenessEntry) and not exists(lb.SESSION, value.session_id):
+            raise _refuse_record(number, record, "session_id",
+                                 "Not one of the patient's needling sessions.")
+        if isinstance(value, e.CheckIn):
+            for activity_id in value.psfs:
+                if not exists(lb.ACTIVITY, activity_id):
+                    raise _refuse_record(number, record, f"psfs.{activity_id[:40]}",
+                                         "Not one of the patient's activities.")
