@@ -9,7 +9,8 @@ so another implementation (PostgreSQL for larger clinics) can stand in later.
 Exceptions::
 
     StoreError
-    ├── StoreCorrupt      a data file cannot be read; names the file and how to restore
+    ├── StoreCorrupt      a data file is damaged, missing or rolled back; names the
+    │                     file and the restore command
     ├── StoreLocked       another process has this data folder open
     └── VersionConflict   a save expected version N but the record has moved on
 """
@@ -29,16 +30,20 @@ class StoreError(Exception):
     """Base class of every store failure."""
 
 
+RESTORE_COMMAND = "python -m app restore BACKUP_FILE"
+
+
 class StoreCorrupt(StoreError):
-    """A data file is unreadable. The message names the file and how to restore a backup."""
+    """A data file is damaged, missing or stale (rolled back). The message names the file and
+    the restore command; the store has not started and has changed no file."""
 
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         self.detail = detail
         super().__init__(
-            f"The data file {path} cannot be read ({detail}). BackTrack will not overwrite it. "
-            f"Restore the last backup with: python -m app restore BACKUP_FILE "
-            f"(or move the file away to inspect it)."
+            f"The data file {path} is not usable: {detail}. BackTrack did not start and "
+            f"changed no file. Restore the last backup with: {RESTORE_COMMAND} (add "
+            f"--data-dir if you use one); the files found now are kept aside, not deleted."
         )
 
 

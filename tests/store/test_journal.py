@@ -134,7 +134,7 @@ def test_missing_snapshot_is_refused(tmp_path: Path) -> None:
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     (tmp_path / JOURNAL_FILE).write_bytes(
-        header_line(schema=SCHEMA_VERSION + 1, base_gen="g", base_seq=0)
+        header_line(schema=SCHEMA_VERSION + 1, base_gen="g", base_seq=0, generation=1)
     )
     with pytest.raises(StoreCorrupt, match="newer BackTrack"):
         JournalStore.open(tmp_path)
@@ -227,7 +227,8 @@ def test_half_finished_compaction_replays_newer_lines(tmp_path: Path) -> None:
     # fresh journal was not, so the old journal (with version 6 after it) is still there.
     write_file_atomically(
         tmp_path / SNAPSHOT_FILE,
-        snapshot_chunks(store._mem.log[:5], gen="new", based_on=store._journal_gen, last_seq=5),
+        snapshot_chunks(store._mem.log[:5], gen="new", based_on=store._journal_gen,
+                        generation=store._generation + 1, last_seq=5),
     )
     store.close()
     with JournalStore.open(tmp_path) as store:
@@ -240,9 +241,10 @@ def test_journal_of_another_history_is_refused(tmp_path: Path) -> None:
     with JournalStore.open(tmp_path, compact_on_close=False) as store:
         _fill(store, 6)
     write_file_atomically(
-        tmp_path / SNAPSHOT_FILE, snapshot_chunks([], gen="x", based_on="y", last_seq=2)
+        tmp_path / SNAPSHOT_FILE,
+        snapshot_chunks([], gen="x", based_on="y", generation=1, last_seq=0),
     )
-    with pytest.raises(StoreCorrupt, match="different snapshot"):
+    with pytest.raises(StoreCorrupt, match="another store"):
         JournalStore.open(tmp_path)
 
 

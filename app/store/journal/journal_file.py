@@ -1,7 +1,9 @@
 """Reading the journal file back: header, checksummed lines, and a torn last write.
 
-Only the last write can tear (a crash in the middle of an append), so damage followed by
-intact lines is corruption, never a crash, and is refused.
+Only the last write can tear (a crash in the middle of an append), and a torn write has no
+newline at its end: every append ends with one. So the bytes after the last newline are an
+unfinished write (set aside on open), and a complete line whose checksum fails is damage,
+which is refused whatever follows it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class JournalData:
     schema: int
     base_gen: str
     base_seq: int
+    generation: int | None  # None in journals written before the counter existed
     records: list[tuple[int, Record]]
     good_length: int  # bytes up to the end of the last intact line
     torn: bytes  # what follows it (an unacknowledged write), usually b""
@@ -31,26 +34,21 @@ def read_journal(path: Path) -> JournalData:
     except OSError as exc:
         raise StoreCorrupt(where, f"cannot be read: {exc}") from exc
     lines = raw.split(b"\n")
-    fragment = lines.pop()  # bytes after the last newline: b"" unless the last write tore
+    # Bytes after the last newline: b"" unless the last write tore. Each append ends with
+    # its newline, so a line that has one was written whole, and if its checksum fails now
+    # the file was damaged after it was written (disk, copy, editor): refused, never dropped.
+    fragment = lines.pop()
     parsed: list[JSONDict] = []
-    offset = 0
-    bad: tuple[int, int] | None = None  # (line number, byte offset) of the first bad line
     for number, line in enumerate(lines, start=1):
         obj = parse_line(line)
         if obj is None:
-            if bad is None:
-                bad = (number, offset)
-        elif bad is not None:
-            # Only the last write can tear. Damage followed by intact lines is not a crash.
             raise StoreCorrupt(
-                where, f"line {bad[0]} is damaged but line {number} after it is intact"
+                where,
+                f"line {number} is damaged: it is complete but its checksum does not match "
+                "(an unfinished write would have no newline at its end)",
             )
-        else:
-            parsed.append(obj)
-        offset += len(line) + 1
-    if fragment and bad is None:
-        bad = (len(lines) + 1, offset)
-    good_length = bad[1] if bad is not None else len(raw)
+        parsed.append(obj)
+    good_length = len(raw) - len(fragment)
     if not parsed or not isinstance(parsed[0].get("journal"), dict):
         raise StoreCorrupt(where, "the journal header is missing or damaged")
     header = parsed[0]["journal"]
@@ -72,7 +70,16 @@ def read_journal(path: Path) -> JournalData:
         schema=schema,
         base_gen=str(header.get("base_gen", "")),
         base_seq=base_seq,
+        generation=_generation(header.get("generation"), where),
         records=records,
         good_length=good_length,
         torn=raw[good_length:],
     )
+
+
+def _generation(value: object, where: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise StoreCorrupt(where, f"the generation {value!r} in its header is not valid")
+    return value

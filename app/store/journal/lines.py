@@ -43,12 +43,15 @@ def journal_line(seq: int, rec_json: str) -> bytes:
     return _frame(f'"seq":{seq},"rec":{rec_json}}}')
 
 
-def header_line(*, schema: int, base_gen: str, base_seq: int) -> bytes:
+def header_line(*, schema: int, base_gen: str, base_seq: int, generation: int) -> bytes:
+    """The journal's first line: which snapshot it continues (`base_gen`, its generation
+    counter, and the last sequence number in it)."""
     header = {
         "format": JOURNAL_FORMAT,
         "schema": schema,
         "base_gen": base_gen,
         "base_seq": base_seq,
+        "generation": generation,
         "created_at": utc_now_iso(),
     }
     return _frame(f'"journal":{dumps(header)}}}')

@@ -1,6 +1,7 @@
 """Snapshots: the whole store as one stock TinyDB JSON file, written atomically.
 
-    {"meta": {"1": {format, schema, gen, based_on, last_seq, versions, written_at}},
+    {"meta": {"1": {format, schema, gen, based_on, generation, last_seq, versions,
+                    written_at}},
      "versions": {"<seq>": Record.to_json(), ...}}
 
 `TinyDB(path, access_mode="r")` opens it, so the data stays readable without BackTrack.
@@ -44,12 +45,13 @@ class SnapshotData:
     schema: int
     gen: str
     based_on: str
+    generation: int | None  # None in snapshots written before the counter existed
     last_seq: int
     records: list[tuple[int, Record]]  # (seq, record) in seq order
 
 
 def snapshot_chunks(
-    entries: Sequence[Entry], *, gen: str, based_on: str, last_seq: int
+    entries: Sequence[Entry], *, gen: str, based_on: str, generation: int, last_seq: int
 ) -> Iterator[bytes]:
     """The snapshot as stock TinyDB JSON, in chunks (so a writer thread yields the GIL)."""
     meta = {
@@ -57,6 +59,7 @@ def snapshot_chunks(
         "schema": SCHEMA_VERSION,
         "gen": gen,
         "based_on": based_on,
+        "generation": generation,
         "last_seq": last_seq,
         "versions": len(entries),
         "written_at": utc_now_iso(),
@@ -85,6 +88,11 @@ def parse_snapshot(tables: Any, where: str) -> SnapshotData:
     last_seq = meta.get("last_seq")
     if not isinstance(last_seq, int) or last_seq < 0:
         raise StoreCorrupt(where, "meta.last_seq is missing")
+    generation = meta.get("generation")
+    if generation is not None and (
+        not isinstance(generation, int) or isinstance(generation, bool) or generation < 1
+    ):
+        raise StoreCorrupt(where, f"meta.generation {generation!r} is not valid")
     if meta.get("versions") is not None and meta.get("versions") != len(versions):
         raise StoreCorrupt(
             where, f"meta says {meta.get('versions')} versions, found {len(versions)}"
@@ -103,6 +111,7 @@ def parse_snapshot(tables: Any, where: str) -> SnapshotData:
         schema=schema,
         gen=str(meta.get("gen", "")),
         based_on=str(meta.get("based_on", "")),
+        generation=generation,
         last_seq=last_seq,
         records=records,
     )
@@ -124,16 +133,17 @@ def read_snapshot(path: Path) -> SnapshotData:
 
 
 def install_snapshot(data_dir: Path, records: Sequence[tuple[int, Record]], last_seq: int) -> None:
-    """Make `records` the whole content of a (locked) data folder: new snapshot, then a fresh
-    journal. A crash between the two leaves a journal of another generation, which open()
-    discards if it holds nothing newer and otherwise refuses loudly (never mixes histories)."""
+    """Make `records` the whole content of a new data folder (a restore's staging folder):
+    a snapshot, then a journal continuing it. Until both are in place the folder does not
+    open (a snapshot without its journal is refused)."""
     entries = [Entry(seq, (r.kind, r.id), dumps(r.to_json())) for seq, r in records]
     gen = uuid.uuid4().hex
     write_file_atomically(
         data_dir / SNAPSHOT_FILE,
-        snapshot_chunks(entries, gen=gen, based_on="restored", last_seq=last_seq),
+        snapshot_chunks(entries, gen=gen, based_on="restored", generation=1,
+                        last_seq=last_seq),
     )
     write_file_atomically(
         data_dir / JOURNAL_FILE,
-        [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq)],
+        [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq, generation=1)],
     )

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.store.interfaces import JSONDict, Query, Record, StoreCorrupt, StoreError
+from app.store.interfaces import JSONDict, Query, Record, StoreError
 from app.store.journal.files import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
@@ -33,6 +33,7 @@ from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lo
 from app.store.journal.index import VersionIndex
 from app.store.journal.journal_file import JournalData, read_journal
 from app.store.journal.lines import dumps, header_line, journal_line
+from app.store.journal.recovery import plan_recovery
 from app.store.journal.schema import SCHEMA_VERSION
 from app.store.journal.snapshot import Entry, read_snapshot, snapshot_chunks
 from app.store.memory import next_version
@@ -60,6 +61,7 @@ class JournalStore:
         self._journal_size = 0
         self._journal_lines = 0
         self._journal_gen = ""  # base_gen of the journal being appended to
+        self._generation = 0  # counter of that journal and its snapshot (0: not yet known)
         self._failed: str | None = None
         self._closed = False
 
@@ -93,51 +95,23 @@ class JournalStore:
     def _load(self) -> None:
         snapshot_path = self.data_dir / SNAPSHOT_FILE
         journal_path = self.data_dir / JOURNAL_FILE
+        # Read and check everything before writing anything: a refused store keeps its
+        # files exactly as they were found, for whoever has to look at them.
+        snapshot = read_snapshot(snapshot_path) if snapshot_path.exists() else None
+        journal = read_journal(journal_path) if journal_path.exists() else None
+        plan = plan_recovery(self.data_dir, snapshot, journal)
+        for seq, record in snapshot.records if snapshot else []:
+            self._mem.apply(seq, record)
+        self._mem.seq = max(self._mem.seq, snapshot.last_seq if snapshot else 0)
+        for seq, record in plan.replay:
+            self._mem.apply(seq, record)
+        self._generation = plan.generation
+
         for stale in (snapshot_path, journal_path):
             # Half-written by a process that died; never renamed, so never part of the store.
             stale.with_name(stale.name + TMP_SUFFIX).unlink(missing_ok=True)
-        snapshot = read_snapshot(snapshot_path) if snapshot_path.exists() else None
-        journal = read_journal(journal_path) if journal_path.exists() else None
-        needs_compaction = False
-
         if journal is not None and journal.torn:
             self._set_torn_tail_aside(journal_path, journal)
-
-        last_seq = snapshot.last_seq if snapshot else 0
-        replay: list[tuple[int, Record]] = []
-        if journal is None:
-            needs_compaction = snapshot is not None  # e.g. a restore stopped half-way
-        elif snapshot is None:
-            if journal.base_seq != 0:
-                raise StoreCorrupt(
-                    str(snapshot_path), f"missing, but {JOURNAL_FILE} continues from it"
-                )
-            replay = journal.records
-        elif journal.base_gen == snapshot.gen:
-            if journal.base_seq != snapshot.last_seq:
-                raise StoreCorrupt(str(journal_path), "its base does not match the snapshot")
-            replay = journal.records
-        elif journal.base_gen == snapshot.based_on and journal.base_seq <= snapshot.last_seq:
-            # A compaction stopped between renaming the snapshot and the fresh journal:
-            # the snapshot holds this journal's older lines; replay only the newer ones.
-            replay = [(seq, r) for seq, r in journal.records if seq > snapshot.last_seq]
-            needs_compaction = True
-        elif all(seq <= snapshot.last_seq for seq, _ in journal.records):
-            # A journal from before a restore with nothing newer: superseded.
-            needs_compaction = True
-        else:
-            raise StoreCorrupt(
-                str(journal_path),
-                "it belongs to a different snapshot than "
-                f"{SNAPSHOT_FILE} and holds versions that are in neither",
-            )
-
-        for seq, record in snapshot.records if snapshot else []:
-            self._mem.apply(seq, record)
-        self._mem.seq = max(self._mem.seq, last_seq)
-        for seq, record in replay:
-            self._mem.apply(seq, record)
-
         migrated = [
             (path, data.schema)
             for path, data in ((snapshot_path, snapshot), (journal_path, journal))
@@ -148,16 +122,13 @@ class JournalStore:
             log.warning(
                 "Upgrading %s from schema %d; the old file is kept as %s", path, schema, kept
             )
-        if migrated or (journal is None and snapshot is None):
-            needs_compaction = True
-        if journal is not None and len(journal.records) >= self._compact_threshold:
-            needs_compaction = True
-
-        if needs_compaction:
+        if plan.needs_compaction or migrated or (
+            journal is not None and len(journal.records) >= self._compact_threshold
+        ):
             self._compact_now()
         else:
             assert journal is not None
-            self._journal_gen = journal.base_gen
+            self._journal_gen = plan.journal_gen
             self._journal_lines = len(journal.records)
             self._open_journal_for_append()
 
@@ -336,17 +307,21 @@ class JournalStore:
         self, entries: Sequence[Entry], last_seq: int, captured: int, *, purge: bool
     ) -> None:
         gen = uuid.uuid4().hex
+        generation = self._generation + 1
         write_file_atomically(
             self.data_dir / SNAPSHOT_FILE,
-            snapshot_chunks(entries, gen=gen, based_on=self._journal_gen, last_seq=last_seq),
+            snapshot_chunks(entries, gen=gen, based_on=self._journal_gen,
+                            generation=generation, last_seq=last_seq),
         )
         with self._lock:
             # Versions saved while the snapshot was written go into the fresh journal.
             tail = [] if purge else self._mem.log[captured:]
-            lines = [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq)]
+            lines = [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq,
+                                 generation=generation)]
             lines.extend(journal_line(e.seq, e.rec_json) for e in tail)
             write_file_atomically(self.data_dir / JOURNAL_FILE, lines)
             self._journal_gen = gen
+            self._generation = generation
             self._journal_lines = len(tail)
             self._open_journal_for_append()
 
@@ -388,9 +363,11 @@ class JournalStore:
                 count = len(self._mem.log)
                 last_seq = self._mem.seq
                 based_on = self._journal_gen
+                generation = self._generation
             entries = self._mem.log[:count]
             body = b"".join(
-                snapshot_chunks(entries, gen=uuid.uuid4().hex, based_on=based_on, last_seq=last_seq)
+                snapshot_chunks(entries, gen=uuid.uuid4().hex, based_on=based_on,
+                                generation=max(1, generation), last_seq=last_seq)
             )
             return body, count, last_seq
 
