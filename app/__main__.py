@@ -72,19 +72,32 @@ def main(argv: list[str]) -> int:
 
         return assess(argv[1:])
     args = _parser().parse_args(argv)
-    settings = settings_module.from_environment().with_overrides(
-        data_dir=args.data_dir, host=getattr(args, "host", None),
-        port=getattr(args, "port", None))
+    try:
+        settings = settings_module.from_environment().with_overrides(
+            data_dir=args.data_dir, host=getattr(args, "host", None),
+            port=getattr(args, "port", None))
+    except ValueError as exc:  # a setting from the environment that makes no sense
+        return _fail(str(exc), 2)
     if getattr(args, "no_browser", False):
         settings = settings.with_overrides(open_browser=False)
+    # Every failure a user can cause or meet is one line on stderr, never a traceback:
+    # 2 = what was asked is refused (bad input), 1 = the data folder or the disk failed.
     try:
         return _dispatch(args, settings)
     except StoreError as exc:
-        print(f"BackTrack: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
     except DomainError as exc:
-        print(f"BackTrack: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
+    except OSError as exc:  # e.g. a full disk, a folder that cannot be written
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}.", 1)
+    except KeyboardInterrupt:
+        return _fail("Stopped.", 130)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"BackTrack: {' '.join(message.split())}", file=sys.stderr)
+    return code
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,6 +118,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         written = backup(paths.store_dir(settings.data_dir), out)
         print(f"Backup written to {written}")
         return 0
+    export = None
+    if command == "import":
+        from app.commands.import_file import read_export_file
+
+        export = read_export_file(args.file)  # before the store is opened
     services = build_services(settings)
     try:
         if command == "run":
@@ -131,7 +149,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Exported {args.patient} to {args.out}")
             return 0
         if command == "import":
-            result = services.portability.import_json(args.file.read_text("utf-8"))
+            assert export is not None
+            result = services.portability.import_export(export)
             email = result.email
             print(f"Imported {result.added} entries for {email}.")
             for kind, count in sorted(result.left_out.items()):

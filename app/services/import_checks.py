@@ -4,7 +4,7 @@ An import file is untrusted: a patient mailed it, or someone edited it. It is re
 layers, each refusing with one message that names the record and the field:
 
 1. the bytes: at most MAX_IMPORT_BYTES, UTF-8;
-2. the JSON: no NaN/Infinity, no repeated keys, nested at most MAX_NESTING deep;
+2. the JSON: no NaN/Infinity (nor 1e5000), no repeated keys, nested at most MAX_NESTING deep;
 3. the document: the known top-level keys, the patient block, a list of records;
 4. each record's envelope: a known kind, a plain id, a version from 1 to MAX_VERSION,
    the patient as owner, a saved-at time with a zone, deleted true/false;
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def parse_json(text: str) -> object:
         raise refusal(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
                       "a patient export is far smaller. Nothing was imported.")
     try:
-        document = json.loads(text, parse_constant=_no_constant,
+        document = json.loads(text, parse_constant=_no_constant, parse_float=_finite,
                               object_pairs_hook=_no_repeats)
     except json.JSONDecodeError as exc:
         raise refusal(f"This is not a BackTrack export: not JSON (line {exc.lineno}, "
@@ -120,6 +121,13 @@ def parse_json(text: str) -> object:
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number an export can contain")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e5000 reads as infinity
+        raise ValueError(f"{text[:20]} is not a number an export can contain")
+    return number
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

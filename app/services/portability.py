@@ -51,6 +51,14 @@ def _without_password(record: Record, password_hash: str = NO_PASSWORD) -> Recor
     return replace(record, data={**record.data, "password_hash": password_hash})
 
 
+def read_export(text: str | bytes) -> checks.Export:
+    """An export's bytes or text, checked as far as can be without the store: size,
+    UTF-8, JSON, the document's shape and every record's envelope. Raises InvalidInput."""
+    if isinstance(text, bytes):
+        text = checks.decode_bytes(text)
+    return checks.read_export(checks.parse_json(text), EXPORT_FORMAT, EXPORT_VERSION)
+
+
 class Portability:
     def __init__(self, store: RecordStore, accounts: AccountService,
                  access: AccessService, clock: Clock = system_clock) -> None:
@@ -88,9 +96,11 @@ class Portability:
         as they are here, so a file cannot rename them, change their role or show their
         record to another clinician. A patient not yet here is created (without a
         password)."""
-        if isinstance(text, bytes):
-            text = checks.decode_bytes(text)
-        export = checks.read_export(checks.parse_json(text), EXPORT_FORMAT, EXPORT_VERSION)
+        return self.import_export(read_export(text))
+
+    def import_export(self, export: checks.Export) -> Imported:
+        """`import_json` for a file already read by `read_export` (the command line reads
+        it before it opens the store)."""
         for record in export.records:
             held = self.store.latest(record.kind, record.id)
             if held is not None and held.owner != export.patient_id:

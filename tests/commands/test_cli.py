@@ -117,3 +117,58 @@ def test_add_account_lets_a_new_clinic_start_without_the_demo(tmp_path: Path) ->
                "--timezone", "Mars/Olympus", data=data, stdin="a-long-password\n")
     assert zone.returncode == 2
     assert app("seed-demo", data=data).returncode == 1  # the store has accounts now
+
+
+def one_line_refusal(done: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert done.returncode == code, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("BackTrack: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "There is no file"),
+    (b"\xff\xfe{\x00", "not UTF-8"),
+    (b"[" * 1000 + b"]" * 1000, "nested"),
+    (b"this is a spreadsheet", "not JSON"),
+    (b'{"format": 1e5000}', "not a BackTrack"),
+    (b'{"records": ' + b"9" * 5000 + b"}", "digits"),
+    ("folder", "is a folder"),
+])
+def test_import_of_a_malformed_file_is_one_line_and_writes_nothing(
+        tmp_path: Path, content: bytes | str | None, says: str) -> None:
+    file = tmp_path / "export.json"
+    if content == "folder":
+        file.mkdir()
+    elif isinstance(content, bytes):
+        file.write_bytes(content)
+    data = tmp_path / "store"
+    done = app("import", str(file), data=data)
+    assert says in one_line_refusal(done)
+    assert not data.exists()  # the store was not even opened
+
+
+def test_import_of_a_huge_file_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "huge.json"
+    with file.open("wb") as handle:  # sparse: no 64 MB written to the test's disk
+        handle.truncate(64 * 1024 * 1024 + 1)
+    done = app("import", str(file), data=tmp_path / "store")
+    assert "larger than 64 MB" in one_line_refusal(done)
+
+
+def test_import_of_a_damaged_export_names_the_record_and_writes_nothing(
+        demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "alex.json"
+    assert app("export", "--patient", "alex@example.com", "--out", str(out),
+               data=demo).returncode == 0
+    document = json.loads(out.read_text())
+    document["records"][5]["version"] = 0
+    out.write_text(json.dumps(document))
+    target = tmp_path / "store"
+    line = one_line_refusal(app("import", str(out), data=target))
+    assert "Record 6" in line and "version" in line
+    again = app("export", "--patient", "alex@example.com", "--out", str(tmp_path / "x.json"),
+                data=target)
+    assert "No patient with the email" in one_line_refusal(again)

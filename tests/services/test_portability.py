@@ -544,3 +544,37 @@ def test_after_an_import_every_screen_and_the_report_still_work(
     [past] = fresh.guidance.history(patient, patient.id)
     assert past.assessment == services.guidance.history(filled.patient,
                                                         patient.id)[0].assessment
+
+
+# -- malformed files: one refusal, nothing written (issue 9) -----------------------------
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (b"\xff\xfe{", "not UTF-8"),
+    ("[" * 1000 + "]" * 1000, "nested"),
+    ("[" * 100_000 + "]" * 100_000, "nested"),
+    ('{"format": "backtrack.patient-export", "x": ' + "[" * 40 + "]" * 40 + "}", "nested"),
+    ('{"format": NaN}', "NaN"),
+    ('{"format": ' + "9" * 5000 + "}", "digits"),
+    ('{"format": 1, "format": 2}', "twice"),
+    ("", "not JSON"),
+])
+def test_a_malformed_file_gets_one_refusal(fresh: Services, text: str | bytes,
+                                           says: str) -> None:
+    before = fresh.store.find(Query("account"))
+    with pytest.raises(InvalidInput) as caught:
+        fresh.portability.import_json(text)
+    assert set(caught.value.problems) == {"file"}
+    assert says in caught.value.problems["file"]
+    assert fresh.store.find(Query("account")) == before
+
+
+def test_a_huge_file_is_refused_before_it_is_parsed(fresh: Services,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import import_checks
+
+    monkeypatch.setattr(import_checks, "MAX_IMPORT_BYTES", 1000)
+    with pytest.raises(InvalidInput, match="larger than"):
+        fresh.portability.import_json(b" " * 1001)
+    with pytest.raises(InvalidInput, match="larger than"):
+        fresh.portability.import_json(" " * 1001)
