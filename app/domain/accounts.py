@@ -8,10 +8,12 @@ admins manage accounts but do not read health data. No I/O, no password hashing 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.domain.guidance.report import RISK_FACTOR_KEYS
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.validation import Problems
 
@@ -45,6 +47,10 @@ class Account:
     created_at: datetime
     timezone: str = "UTC"
     active: bool = True
+    # A patient's answers to "Does any of this apply to you?" on the guidance checklist
+    # (keys of app.domain.guidance.RISK_FACTOR_KEYS), remembered so they are pre-filled
+    # next time. Accounts saved before this field existed read back with none.
+    risk_factors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,17 @@ def check_password(password: str) -> None:
 def _check_password(p: Problems, password: str) -> None:
     if len(password) < PASSWORD_MIN_CHARS:
         p.add("password", f"Use at least {PASSWORD_MIN_CHARS} characters for the password.")
+
+
+def check_risk_factors(factors: Iterable[str]) -> tuple[str, ...]:
+    """The risk factors to remember, in the checklist's order; unknown keys are refused."""
+    chosen = set(factors)
+    unknown = sorted(chosen - set(RISK_FACTOR_KEYS))
+    if unknown:
+        p = Problems()
+        p.add("risk_factors", f"Unknown risk factors: {', '.join(unknown)}.")
+        p.raise_if_any()
+    return tuple(key for key in RISK_FACTOR_KEYS if key in chosen)
 
 
 def may_read_patient(actor: Account, patient_id: str, granted_ids: set[str]) -> bool:

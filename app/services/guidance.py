@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.domain.accounts import Account
+from app.domain.accounts import Account, Role, check_risk_factors
+from app.domain.errors import NotAllowed, NotFound
 from app.domain.guidance import (
     Assessment,
     Rulebook,
@@ -26,6 +27,8 @@ from app.domain.guidance import (
 )
 from app.domain.guidance.education import fill_education
 from app.services.access import AccessService
+from app.services.accounts import ACCOUNT
+from app.services.base import Collection
 from app.store.interfaces import Query, Record, RecordStore
 
 ASSESSMENT_KIND = "guidance_assessment"
@@ -81,6 +84,7 @@ class GuidanceService:
         self._rulebook = rulebook
         self._access = access
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._accounts = Collection(store, ACCOUNT, Account)
 
     @property
     def rulebook(self) -> Rulebook:
@@ -113,6 +117,25 @@ class GuidanceService:
             expected_version=0,
         )
         return assessment, record
+
+    def risk_factors(self, patient_id: str) -> tuple[str, ...]:
+        """The risk factors remembered on the patient's profile (for pre-filling)."""
+        current = self._accounts.get(patient_id)
+        return current.value.risk_factors if current is not None else ()
+
+    def remember_risk_factors(self, actor: Account, factors: tuple[str, ...]) -> Account:
+        """Keep the patient's own answers on their profile. Only the patient changes them
+        (a clinician's check on their behalf does not rewrite the patient's profile)."""
+        if actor.role is not Role.PATIENT:
+            raise NotAllowed("Only the patient can change what their profile remembers.")
+        clean = check_risk_factors(factors)
+        current = self._accounts.get(actor.id)
+        if current is None:
+            raise NotFound("No such account.")
+        if current.value.risk_factors == clean:
+            return current.value
+        changed = replace(current.value, risk_factors=clean)
+        return self._accounts.correct(changed, actor.id, current.version).value
 
     def history(self, actor: Account, patient_id: str) -> list[PastAssessment]:
         """Every saved assessment of one patient, newest first (ties: last saved first).

@@ -1,6 +1,9 @@
 """What the app already knows for "Is this normal?": hours since the last session, the
 regions needled, the soreness series and its trend, and the patient's usual pain.
-The patient confirms or changes these before the engine runs."""
+The patient confirms or changes these before the engine runs.
+
+`symptom_report` is the one place a screen's answers and these facts become the engine's
+input (the guidance screen used to build it twice, in two slightly different ways)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from app.domain.entries import NeedlingSession, hours_since
+from app.domain.guidance import SymptomReport, parse_report
 from app.services.logbook import PatientData
 
 # How far back "usual pain" looks, and how fresh a reading must be to count as "now".
@@ -61,3 +65,35 @@ def _pain_usual(data: PatientData, before: datetime) -> int | None:
     window = [c.value.pain_now for c in data.check_ins
               if before - USUAL_PAIN_WINDOW <= c.value.recorded_at < before]
     return round(median(window)) if window else None
+
+
+def symptom_report(
+    known: Prefill,
+    *,
+    soreness_now: int | None,
+    soreness_trend: str | None,
+    pain_now: int | None,
+    symptoms: list[str],
+    risk_factors: tuple[str, ...] = (),
+    temperature_c: float | None = None,
+) -> SymptomReport:
+    """The engine's input from what the app knows plus the patient's answers.
+
+    With no session logged the regions are [] ("nothing needled"), so breathing trouble is
+    not blamed on needling; the screen says so and offers to log a session first. Raises
+    ReportError (an InvalidInput) naming the answer at fault.
+    """
+    regions: list[str] | None = []
+    if known.session is not None:  # a session without regions: "not recorded"
+        regions = list(known.needled_regions) if known.needled_regions else None
+    return parse_report({
+        "hours_since_needling": known.hours_since_needling,
+        "needled_regions": regions,
+        "soreness_now": soreness_now,
+        "soreness_trend": soreness_trend,
+        "pain_now": pain_now,
+        "pain_usual": known.pain_usual,
+        "symptoms": symptoms,
+        "risk_factors": list(risk_factors),
+        "temperature_c": temperature_c,
+    })

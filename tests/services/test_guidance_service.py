@@ -158,3 +158,35 @@ def test_history_names_the_rulebook_that_answered(service: GuidanceService,
     book = service.rulebook
     assert newest.rulebook == f"{book.reviewed_on.isoformat()} {book.fingerprint}"
     assert older.rulebook is None
+
+
+def test_risk_factors_are_remembered_only_by_the_patient(
+    service: GuidanceService, services: Services, pat: Account
+) -> None:
+    assert service.risk_factors(pat.id) == ()
+    saved = service.remember_risk_factors(pat, ("age_over_50", "blood_thinners"))
+    assert saved.risk_factors == ("blood_thinners", "age_over_50")  # the checklist's order
+    assert service.risk_factors(pat.id) == ("blood_thinners", "age_over_50")
+    assert services.accounts.get(pat.id).risk_factors == ("blood_thinners", "age_over_50")
+    therapist = person(services, "tay@example.com", Role.THERAPIST)
+    with pytest.raises(NotAllowed):
+        service.remember_risk_factors(therapist, ("age_over_50",))
+    from app.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        service.remember_risk_factors(pat, ("smoker",))
+    service.remember_risk_factors(pat, ())
+    assert service.risk_factors(pat.id) == ()
+
+
+def test_an_old_saved_assessment_without_the_new_keys_still_reads_back(
+    service: GuidanceService, services: Services, pat: Account
+) -> None:
+    old = {"input": EASING_INPUT, "assessed_at": T0.isoformat(),
+           "result": {"level": "self_care", "check_again_hours": 24, "advice": "Keep moving.",
+                      "reasons": [{"rule": "soreness_easing", "text": "Easing.",
+                                   "source": "J Clin Med 2021"}]}}
+    services.store.save(ASSESSMENT_KIND, "old-one", old, owner=pat.id, expected_version=0)
+    (past,) = service.history(pat, pat.id)
+    assert past.report.risk_factors == () and past.report.temperature_c is None
+    assert past.assessment.level == "self_care" and past.rulebook is None
