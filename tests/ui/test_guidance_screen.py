@@ -20,7 +20,7 @@ from tests.conftest import FakeClock
 from tests.ui.test_patient_screens import StubShell as _StubShell
 
 
-def StubShell(services: Services, account: Account) -> Any:  # noqa: N802 - stands in for Shell
+def StubShell(services: Services, account: Account) -> Any:
     """The patient screens' stand-in shell, typed loosely for the builders."""
     return _StubShell(services, account)
 
