@@ -107,8 +107,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "restore":
         from app.store.backup import restore
 
-        count = restore(args.file, paths.store_dir(settings.data_dir))
-        print(f"Restored {count} records into {settings.data_dir}.")
+        print(restore(args.file, paths.store_dir(settings.data_dir)))  # says where old data is
         return 0
     if command == "backup":
         from app.store.backup import backup

@@ -2,14 +2,18 @@
 
 A backup is one .zip holding ``manifest.json`` (format, schema version, counts, sha256 of
 the snapshot) and ``records.snapshot.json`` (a stock TinyDB JSON snapshot taken at one
-instant under the store's lock, or from a closed data folder).
+instant under the store's lock, or from a closed data folder). It holds the whole clinic's
+health data, so it is written 0600 (and a backups folder it creates, 0700), like the store.
 
-Restore validates the whole backup before touching the data folder, keeps every existing
-store file in ``before-restore-<timestamp>/`` inside the folder (never deletes), installs
-the backup and reopens it to check the count.
+Restore never lets a half-checked store go live: it checks the backup, builds the store
+in a staging folder beside the live one (``<folder>.restoring-<ts>``), opens that copy
+and checks it completely (every record, no version twice, the counts), and only then swaps
+the two folders in one atomic rename (renameat2 RENAME_EXCHANGE). The previous data ends
+up whole in ``<folder>.before-restore-<ts>`` (never deleted). On any failure before the
+swap the live folder is untouched, and every message says where the data is.
 
 Exceptions: BackupInvalid (a StoreError) for a file that is not a sound backup; StoreLocked
-when the data folder is open in a running BackTrack.
+when the data folder is open in a running BackTrack; StoreError for a disk failure.
 """
 
 from __future__ import annotations
@@ -17,26 +21,30 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store.interfaces import StoreCorrupt, StoreError
 from app.store.journal import JournalStore
 from app.store.journal.files import (
-    JOURNAL_FILE,
-    LOCK_FILE,
+    BEFORE_RESTORE_INFIX,
+    RESTORING_INFIX,
     SNAPSHOT_FILE,
-    STORE_FILE_PREFIX,
-    TMP_SUFFIX,
+    exchange_folders,
     fsync_dir,
+    timestamp,
+    write_file_atomically,
 )
-from app.store.journal.folder_lock import folder_lock
+from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
 from app.store.journal.schema import SCHEMA_VERSION
 from app.store.journal.snapshot import SnapshotData, install_snapshot, parse_snapshot
 from app.store.memory import utc_now_iso
+
+log = logging.getLogger(__name__)
 
 BACKUP_FORMAT = "backtrack-backup"
 MANIFEST_NAME = "manifest.json"
@@ -47,9 +55,24 @@ ASIDE_PREFIX = "before-restore-"
 class BackupInvalid(StoreError):
     """The file is not a complete, intact BackTrack backup."""
 
-    def __init__(self, path: Path, detail: str) -> None:
+    def __init__(self, path: Path, detail: str, outcome: str = "Nothing was changed.") -> None:
         self.path = path
-        super().__init__(f"{path} is not a usable BackTrack backup: {detail}. Nothing was changed.")
+        self.detail = detail
+        super().__init__(f"{path} is not a usable BackTrack backup: {detail}. {outcome}")
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did, and where the data that was there before is kept."""
+
+    versions: int
+    data_dir: Path
+    previous: Path | None  # None when the folder held no data before
+
+    def __str__(self) -> str:
+        kept = (f" The data that was there before is kept in {self.previous}."
+                if self.previous is not None else "")
+        return f"Restored {self.versions} records into {self.data_dir}.{kept}"
 
 
 @dataclass(frozen=True)
@@ -84,14 +107,9 @@ def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
         archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
         archive.writestr(SNAPSHOT_NAME, body)
     out_file = Path(out_file)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_name(out_file.name + TMP_SUFFIX)
-    with open(tmp, "wb") as handle:
-        handle.write(buffer.getvalue())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, out_file)
-    fsync_dir(out_file.parent)
+    if not out_file.parent.exists():
+        out_file.parent.mkdir(mode=0o700, parents=True)
+    write_file_atomically(out_file, [buffer.getvalue()])  # 0600, whole or not at all
     verify_backup(out_file)  # read back what landed on disk
     return out_file
 
@@ -146,40 +164,106 @@ def verify_backup(backup_file: Path) -> BackupInfo:
     return _load_backup(backup_file)[0]
 
 
-def restore(backup_file: Path, data_dir: Path) -> int:
-    """Replace the store in `data_dir` with the backup; returns the number of versions.
+def restore(backup_file: Path, data_dir: Path) -> Restored:
+    """Replace the store in `data_dir` with the backup, or change nothing.
 
-    Existing store files end up in `data_dir/before-restore-<timestamp>/`.
-    """
-    info, snapshot = _load_backup(backup_file)  # everything is checked before any change
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with folder_lock(data_dir):
-        existing = [
-            path
-            for path in sorted(data_dir.iterdir())
-            if path.is_file() and path.name.startswith(STORE_FILE_PREFIX) and path.name != LOCK_FILE
-        ]
-        if existing:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            aside = data_dir / f"{ASIDE_PREFIX}{stamp}"
-            aside.mkdir()
-            # Link first, so there is no moment when the folder holds no store at all; the
-            # install below then replaces snapshot and journal by atomic renames.
-            for path in existing:
-                os.link(path, aside / path.name)
-            fsync_dir(aside)
-            fsync_dir(data_dir)
-        install_snapshot(data_dir, snapshot.records, snapshot.last_seq)
-        for path in existing:
-            if path.name not in (SNAPSHOT_FILE, JOURNAL_FILE):
-                # Side files (torn tails, pre-migration copies) now live in the aside folder.
-                path.unlink(missing_ok=True)
-        fsync_dir(data_dir)
-    with JournalStore.open(data_dir, compact_on_close=False) as store:
-        restored = store.stats()["versions"]
-    if restored != info.versions:
-        raise StoreError(
-            f"restored {restored} versions into {data_dir} but the backup holds {info.versions}"
+    The previous folder is kept whole as `<data_dir>.before-restore-<timestamp>`."""
+    backup_file, data_dir = Path(backup_file), Path(data_dir)
+    had_data = data_dir.exists()
+    untouched = (f"Nothing was changed: the data is still in {data_dir}." if had_data
+                 else "Nothing was changed.")
+    try:
+        info, snapshot = _load_backup(backup_file)
+    except BackupInvalid as exc:
+        raise BackupInvalid(exc.path, exc.detail, untouched) from exc
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    stamp = timestamp()
+    staging = data_dir.with_name(data_dir.name + RESTORING_INFIX + stamp)
+    # The live folder stays locked until the swap: a BackTrack running on it makes the
+    # restore stop here (StoreLocked), and none can start on it half-way.
+    lock_fd = acquire_folder_lock(data_dir) if had_data else None
+    try:
+        try:
+            _stage(staging, backup_file, info, snapshot)
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, BackupInvalid):
+                raise BackupInvalid(exc.path, exc.detail, untouched) from exc
+            if isinstance(exc, OSError | StoreError):
+                raise StoreError(f"Could not restore {backup_file}: {exc}. {untouched}") from exc
+            raise
+        if had_data:
+            previous: Path | None = _swap(staging, data_dir, stamp, untouched)
+        else:
+            previous = None
+            _rename(staging, data_dir, f"Could not restore {backup_file}. {untouched}", staging)
+    finally:
+        if lock_fd is not None:
+            release_folder_lock(lock_fd)
+    return Restored(info.versions, data_dir, previous)
+
+
+def _stage(staging: Path, backup_file: Path, info: BackupInfo, snapshot: SnapshotData) -> None:
+    """Build the store in `staging` and check it as BackTrack would open it."""
+    staging.mkdir(mode=0o700)
+    install_snapshot(staging, snapshot.records, snapshot.last_seq)
+    try:
+        with JournalStore.open(staging, compact_on_close=False) as store:
+            stats = store.stats()
+    except StoreCorrupt as exc:
+        raise BackupInvalid(
+            backup_file, f"the restored copy does not open ({exc.detail})"
+        ) from exc
+    if (stats["versions"], stats["records"]) != (info.versions, info.records):
+        raise BackupInvalid(
+            backup_file,
+            f"the restored copy holds {stats['versions']} versions of {stats['records']} "
+            f"records, the backup lists {info.versions} of {info.records}",
         )
-    return restored
+
+
+def _swap(staging: Path, data_dir: Path, stamp: str, untouched: str) -> Path:
+    """Put the checked copy in place of the live folder; returns where the old one is."""
+    aside = data_dir.with_name(data_dir.name + BEFORE_RESTORE_INFIX + stamp)
+    try:
+        exchanged = exchange_folders(staging, data_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StoreError(f"Could not put the restored copy in place ({exc}). {untouched}") from exc
+    if exchanged:
+        fsync_dir(data_dir.parent)
+        try:
+            os.rename(staging, aside)  # `staging` now holds the previous data
+        except OSError as exc:
+            log.warning("The previous data stays in %s (%s)", staging, exc)
+            return staging
+        fsync_dir(data_dir.parent)
+        return aside
+    # No atomic exchange on this system: two renames. Between them no live folder exists,
+    # and JournalStore.open refuses to start a new store while a staging folder is there.
+    _rename(data_dir, aside, f"Could not move the live data aside. {untouched}", staging)
+    try:
+        os.rename(staging, data_dir)
+    except OSError as exc:
+        try:
+            os.rename(aside, data_dir)
+        except OSError:
+            raise StoreError(
+                f"Could not put the restored copy in place ({exc}). The previous data is in "
+                f"{aside}; rename it back to {data_dir} to go on as before."
+            ) from exc
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StoreError(f"Could not put the restored copy in place ({exc}). {untouched}") \
+            from exc
+    fsync_dir(data_dir.parent)
+    return aside
+
+
+def _rename(source: Path, target: Path, failure: str, staging: Path) -> None:
+    """A rename that, if it fails, drops the staging copy and says nothing changed."""
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StoreError(f"{failure} ({exc})") from exc
+    fsync_dir(target.parent)

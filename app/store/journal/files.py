@@ -8,6 +8,8 @@ a restart after a crash) sees the old file or the complete new one, never a mix.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import shutil
 from collections.abc import Iterable
@@ -22,6 +24,12 @@ STORE_FILE_PREFIX = "records."  # every file the store writes starts with this
 TMP_SUFFIX = ".tmp"
 TORN_SUFFIX = ".torn-"  # JOURNAL_FILE + ".torn-<timestamp>"
 PRE_MIGRATION_SUFFIX = ".schema-"  # <file> + ".schema-<old version>-<timestamp>"
+# Beside the data folder during and after a restore (<folder> + infix + <timestamp>).
+RESTORING_INFIX = ".restoring-"  # the copy being built and checked
+BEFORE_RESTORE_INFIX = ".before-restore-"  # the folder that was live before
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h
 
 
 def timestamp() -> str:
@@ -74,3 +82,21 @@ def keep_aside(path: Path, suffix: str) -> Path:
         os.close(fd)
     fsync_dir(path.parent)
     return aside
+
+
+def exchange_folders(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE), so that
+    `second` is never missing. False if this system or file system cannot; OSError if the
+    exchange itself failed (then nothing moved)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))

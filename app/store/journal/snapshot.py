@@ -98,6 +98,7 @@ def parse_snapshot(tables: Any, where: str) -> SnapshotData:
             where, f"meta says {meta.get('versions')} versions, found {len(versions)}"
         )
     records: list[tuple[int, Record]] = []
+    seen: set[tuple[str, str, int]] = set()
     for doc_id, raw in versions.items():
         try:
             seq = int(doc_id)
@@ -105,7 +106,15 @@ def parse_snapshot(tables: Any, where: str) -> SnapshotData:
             raise StoreCorrupt(where, f"bad document id {doc_id!r}") from exc
         if seq < 1 or seq > last_seq:
             raise StoreCorrupt(where, f"document id {seq} is outside 1..{last_seq}")
-        records.append((seq, record_from(raw, schema, where)))
+        record = record_from(raw, schema, where)
+        marker = (record.kind, record.id, record.version)
+        if marker in seen:
+            # A store never writes one version twice; which copy is right cannot be told.
+            raise StoreCorrupt(
+                where, f"version {record.version} of {record.kind} {record.id} is there twice"
+            )
+        seen.add(marker)
+        records.append((seq, record))
     records.sort(key=lambda pair: pair[0])
     return SnapshotData(
         schema=schema,

@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.store.interfaces import JSONDict, Query, Record, StoreError
+from app.store.interfaces import JSONDict, Query, Record, StoreCorrupt, StoreError
 from app.store.journal.files import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
+    RESTORING_INFIX,
     SNAPSHOT_FILE,
     TMP_SUFFIX,
     TORN_SUFFIX,
@@ -41,6 +42,22 @@ from app.store.memory import next_version
 DEFAULT_COMPACT_THRESHOLD = 5_000  # journal lines before a background snapshot
 
 log = logging.getLogger(__name__)
+
+
+def _refuse_if_a_restore_stopped(data_dir: Path) -> None:
+    """Where no atomic folder exchange exists, a restore moves the live folder aside and
+    then renames its checked copy into place. Dying in between leaves no data folder: that
+    must not start a new, empty store."""
+    if not data_dir.parent.is_dir():
+        return
+    staged = sorted(data_dir.parent.glob(data_dir.name + RESTORING_INFIX + "*"))
+    if staged:
+        raise StoreCorrupt(
+            str(data_dir),
+            f"it is missing and a restore stopped half-way: the restored copy is in "
+            f"{staged[-1]}. Rename that folder to {data_dir.name} to finish the restore, "
+            "or run the restore again",
+        )
 
 
 class JournalStore:
@@ -77,6 +94,7 @@ class JournalStore:
     ) -> JournalStore:
         data_dir = Path(data_dir)
         if not data_dir.exists():
+            _refuse_if_a_restore_stopped(data_dir)
             data_dir.mkdir(parents=True)
             fsync_dir(data_dir.parent)
         lock_fd = acquire_folder_lock(data_dir)
