@@ -29,18 +29,22 @@ def test_the_shipped_page_is_filled_from_the_rulebook() -> None:
     assert "{" not in text and "}" not in text
     th = RULEBOOK.thresholds
     assert f"soreness is {th.severe_soreness} out of 10 or more after the first day" in text
-    assert f"{th.pain_above_usual_points} or more points above your usual level" in text
-    assert "not easing after\n  two days" in text
-    assert "still sore after three days" in text
+    assert f"pain is {th.severe_pain} out of 10 or more and well above your usual level" in text
+    assert "not easing after two days" in text
+    assert "still sore after three days, unless it is mild and fading" in text
+    assert f"first {th.lung_window_hours:g} hours after needling near the chest" in text
 
 
 def test_the_page_follows_an_edited_rulebook() -> None:
     raw = copy.deepcopy(raw_rulebook())
     raw["thresholds"]["severe_soreness"]["value"] = 6
+    raw["thresholds"]["severe_pain"]["value"] = 8
     raw["thresholds"]["settle_hours"]["value"] = 96
+    raw["thresholds"]["fading_tail_hours"]["value"] = 120
     raw["thresholds"]["lung_window_hours"]["value"] = 96
     text = fill_education(PAGE, parse_rulebook(raw))
     assert "soreness is 6 out of 10 or more" in text
+    assert "pain is 8 out of 10 or more" in text
     assert "still sore after four days" in text
     assert "three days" not in text
     assert not re.search(r"\b7 out of 10", text)
