@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.domain import entries as e
 from app.domain.accounts import Account
@@ -71,11 +71,15 @@ class Logbook:
 
     def load(self, actor: Account, patient_id: str, purpose: str = "read:record") -> PatientData:
         self.access.check_read(actor, patient_id, purpose)
+        sessions = _by_time(self.sessions.find(patient_id), "performed_at")
+        live = {s.value.id for s in sessions}
+        # Soreness after a withdrawn session has no session to follow: it drops out with it.
+        soreness = [s for s in self.soreness.find(patient_id) if s.value.session_id in live]
         return PatientData(
             patient=self.access.accounts.get(patient_id),
             check_ins=_by_time(self.check_ins.find(patient_id), "recorded_at"),
-            sessions=_by_time(self.sessions.find(patient_id), "performed_at"),
-            soreness=_by_time(self.soreness.find(patient_id), "recorded_at"),
+            sessions=sessions,
+            soreness=_by_time(soreness, "recorded_at"),
             activities=self._active_activities(patient_id),
             milestones=sorted(self.milestones.find(patient_id),
                               key=lambda v: v.value.achieved_on),
@@ -138,6 +142,95 @@ class Logbook:
             note=note,
         )
         return self.check_ins.correct(corrected, original.patient_id, expected_version)
+
+    def correct_session(
+        self, actor: Account, session_id: str, *, expected_version: int,
+        regions: Sequence[str], performed_at: datetime, note: str | None = "",
+    ) -> Versioned[e.NeedlingSession]:
+        """A new version of a session (wrong region or time); the original stays in its
+        history. Guidance, charts and the caseload read the latest version."""
+        original = self._current(self.sessions, session_id, "needling session")
+        self.access.check_write(actor, original.patient_id)
+        corrected = e.new_needling_session(
+            id=original.id, patient_id=original.patient_id, performed_at=performed_at,
+            now=self.clock(), regions=regions, recorded_by=original.recorded_by, note=note,
+        )
+        return self.sessions.correct(corrected, original.patient_id, expected_version)
+
+    def correct_soreness(
+        self, actor: Account, entry_id: str, *, expected_version: int, soreness: object,
+        note: str | None = "",
+    ) -> Versioned[e.SorenessEntry]:
+        original = self._current(self.soreness, entry_id, "soreness entry")
+        self.access.check_write(actor, original.patient_id)
+        session = self.sessions.get(original.session_id)
+        if session is None:
+            raise InvalidInput.one("session_id", "The session this soreness follows was "
+                                                 "withdrawn.")
+        corrected = e.new_soreness_entry(
+            id=original.id, patient_id=original.patient_id, session=session.value,
+            recorded_at=original.recorded_at, now=self.clock(), soreness=soreness,
+            note=note,
+        )
+        return self.soreness.correct(corrected, original.patient_id, expected_version)
+
+    def correct_milestone(
+        self, actor: Account, milestone_id: str, *, expected_version: int,
+        text: str | None, achieved_on: date, note: str | None = "",
+    ) -> Versioned[e.Milestone]:
+        original = self._current(self.milestones, milestone_id, "milestone")
+        self.access.check_write(actor, original.patient_id)
+        corrected = e.new_milestone(
+            id=original.id, patient_id=original.patient_id, achieved_on=achieved_on,
+            today=self.local_today(original.patient_id), text=text, note=note,
+        )
+        return self.milestones.correct(corrected, original.patient_id, expected_version)
+
+    def withdraw(self, actor: Account, kind: str, entry_id: str, *,
+                 expected_version: int) -> None:
+        """Withdraw a session, soreness entry or milestone logged by mistake: a tombstone
+        version, so it drops out of guidance, charts and flags while every earlier version
+        stays in the store's history (nothing a person entered is erased)."""
+        collection = self._withdrawable(kind)
+        current = collection.get(entry_id)
+        if current is None:
+            raise NotFound("Nothing to withdraw: it was not found or is already withdrawn.")
+        patient_id = str(current.value.patient_id)
+        self.access.check_write(actor, patient_id)
+        collection.withdraw(current.value, patient_id, expected_version)
+
+    def entry_history(self, actor: Account, kind: str,
+                      entry_id: str) -> list[Versioned[object]]:
+        """Every version of one session, soreness entry or milestone, oldest first."""
+        versions = self._withdrawable(kind).history(entry_id)
+        if not versions:
+            raise NotFound("No such entry.")
+        patient_id = str(versions[0].value.patient_id)
+        self.access.check_read(actor, patient_id, "read:history")
+        return versions
+
+    def get_entry(self, actor: Account, kind: str, entry_id: str) -> Versioned[object] | None:
+        """The latest version of a session, soreness entry or milestone (None if unknown
+        or withdrawn)."""
+        found = self._withdrawable(kind).get(entry_id)
+        if found is not None:
+            self.access.check_read(actor, str(found.value.patient_id),
+                                   "read:entry")
+        return found
+
+    def _withdrawable(self, kind: str) -> Collection[Any]:
+        by_kind: dict[str, Collection[Any]] = {
+            SESSION: self.sessions, SORENESS: self.soreness, MILESTONE: self.milestones}
+        if kind not in by_kind:
+            raise NotFound("No such kind of entry.")
+        return by_kind[kind]
+
+    @staticmethod
+    def _current(collection: Collection[V], entry_id: str, what: str) -> V:
+        found = collection.get(entry_id)
+        if found is None:
+            raise NotFound(f"No such {what}.")
+        return found.value
 
     def log_session(
         self, actor: Account, patient_id: str, *, regions: Sequence[str],

@@ -9,12 +9,13 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.flutter import CHART_FRAME, fill
+from tests.e2e.flutter import CHART_FRAME, fill, retype
 from tests.e2e.pixels import assert_no_error_box
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
+THIS_SESSION = re.compile(r"^Correct Needling session, .* 00:01$")
 
 
 def test_a_milestone_is_recorded_and_shown_on_progress(phone: Page) -> None:
@@ -35,3 +36,58 @@ def test_a_milestone_is_recorded_and_shown_on_progress(phone: Page) -> None:
     expect(frame.locator(".annotation-text", has_text=re.compile("Carried the bins"))
            ).to_have_count(1, timeout=WAIT)
     assert_no_error_box(phone, "Progress")
+
+
+def show_sessions(page: Page) -> None:
+    page.get_by_role("checkbox", name="Sessions").click()
+    expect(page.get_by_role("checkbox", name="Sessions")).to_be_checked(timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"^Soreness \d+/10$")).first).to_be_visible()
+
+
+def guidance_facts(page: Page) -> str:
+    page.get_by_role("button", name="Is this normal?").click()
+    facts = page.get_by_text(re.compile(r"^Your last needling session: "))
+    expect(facts).to_be_visible(timeout=WAIT)
+    return facts.inner_text()
+
+
+def test_a_session_region_is_corrected_and_the_guidance_follows_then_it_is_withdrawn(
+        phone: Page) -> None:
+    sign_in(phone, "blair@example.com")
+    expect(phone.get_by_text("Hello, Blair")).to_be_visible(timeout=WAIT)
+    phone.get_by_role("button", name="Log a needling session").click()
+    retype(phone.get_by_label("Time (HH:MM)"), "00:01")  # a time no other session has
+    phone.get_by_role("checkbox", name="Upper back (thoracic)").click()
+    phone.get_by_role("button", name="Save session").click()
+    expect(phone.get_by_text("How sore is it now?", exact=True)).to_be_visible(timeout=WAIT)
+    go(phone, "Today")
+    assert "(Upper or middle back)" in guidance_facts(phone)
+
+    # Correct it from History: upper back was a slip, it was the lower back.
+    go(phone, "History")
+    show_sessions(phone)
+    phone.get_by_role("button", name=THIS_SESSION).click()
+    expect(phone.get_by_text("Correct this session.", exact=False)).to_be_visible(
+        timeout=WAIT)
+    assert_no_error_box(phone, "Correct a session")
+    phone.get_by_role("checkbox", name="Upper back (thoracic)").click()
+    phone.get_by_role("checkbox", name="Lower back (lumbar)").click()
+    phone.get_by_role("button", name="Save correction").click()
+    expect(phone.get_by_text("Corrected (2 versions)")).to_be_visible(timeout=WAIT)
+    expect(phone.get_by_text("Version 1: Upper back (thoracic)")).to_be_visible()
+    expect(phone.get_by_text("Current: Lower back (lumbar)")).to_be_visible()
+    assert_no_error_box(phone, "History")
+    go(phone, "Today")
+    facts = guidance_facts(phone)
+    assert "(Lower back)" in facts and "Upper" not in facts, facts
+
+    # Withdraw it: the guidance goes back to the session before (lower back and hip).
+    go(phone, "History")
+    show_sessions(phone)
+    phone.get_by_role("button", name=THIS_SESSION).click()
+    phone.get_by_role("button", name="Withdraw this session").click()
+    phone.get_by_role("button", name="Withdraw", exact=True).click()
+    expect(phone.get_by_role("button", name=THIS_SESSION)).to_have_count(0, timeout=WAIT)
+    expect(phone.get_by_role("checkbox", name="Sessions")).to_be_checked()
+    go(phone, "Today")
+    assert "(Lower back, Hip)" in guidance_facts(phone)

@@ -307,3 +307,76 @@ def test_reminder_preferences_default_then_saved_as_versions(services: Services)
     assert len(services.logbook.reminder_prefs.history(patient.id)) == 2
     with pytest.raises(InvalidInput):
         services.logbook.set_reminders(patient, ReminderPrefs(patient.id, quiet_from="late"))
+
+
+# -- correcting and withdrawing sessions, soreness, milestones ----------------------------
+
+
+def test_a_session_logged_with_the_wrong_region_is_corrected_and_the_original_kept(
+        services: Services, patient: Account, clock: FakeClock) -> None:
+    first = services.logbook.log_session(patient, patient.id, regions=["thoracic"])
+    fixed = services.logbook.correct_session(
+        patient, first.value.id, expected_version=1, regions=["lumbar"],
+        performed_at=first.value.performed_at)
+    assert fixed.version == 2
+    data = services.logbook.load(patient, patient.id)
+    assert [s.value.regions for s in data.sessions] == [("lumbar",)]
+    history = services.logbook.entry_history(patient, "needling_session", first.value.id)
+    assert [v.value.regions for v in history] == [("thoracic",), ("lumbar",)]  # type: ignore[attr-defined]
+    with pytest.raises(VersionConflict):
+        services.logbook.correct_session(patient, first.value.id, expected_version=1,
+                                         regions=["neck"],
+                                         performed_at=first.value.performed_at)
+
+
+def test_a_withdrawn_session_drops_out_with_its_soreness_but_stays_in_history(
+        services: Services, patient: Account, clock: FakeClock) -> None:
+    session = services.logbook.log_session(patient, patient.id, regions=["thoracic"])
+    clock.advance(hours=4)
+    services.logbook.log_soreness(patient, patient.id, session_id=session.value.id,
+                                  soreness=5)
+    services.logbook.withdraw(patient, "needling_session", session.value.id,
+                              expected_version=1)
+    data = services.logbook.load(patient, patient.id)
+    assert data.sessions == [] and data.soreness == [] and data.last_session is None
+    history = services.logbook.entry_history(patient, "needling_session", session.value.id)
+    assert len(history) == 2
+    with pytest.raises(NotFound):
+        services.logbook.withdraw(patient, "needling_session", session.value.id,
+                                  expected_version=2)
+
+
+def test_soreness_and_milestones_are_corrected_or_withdrawn(
+        services: Services, patient: Account, clock: FakeClock) -> None:
+    session = services.logbook.log_session(patient, patient.id, regions=["lumbar"])
+    clock.advance(hours=20)
+    sore = services.logbook.log_soreness(patient, patient.id, session_id=session.value.id,
+                                         soreness=8)
+    services.logbook.correct_soreness(patient, sore.value.id, expected_version=1, soreness=3)
+    milestone = services.logbook.add_milestone(patient, patient.id, text="Walked 30 mins")
+    services.logbook.correct_milestone(patient, milestone.id, expected_version=1,
+                                       text="Walked 45 minutes",
+                                       achieved_on=milestone.achieved_on)
+    data = services.logbook.load(patient, patient.id)
+    assert [s.value.soreness for s in data.soreness] == [3]
+    assert [(m.value.text, m.version) for m in data.milestones] == [("Walked 45 minutes", 2)]
+    services.logbook.withdraw(patient, "milestone", milestone.id, expected_version=2)
+    assert services.logbook.load(patient, patient.id).milestones == []
+    with pytest.raises(InvalidInput):
+        services.logbook.correct_soreness(patient, sore.value.id, expected_version=2,
+                                          soreness=11)
+
+
+def test_someone_without_access_cannot_correct_or_withdraw(
+        services: Services, patient: Account) -> None:
+    from app.domain.errors import NotAllowed
+
+    stranger = services.accounts.create("sam@example.com", "Sam", PASSWORD, Role.PATIENT)
+    session = services.logbook.log_session(patient, patient.id, regions=["lumbar"])
+    with pytest.raises(NotAllowed):
+        services.logbook.withdraw(stranger, "needling_session", session.value.id,
+                                  expected_version=1)
+    with pytest.raises(NotAllowed):
+        services.logbook.correct_session(stranger, session.value.id, expected_version=1,
+                                         regions=["neck"],
+                                         performed_at=session.value.performed_at)

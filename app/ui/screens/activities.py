@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain.entries import MILESTONE_SUGGESTIONS, PSFS_SUGGESTIONS
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.scales import PSFS_MAX_ACTIVITIES, PSFS_MIN_ACTIVITIES
 from app.domain.zones import patient_today
+from app.services.logbook import MILESTONE
 from app.ui import theme
-from app.ui.components import form_column, save_button
+from app.ui.components import form_column, icon_button, save_button
 from app.ui.frame import card, muted, scaffold
+from app.ui.screens.sessions import CHANGED_ELSEWHERE, withdraw_button
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -74,11 +76,18 @@ def build_activities(shell: Shell) -> ft.View:
 
 
 def build_milestones(shell: Shell) -> ft.View:
+    """Add a milestone, or correct / withdraw one (?edit=ID, from History or the list)."""
     account = shell.require_account()
-    data = shell.services.logbook.load(account, account.id)
+    logbook = shell.services.logbook
+    data = logbook.load(account, account.id)
+    edit_id = shell.query.get("edit")
+    current = next((m for m in data.milestones if m.value.id == edit_id), None)
+    existing = current.value if current is not None else None
     today = patient_today(shell.services.accounts.clock(), account.timezone)
-    text = ft.TextField(label="What did you manage?")
-    day = ft.TextField(label="Date (YYYY-MM-DD)", value=today.isoformat(), width=200)
+    text = ft.TextField(label="What did you manage?", value=existing.text if existing else "")
+    day = ft.TextField(label="Date (YYYY-MM-DD)",
+                       value=(existing.achieved_on if existing else today).isoformat(),
+                       width=200)
 
     def suggest(event: Any) -> None:
         text.value = event.control.data
@@ -92,9 +101,21 @@ def build_milestones(shell: Shell) -> ft.View:
             day.error = "Use a date like 2026-11-24."
             shell.page.update()
             return
+
+        def store() -> object:
+            if existing is not None and current is not None:
+                return logbook.correct_milestone(
+                    account, existing.id, expected_version=current.version, text=text.value,
+                    achieved_on=achieved, note=existing.note)
+            return logbook.add_milestone(account, account.id, text=text.value,
+                                         achieved_on=achieved)
+
         try:
-            await asyncio.to_thread(shell.services.logbook.add_milestone, account, account.id,
-                                    text=text.value, achieved_on=achieved)
+            await asyncio.to_thread(store)
+        except Conflict:
+            text.error = CHANGED_ELSEWHERE
+            shell.page.update()
+            return
         except InvalidInput as exc:
             for key, message in exc.problems.items():
                 if key == "achieved_on":
@@ -103,24 +124,39 @@ def build_milestones(shell: Shell) -> ft.View:
                     text.error = message
             shell.page.update()
             return
-        shell.flash = "Milestone saved — well done!"
+        shell.flash = ("Milestone corrected — the original stays in your history."
+                       if existing else "Milestone saved — well done!")
         shell.go("/milestones")
 
-    button, busy = save_button("Add milestone", save)
-    done: list[ft.Control] = [card(ft.Text(m.value.text, size=16, weight=ft.FontWeight.W_600),
-                 muted(m.value.achieved_on.strftime("%a %-d %b %Y")))
-            for m in reversed(data.milestones)]
+    button, busy = save_button("Save correction" if existing else "Add milestone", save)
+    actions: list[ft.Control] = [button, busy]
+    if existing is not None and current is not None:
+        actions.append(withdraw_button(shell, "milestone", MILESTONE, existing.id,
+                                       current.version, "/milestones"))
+    done: list[ft.Control] = [card(
+        ft.Row([
+            ft.Column([ft.Text(m.value.text, size=16, weight=ft.FontWeight.W_600),
+                       muted(m.value.achieved_on.strftime("%a %-d %b %Y"))],
+                      spacing=4, expand=True),
+            icon_button(ft.Icons.EDIT, f"Correct milestone: {m.value.text}",
+                        lambda _, i=m.value.id: shell.go(f"/milestones?edit={i}")),
+        ], vertical_alignment=ft.CrossAxisAlignment.START))
+        for m in reversed(data.milestones)]
     body: list[ft.Control] = [
         form_column([
-            muted("Record the moments that show you are moving better."),
+            muted("Correct this milestone. The original stays in your history." if existing
+                  else "Record the moments that show you are moving better."),
             # Not in a wrapping Row: an expanding field in a Wrap has no width to fill,
             # and Flutter drew the whole form as its grey error box.
             text, day,
-            ft.Row([ft.Chip(label=ft.Text(s), data=s, on_click=suggest, height=theme.TOUCH)
-                    for s in MILESTONE_SUGGESTIONS], wrap=True, spacing=6, run_spacing=6),
-            ft.Row([button, busy]),
+            *([] if existing else [ft.Row(
+                [ft.Chip(label=ft.Text(s), data=s, on_click=suggest, height=theme.TOUCH)
+                 for s in MILESTONE_SUGGESTIONS], wrap=True, spacing=6, run_spacing=6)]),
+            ft.Row(actions, wrap=True),
         ]),
-        ft.Text("Your milestones", size=18, weight=ft.FontWeight.W_600),
-        ft.ResponsiveRow(done or [muted("None yet.")], spacing=12, run_spacing=12),
     ]
-    return scaffold(shell, "/milestones", "Milestones", body, back="/")
+    if existing is None:
+        body += [ft.Text("Your milestones", size=18, weight=ft.FontWeight.W_600),
+                 ft.ResponsiveRow(done or [muted("None yet.")], spacing=12, run_spacing=12)]
+        return scaffold(shell, "/milestones", "Milestones", body, back="/")
+    return scaffold(shell, "/milestones", "Correct a milestone", body, back="/milestones")

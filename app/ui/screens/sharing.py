@@ -13,6 +13,7 @@ from app.services.access import INVITE_VALID_FOR
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.components import form_column
+from app.ui.confirm import confirm
 from app.ui.frame import card, muted, scaffold
 
 if TYPE_CHECKING:
@@ -42,33 +43,17 @@ def build(shell: Shell) -> ft.View:
     def stop(clinician: Account) -> Any:
         """Ask once before stopping: one mistaken tap would cut the therapist off until
         the patient makes a new code."""
-        stopped: list[bool] = []
-
-        async def confirmed(_: Any) -> None:
-            await asyncio.to_thread(services.access.revoke, account, clinician.id)
-            stopped.append(True)
-            shell.page.pop_dialog()
-
-        def closed(_: Any) -> None:
-            # Redraw only once the dialog has gone: replacing the screen under a closing
-            # dialog left it drawn on top.
-            if stopped:
-                shell.flash = f"{clinician.name} can no longer see your progress."
-                shell.go("/sharing")
+        def finished() -> None:
+            shell.flash = f"{clinician.name} can no longer see your progress."
+            shell.go("/sharing")
 
         def ask(_: Any) -> None:
-            shell.page.show_dialog(ft.AlertDialog(
-                modal=True,
-                title=ft.Text(f"Stop sharing with {clinician.name}?"),
-                content=ft.Text(f"{clinician.name.split()[0]} will no longer see your "
-                                f"progress. To share again you will need a new code."),
-                actions=[
-                    ft.TextButton("Keep sharing", height=theme.TOUCH,
-                                  on_click=lambda _: shell.page.pop_dialog()),
-                    ft.FilledButton("Stop sharing", height=theme.TOUCH, on_click=confirmed),
-                ],
-                on_dismiss=closed,
-            ))
+            confirm(shell.page, title=f"Stop sharing with {clinician.name}?",
+                    text=f"{clinician.name.split()[0]} will no longer see your progress. "
+                         f"To share again you will need a new code.",
+                    keep="Keep sharing", act="Stop sharing",
+                    work=lambda: services.access.revoke(account, clinician.id),
+                    then=finished)
         return ask
 
     async def new_code(_: Any) -> None:
