@@ -12,16 +12,23 @@ Exceptions::
     ├── StoreCorrupt      a data file is damaged, missing or rolled back; names the
     │                     file and the restore command
     ├── StoreLocked       another process has this data folder open
+    ├── StoreUnavailable  the data folder cannot be opened or written (disk full,
+    │                     permissions); one line for the operator, no data changed
     └── VersionConflict   a save expected version N but the record has moved on
+                          (also a domain Conflict)
+
+    RecordRefused         a domain InvalidInput, raised before anything is written: a
+                          version the store would not open again, or one that contradicts
+                          what it holds (an import's version 0, a gap, another owner...)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, InvalidInput
 
 JSONDict = dict[str, Any]
 
@@ -51,8 +58,28 @@ class StoreLocked(StoreError):
     """Another BackTrack process already has this data folder open."""
 
 
+class StoreUnavailable(StoreError):
+    """The data folder cannot be opened or written (full disk, no permission, read-only)."""
+
+
 class VersionConflict(StoreError, Conflict):
     """The record was changed by someone else since it was read."""
+
+
+class RecordRefused(InvalidInput):
+    """The store refused a version before writing anything of the call.
+
+    Raised for what could later stop the store from opening or let one record take over
+    another: a version below 1, versions that skip a number, a record id that is not the
+    one in its data, a version naming another owner than the record's other versions.
+    Callers that import files catch it (it is an InvalidInput) to name the file."""
+
+    def __init__(self, kind: str, record_id: str, version: int | None, why: str) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        self.version = version
+        which = f"{kind} {record_id}" + (f" version {version}" if version is not None else "")
+        super().__init__({"record": f"{which} {why}; nothing was saved"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,18 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One new version in a batch saved all at once (RecordStore.save_all)."""
+
+    kind: str
+    record_id: str
+    data: JSONDict
+    owner: str | None = None
+    expected_version: int | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
 class Query:
     """Which latest versions to return. Every given field must match exactly."""
 
@@ -118,7 +157,15 @@ class RecordStore(Protocol):
         deleted: bool = False,
     ) -> Record:
         """Append a new version. With `expected_version`, raise VersionConflict unless the
-        latest stored version is exactly that (0 = the record must not exist yet)."""
+        latest stored version is exactly that (0 = the record must not exist yet).
+        RecordRefused if `data` carries an "id" other than `record_id`."""
+        ...
+
+    def save_all(self, changes: Sequence[Change]) -> list[Record]:
+        """Append one new version per change, all or none. Every `expected_version` is
+        checked before anything is written (VersionConflict: nothing saved), and the
+        versions are written in one atomic step: after a crash all of them are there or
+        none. Each record may appear once per call (ValueError otherwise)."""
         ...
 
     def latest(self, kind: str, record_id: str) -> Record | None:
@@ -138,8 +185,11 @@ class RecordStore(Protocol):
         ...
 
     def import_versions(self, records: Iterable[Record]) -> int:
-        """Add versions made elsewhere (import/restore of one patient); skip ones already
-        present. Returns how many were added."""
+        """Add versions made elsewhere (import/restore of one patient), all or none; skip
+        ones already present. Returns how many were added. Every version is checked first,
+        and RecordRefused (nothing written) unless: version >= 1; the record's versions,
+        held and added, are 1..n without a gap; its id is the one in its data; every
+        version names the same owner as the record's others."""
         ...
 
     def purge_owner(self, owner: str) -> int:

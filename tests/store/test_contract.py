@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.store.interfaces import Query, Record, RecordStore, VersionConflict
+from app.store.interfaces import (
+    Change,
+    Query,
+    Record,
+    RecordRefused,
+    RecordStore,
+    VersionConflict,
+)
 from app.store.journal import JournalStore
 from app.store.memory import MemoryStore
 
@@ -166,8 +173,65 @@ def test_find_by_owner_follows_the_latest_version(store: RecordStore) -> None:
     assert _ids(store, "pain_entry", "p2") == ["a", "b"]  # first-save order, as ever
     assert _ids(store, "session", "p2") == []
     # Versions imported out of order: the highest version decides, not the last to arrive.
-    store.import_versions([_foreign(2, rid="d", owner="p3"), _foreign(1, rid="d", owner="p4")])
-    assert (_ids(store, "pain_entry", "p3"), _ids(store, "pain_entry", "p4")) == (["d"], [])
+    store.import_versions([_foreign(2, rid="d", owner="p3"), _foreign(1, rid="d", owner="p3")])
+    assert _ids(store, "pain_entry", "p3") == ["d"]
+    found = store.find(Query("pain_entry", owner="p3"))
+    assert [r.version for r in found] == [2]
     store.purge_owner("p2")
     assert _ids(store, "pain_entry", "p2") == []
     assert _ids(store, "pain_entry", "p1") == ["c"]
+
+
+def _everything(store: RecordStore) -> list[Record]:
+    return [v for owner in ("p1", "p9", "p8") for v in store.owner_history(owner)]
+
+
+@pytest.mark.parametrize("bad", [
+    Record("pain_entry", "zero", 0, {"nrs": 1}, owner="p9"),
+    Record("pain_entry", "neg", -3, {"nrs": 1}, owner="p9"),
+    Record("pain_entry", "gap", 3, {"nrs": 1}, owner="p9"),  # no version 1 and 2
+    Record("pain_entry", "r1", 3, {"nrs": 1}, owner="p9"),  # r1 holds 1 only: 2 missing
+    Record("pain_entry", "mine", 1, {"id": "theirs", "nrs": 1}, owner="p9"),
+    Record("pain_entry", "a", 2, {"nrs": 1}, owner="p9"),  # a belongs to p1
+    Record("pain_entry", "nan", 1, {"nrs": float("nan")}, owner="p9"),
+], ids=["version-0", "negative", "gap-new", "gap-held", "other-id", "other-owner", "nan"])
+def test_import_refuses_versions_the_store_could_not_stand_behind(
+    store: RecordStore, bad: Record
+) -> None:
+    """Everything an import writes passes the checks the store applies when it opens (and
+    those that keep a record from taking another over) before anything is written."""
+    store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
+    store.import_versions([_foreign(1)])
+    before = _everything(store)
+    with pytest.raises(RecordRefused):
+        store.import_versions([_foreign(1, rid="fine"), bad])  # all or none
+    assert _everything(store) == before
+    assert store.latest("pain_entry", "fine") is None
+
+
+def test_save_refuses_data_naming_another_record(store: RecordStore) -> None:
+    with pytest.raises(RecordRefused, match="another id"):
+        store.save("check_in", "c1", {"id": "c2"}, owner="p1")
+    assert store.latest("check_in", "c1") is None
+    assert store.save("check_in", "c1", {"id": "c1"}, owner="p1").version == 1
+
+
+def test_save_all_writes_every_change_or_none(store: RecordStore) -> None:
+    store.save("invite", "CODE", {"used": False}, owner="p1")
+    saved = store.save_all([
+        Change("invite", "CODE", {"used": True}, owner="p1", expected_version=1),
+        Change("grant", "g1", {"to": "t1"}, owner="p1", expected_version=0),
+    ])
+    assert [(r.kind, r.version) for r in saved] == [("invite", 2), ("grant", 1)]
+    assert saved[0] == store.latest("invite", "CODE")
+    with pytest.raises(VersionConflict):  # the second change's check fails: nothing saved
+        store.save_all([
+            Change("grant", "g2", {"to": "t2"}, owner="p1", expected_version=0),
+            Change("invite", "CODE", {"used": True}, owner="p1", expected_version=1),
+        ])
+    assert store.latest("grant", "g2") is None
+    assert len(store.history("invite", "CODE")) == 2
+    with pytest.raises(ValueError):
+        store.save_all([Change("note", "n", {}), Change("note", "n", {})])
+    assert store.latest("note", "n") is None
+    assert store.save_all([]) == []

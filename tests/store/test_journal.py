@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from app.store.interfaces import Query, Record, StoreCorrupt, StoreError, StoreLocked
+from app.store.interfaces import (
+    Change,
+    Query,
+    Record,
+    RecordRefused,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+)
 from app.store.journal import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
@@ -282,3 +290,33 @@ def test_finding_by_owner_is_the_same_after_a_restart(tmp_path: Path,
     assert before == {"p1": ["e3"], "p2": ["e1", "e4"], "p3": ["e0", "e2", "e5"]}
     with JournalStore.open(tmp_path) as store:
         assert by_owner(store) == before
+
+
+def test_an_import_refused_up_front_leaves_a_store_that_opens(tmp_path: Path) -> None:
+    """The issue's outage: one imported record with version 0 was accepted, and the next
+    start refused to open the store. Now the import is refused before anything is written."""
+    with JournalStore.open(tmp_path) as store:
+        _fill(store, 3)
+        with pytest.raises(RecordRefused, match="versions start at 1"):
+            store.import_versions([Record("check_in", "x", 0, {"id": "x"}, owner="p1")])
+    with JournalStore.open(tmp_path) as store:
+        assert len(store.find(Query("pain_entry"))) == 3
+        assert store.latest("check_in", "x") is None
+
+
+def test_a_batch_is_kept_whole_or_dropped_whole(tmp_path: Path) -> None:
+    changes = [Change("invite", "CODE", {"used": True}, owner="p1"),
+               Change("grant", "g1", {"to": "t1"}, owner="p1")]
+    with JournalStore.open(tmp_path, compact_on_close=False) as store:
+        store.save_all(changes)
+    with JournalStore.open(tmp_path, compact_on_close=False) as store:
+        assert store.latest("invite", "CODE") is not None
+        assert store.latest("grant", "g1") is not None
+        store.save_all([Change("invite", "CODE", {"used": False}, owner="p1"),
+                        Change("grant", "g1", {"to": "t2"}, owner="p1")])
+    journal = tmp_path / JOURNAL_FILE
+    whole = journal.read_bytes()
+    journal.write_bytes(whole[:-40])  # the second batch's write tore near its end
+    with JournalStore.open(tmp_path) as store:
+        assert [r.data for r in store.history("invite", "CODE")] == [{"used": True}]
+        assert [r.data for r in store.history("grant", "g1")] == [{"to": "t1"}]

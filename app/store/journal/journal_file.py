@@ -64,8 +64,14 @@ def read_journal(path: Path) -> JournalData:
         seq = obj.get("seq")
         if seq != expected:
             raise StoreCorrupt(where, f"sequence number {seq!r} where {expected} was expected")
-        records.append((seq, record_from(obj.get("rec"), schema, where)))
-        expected += 1
+        batch = obj.get("recs")
+        if batch is None:
+            batch = [obj.get("rec")]
+        elif not isinstance(batch, list) or not batch:
+            raise StoreCorrupt(where, f"the versions from {seq} on are malformed")
+        for raw_record in batch:
+            records.append((expected, record_from(raw_record, schema, where)))
+            expected += 1
     return JournalData(
         schema=schema,
         base_gen=str(header.get("base_gen", "")),

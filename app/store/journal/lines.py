@@ -1,7 +1,11 @@
 """The journal's line format: one JSON object per line, led by a CRC-32 of the rest.
 
     {"crc":"<8 hex digits: crc32 of everything after the comma>","seq":N,"rec":{...}}
+    {"crc":"...","seq":N,"recs":[{...},{...}]}     versions N, N+1, ... written as one
     {"crc":"...","journal":{...header...}}
+
+A batch line (save_all, import_versions) holds several versions under one checksum, so a
+crash keeps all of them or none: a torn line is dropped whole.
 
 Every line is strict JSON (readable by any tool), and its checksum is checked before it is
 trusted. The writer builds lines by hand from the record's compact JSON (made once per save)
@@ -41,6 +45,11 @@ def _frame(body: str) -> bytes:
 def journal_line(seq: int, rec_json: str) -> bytes:
     """One journal line for one version; `rec_json` is the compact JSON of Record.to_json()."""
     return _frame(f'"seq":{seq},"rec":{rec_json}}}')
+
+
+def batch_line(first_seq: int, rec_jsons: list[str]) -> bytes:
+    """One journal line for several versions numbered from `first_seq`: written at once."""
+    return _frame(f'"seq":{first_seq},"recs":[{",".join(rec_jsons)}]}}')
 
 
 def header_line(*, schema: int, base_gen: str, base_seq: int, generation: int) -> bytes:

@@ -1,7 +1,8 @@
 """Schema versions of the stored record format, the migrations between them, and the checks
 every stored version passes when it is read back (snapshot, journal or backup).
 
-Schema history: 1 = before tombstones (records had no "deleted"); 2 = current.
+Schema history: 1 = before tombstones (records had no "deleted"); 2 = before batch lines;
+3 = current (a journal line may hold several versions written as one, see lines.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from app.store.interfaces import JSONDict, Record, StoreCorrupt
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1_add_deleted(raw: JSONDict) -> JSONDict:
@@ -21,7 +22,13 @@ def _v1_add_deleted(raw: JSONDict) -> JSONDict:
 
 # MIGRATIONS[n] upgrades one stored record dict from schema n to n + 1. Files are upgraded
 # on open; the old files are first copied aside (never overwritten in place).
-MIGRATIONS: dict[int, Callable[[JSONDict], JSONDict]] = {1: _v1_add_deleted}
+def _v2_unchanged(raw: JSONDict) -> JSONDict:
+    """Schema 3 changed the journal's lines, not the records: an older BackTrack must not
+    read a journal holding batch lines, so the files say 3."""
+    return raw
+
+
+MIGRATIONS: dict[int, Callable[[JSONDict], JSONDict]] = {1: _v1_add_deleted, 2: _v2_unchanged}
 
 
 def migrate_record(raw: JSONDict, schema: int) -> JSONDict:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.store.interfaces import JSONDict, Query, Record, StoreCorrupt, StoreError
+from app.store.interfaces import Change, JSONDict, Query, Record, StoreCorrupt, StoreError
 from app.store.journal.files import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
@@ -33,11 +33,11 @@ from app.store.journal.files import (
 from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
 from app.store.journal.index import VersionIndex
 from app.store.journal.journal_file import JournalData, read_journal
-from app.store.journal.lines import dumps, header_line, journal_line
+from app.store.journal.lines import batch_line, header_line, journal_line
 from app.store.journal.recovery import plan_recovery
 from app.store.journal.schema import SCHEMA_VERSION
 from app.store.journal.snapshot import Entry, read_snapshot, snapshot_chunks
-from app.store.memory import next_version
+from app.store.memory import checked_import, encoded, next_version, next_versions
 
 DEFAULT_COMPACT_THRESHOLD = 5_000  # journal lines before a background snapshot
 
@@ -222,7 +222,7 @@ class JournalStore:
             draft = next_version(kind, record_id, self._mem.latest(kind, record_id), data,
                                  owner=owner, expected_version=expected_version,
                                  deleted=deleted)
-            rec_json = dumps(draft.to_json())
+            rec_json = encoded(draft)
             # Parse back: memory then holds exactly what a restart would read (a deep copy;
             # tuples become lists), so nothing differs before and after a restart.
             record = Record.from_json(json.loads(rec_json))
@@ -233,33 +233,32 @@ class JournalStore:
             self._maybe_compact_in_background()
             return record
 
+    def save_all(self, changes: Sequence[Change]) -> list[Record]:
+        with self._lock:
+            self._check_usable()
+            drafts = next_versions(changes, self._mem.latest)
+            return self._append_batch(drafts)
+
     def import_versions(self, records: Iterable[Record]) -> int:
         with self._lock:
             self._check_usable()
-            present = {
-                (key, v.version) for key, versions in self._mem.versions.items() for v in versions
-            }
-            batch: list[tuple[int, Record, str]] = []
-            seq = self._mem.seq
-            for incoming in records:
-                rec_json = dumps(incoming.to_json())
-                record = Record.from_json(json.loads(rec_json))
-                marker = ((record.kind, record.id), record.version)
-                if marker in present:
-                    continue
-                present.add(marker)
-                seq += 1
-                batch.append((seq, record, rec_json))
-            if not batch:
-                return 0
-            # One write + one fdatasync for the whole import. A crash part-way keeps a prefix
-            # of it; importing again completes it (already present versions are skipped).
-            self._append(b"".join(journal_line(s, js) for s, _, js in batch))
-            for s, record, js in batch:
-                self._mem.apply(s, record, js)
-            self._journal_lines += len(batch)
-            self._maybe_compact_in_background()
-            return len(batch)
+            fresh = checked_import(records, lambda k, i: self._mem.versions.get((k, i), []))
+            return len(self._append_batch(fresh))
+
+    def _append_batch(self, versions: Sequence[Record]) -> list[Record]:
+        """Write versions as one batch line (one checksum, one fdatasync): after a crash
+        all of them are there or none."""
+        if not versions:
+            return []
+        rec_jsons = [encoded(v) for v in versions]
+        records = [Record.from_json(json.loads(js)) for js in rec_jsons]
+        first = self._mem.seq + 1
+        self._append(batch_line(first, rec_jsons))
+        for offset, (record, rec_json) in enumerate(zip(records, rec_jsons, strict=True)):
+            self._mem.apply(first + offset, record, rec_json)
+        self._journal_lines += len(records)
+        self._maybe_compact_in_background()
+        return records
 
     def purge_owner(self, owner: str) -> int:
         with self._compact_lock, self._lock:
