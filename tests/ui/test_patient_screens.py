@@ -65,3 +65,36 @@ def test_milestone_date_is_the_patients_own_day_and_saves(services: Services,
     assert day.value == "2026-11-30"
     services.logbook.add_milestone(la_patient, la_patient.id, text="Walked the dog",
                                    achieved_on=datetime.fromisoformat(day.value).date())
+
+
+def test_history_lists_soreness_under_its_own_session_not_the_latest(
+        services: Services, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from app.ui.screens.history import timeline
+
+    patient = services.accounts.create("kim@example.com", "Kim", "backtrack-test-pw",
+                                       Role.PATIENT)
+    first = services.logbook.log_session(patient, patient.id, regions=["lumbar"])
+    clock.advance(hours=23)
+    second = services.logbook.log_session(patient, patient.id, regions=["hip"])
+    clock.advance(hours=1)
+    # Logged an hour after the second session, but about the first one.
+    services.logbook.log_soreness(patient, patient.id, session_id=first.value.id,
+                                  soreness=3, recorded_at=clock.now - timedelta(minutes=5))
+    items = timeline(services.logbook.load(patient, patient.id), "UTC")
+    assert [i.kind for i in items] == ["session", "session"]
+    newest, oldest = items
+    assert newest.entry_id == second.value.id and newest.under == ()
+    assert [u.title for u in oldest.under] == ["Soreness 3/10"]
+    assert oldest.under[0].detail == "23 hours after the session"
+
+
+def test_history_shows_a_milestone_as_a_day_without_a_time(services: Services) -> None:
+    from app.ui.screens.history import timeline
+
+    patient = services.accounts.create("kim@example.com", "Kim", "backtrack-test-pw",
+                                       Role.PATIENT)
+    services.logbook.add_milestone(patient, patient.id, text="Walked to the shop")
+    (item,) = timeline(services.logbook.load(patient, patient.id), "UTC")
+    assert item.date_only
