@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 
 from app import paths
 from app.charts.figures import FigureCache, Figures, build_all, data_fingerprint
+from app.charts.wording import chart_wording_problems
 from app.domain.accounts import Account
 from app.domain.progress import (
     ProgressRecord,
@@ -49,7 +50,7 @@ def load_thresholds(path: Path = paths.PROGRESS_THRESHOLDS) -> ProgressThreshold
         raise ThresholdsError(
             [f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]
         ) from exc
-    return parse_thresholds(raw)
+    return parse_thresholds(raw, check_charts=chart_wording_problems)
 
 
 class PatientRecords(Protocol):
@@ -111,7 +112,7 @@ class ProgressService:
 
     def _assess(self, record: ProgressRecord) -> ResponseSummary:
         return assess_response(record.check_ins, record.sessions, self.thresholds,
-                               record.today, record.pgic)
+                               record.today, record.pgic, record.odi)
 
 
 def to_record(data: PatientData, now: datetime) -> ProgressRecord:
@@ -135,5 +136,6 @@ def to_record(data: PatientData, now: datetime) -> ProgressRecord:
         activities=list(data.activities),
         milestones=values(data.milestones),
         pgic=[replace(p, recorded_at=local(p.recorded_at)) for p in data.pgic],
+        odi=[replace(a, recorded_at=local(a.recorded_at)) for a in data.odi],
     )
 

@@ -416,3 +416,29 @@ def test_every_chart_draws_with_the_small_cartesian_plotly_bundle(
     # Figures are generated for the plotly.js the plotly package ships: same version.
     assert plotly_js_version(served) == plotly_js_version(full_plotly_js_path()) != "unknown"
     assert served.stat().st_size < full_plotly_js_path().stat().st_size / 2
+
+
+def test_chart_wording_is_checked_by_the_charts_and_reported_with_the_rest() -> None:
+    """The chart texts' rules moved from the domain to app.charts.wording (issue 11)."""
+    import copy
+    import json
+
+    from app import paths
+    from app.charts.wording import chart_wording_problems
+    from app.domain.progress import ThresholdsError, parse_thresholds
+
+    raw = json.loads(paths.PROGRESS_THRESHOLDS.read_text(encoding="utf-8"))
+    assert chart_wording_problems(raw["wording"]["charts"]) == []
+    bad = copy.deepcopy(raw)
+    bad["wording"]["charts"].update(pain_hover_now="plain", pain_band="±{pts}")
+    bad["wording"]["charts"].pop("soreness_title")
+    bad["thresholds"].pop("trial_days")
+    with pytest.raises(ThresholdsError) as caught:
+        parse_thresholds(bad, check_charts=chart_wording_problems)
+    text = str(caught.value)
+    for needle in ("pain_hover_now must be a Plotly hover template", "pain_band uses {pts}",
+                   "soreness_title is missing", "thresholds.trial_days is missing"):
+        assert needle in text
+    charts_only = copy.deepcopy(raw)
+    charts_only["wording"]["charts"].update(pain_hover_now="plain")
+    parse_thresholds(charts_only)  # the domain alone does not judge what a chart draws
