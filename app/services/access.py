@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.domain.accounts import Account, Grant, Role, may_read_patient
+from app.domain.codec import to_json
 from app.domain.errors import InvalidInput, NotAllowed
 from app.domain.sharing_codes import format_code, normalise_code
 from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, new_id, system_clock
-from app.store.interfaces import RecordStore
+from app.store.interfaces import Change, RecordStore, VersionConflict
 
 GRANT = "grant"
 INVITE = "invite"
@@ -49,6 +50,7 @@ class AccessService:
         self.grants = Collection(store, GRANT, Grant)
         self.invites = Collection(store, INVITE, Invite)
         self.audit = Collection(store, AUDIT, AuditEvent)
+        self.store = store
         self.accounts = accounts
         self.clock = clock
 
@@ -68,17 +70,22 @@ class AccessService:
         return [v.value for v in found if v is not None]
 
     def grant(self, patient: Account, clinician: Account) -> Grant:
+        existing = self._existing_grant(patient, clinician)
+        if existing is not None:
+            return existing
+        grant = Grant(new_id(), patient.id, clinician.id, self.clock())
+        self.grants.add(grant, owner=patient.id)
+        return grant
+
+    def _existing_grant(self, patient: Account, clinician: Account) -> Grant | None:
+        """The grant already in force, if any, once the two may share at all."""
         if patient.role is not Role.PATIENT:
             raise NotAllowed("Only a patient can share their own data.")
         if not clinician.role.is_clinician:
             raise InvalidInput.one("clinician", "You can only share with a therapist or the "
                                                 "care team.")
         existing = self.grants.find(patient.id, clinician_id=clinician.id, revoked=False)
-        if existing:
-            return existing[0].value
-        grant = Grant(new_id(), patient.id, clinician.id, self.clock())
-        self.grants.add(grant, owner=patient.id)
-        return grant
+        return existing[0].value if existing else None
 
     def revoke(self, patient: Account, clinician_id: str) -> None:
         for found in self.grants.find(patient.id, clinician_id=clinician_id, revoked=False):
@@ -91,14 +98,27 @@ class AccessService:
         return code
 
     def redeem_invite(self, clinician: Account, code: str) -> Account:
+        """Link a clinician to the patient who made the code. A code works once: marking it
+        used and creating the grant are one atomic save that expects the code's version as
+        read, so of clinicians redeeming it at the same moment exactly one gets the grant."""
+        not_valid = InvalidInput.one("code", "That code is not valid. Ask the patient for "
+                                             "a new one.")
         found = self.invites.get(normalise_code(code))
         if found is None or found.value.used or \
                 self.clock() - found.value.created_at > INVITE_VALID_FOR:
-            raise InvalidInput.one("code", "That code is not valid. Ask the patient for a "
-                                           "new one.")
+            raise not_valid
         patient = self.accounts.get(found.value.patient_id)
-        self.grant(patient, clinician)
-        self.invites.correct(replace(found.value, used=True), patient.id, found.version)
+        used = replace(found.value, used=True)
+        changes = [Change(INVITE, used.id, to_json(used), owner=patient.id,
+                          expected_version=found.version)]
+        if self._existing_grant(patient, clinician) is None:
+            grant = Grant(new_id(), patient.id, clinician.id, self.clock())
+            changes.append(Change(GRANT, grant.id, to_json(grant), owner=patient.id,
+                                  expected_version=0))
+        try:
+            self.store.save_all(changes)
+        except VersionConflict:
+            raise not_valid from None  # someone else redeemed it a moment earlier
         return patient
 
     def check_read(self, actor: Account, patient_id: str, action: str) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput, NotAllowed
-from app.main import Services
-from tests.conftest import FakeClock
+from app.main import Services, build_services
+from app.services.access import GRANT, INVITE
+from app.store.interfaces import Query, Record, RecordStore
+from app.store.journal import JournalStore
+from app.store.memory import MemoryStore
+from tests.conftest import FAST_SETTINGS, FakeClock
 
 PASSWORD = "backtrack-test-pw"
 
@@ -223,3 +229,68 @@ def test_may_read_answers_without_an_audit_event(services: Services, people: Peo
     for who in (people.care_team, people.other_patient, people.admin):
         assert not services.access.may_read(who, people.patient.id)
     assert services.access.audit_trail(people.patient, people.patient.id) == []
+
+
+CLINICIANS = 10
+
+
+class _InviteReadTogether:
+    """Every redeemer reads the code before any of them goes on: the worst interleaving,
+    made certain instead of left to the scheduler."""
+
+    def __init__(self) -> None:
+        self.barrier = threading.Barrier(CLINICIANS)
+
+    def latest(self, store: RecordStore, kind: str, record_id: str) -> Record | None:
+        found = store.latest(kind, record_id)
+        if kind == INVITE:
+            self.barrier.wait(timeout=30)
+        return found
+
+
+class _MemoryTogether(MemoryStore):
+    together = _InviteReadTogether()
+
+    def latest(self, kind: str, record_id: str) -> Record | None:
+        return self.together.latest(super(), kind, record_id)  # type: ignore[arg-type]
+
+
+class _JournalTogether(JournalStore):
+    together = _InviteReadTogether()
+
+    def latest(self, kind: str, record_id: str) -> Record | None:
+        return self.together.latest(super(), kind, record_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind_of_store", ["memory", "journal"])
+def test_one_code_redeemed_by_ten_clinicians_at_once_grants_exactly_once(
+        tmp_path: Path, clock: FakeClock, kind_of_store: str) -> None:
+    store: RecordStore = (_MemoryTogether() if kind_of_store == "memory"
+                          else _JournalTogether.open(tmp_path / "store"))
+    services = build_services(FAST_SETTINGS, store, clock=clock)
+    make = services.accounts.create
+    patient = make("alex@example.com", "Alex", PASSWORD, Role.PATIENT)
+    clinicians = [make(f"t{n}@example.com", f"T{n}", PASSWORD, Role.THERAPIST)
+                  for n in range(CLINICIANS)]
+    code = services.access.create_invite(patient)
+    outcomes: list[str] = []
+
+    def redeem(clinician: Account) -> None:
+        try:
+            services.access.redeem_invite(clinician, code)
+        except InvalidInput:
+            outcomes.append("refused")
+        except Exception as exc:  # any other failure is a wrong answer
+            outcomes.append(type(exc).__name__)
+        else:
+            outcomes.append("granted")
+
+    threads = [threading.Thread(target=redeem, args=(c,)) for c in clinicians]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(store.find(Query(GRANT, owner=patient.id))) == 1
+    assert len(services.access.granted_clinicians(patient.id)) == 1
+    assert sorted(outcomes) == ["granted"] + ["refused"] * (CLINICIANS - 1)
+    services.close()
