@@ -17,8 +17,7 @@ standard library. Errors: NotFound (no such patient), NotAllowed (no access).
 from __future__ import annotations
 
 import html
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -32,7 +31,6 @@ from app.domain.progress import (
     ResponseSummary,
     Verdict,
     soreness_curves,
-    split_windows,
 )
 from app.domain.regions import NEEDLING_REGIONS
 from app.domain.zones import to_local
@@ -83,7 +81,7 @@ def progress_report_html(services: Services, patient_email: str,
         _summary(summary, thresholds),
         _charts({key: figure_div(figures[key], div_id=f"chart-{key}") for key in CHART_KEYS}),
         _sessions(record, thresholds),
-        _psfs(record, thresholds),
+        _psfs(record, summary, thresholds),
         _milestones(record),
         _assessments(assessments, tier_labels, patient.timezone),
         _footer(thresholds),
@@ -118,10 +116,16 @@ def _summary(s: ResponseSummary, th: ProgressThresholds) -> str:
         ("Activities, PSFS mean (0–10)", _num(s.psfs_baseline), _num(s.psfs_current),
          _signed(s.psfs_change)),
     ]
+    if s.odi_baseline is not None:
+        rows.append(("Oswestry disability (0–100)", _num(s.odi_baseline, 0),
+                     _num(s.odi_current, 0), _signed(s.odi_change, 0)))
     table = "".join(f"<tr><th scope=\"row\">{_e(label)}</th><td>{a}</td><td>{b}</td>"
                     f"<td>{c}</td></tr>" for label, a, b, c in rows)
     flag = ""
-    if s.needs_reassessment:
+    if s.worse:
+        flag = ("<p class=\"flag\" role=\"note\"><strong>Getting worse:</strong> a sustained "
+                "change beyond measurement error. Review the plan with the patient soon.</p>")
+    elif s.needs_reassessment:
         flag = ("<p class=\"flag\" role=\"note\"><strong>Reassess:</strong> no meaningful "
                 "response after a reasonable trial of treatment. Consider reviewing the "
                 "plan with the patient.</p>")
@@ -188,20 +192,20 @@ def _sessions(record: ProgressRecord, th: ProgressThresholds) -> str:
 </section>"""
 
 
-def _psfs(record: ProgressRecord, th: ProgressThresholds) -> str:
+def _psfs(record: ProgressRecord, summary: ResponseSummary, th: ProgressThresholds) -> str:
+    """Per-activity start, now and change exactly as the domain worked them out (the ✓
+    is the summary's own verdict for that activity, never recomputed here)."""
     if not record.activities:
         return ("<section id=\"psfs\"><h2>Activities (PSFS)</h2><p>No activities chosen."
                 "</p></section>")
-    windows = split_windows(record.check_ins, th)
     rows = []
     for activity in record.activities:
         rated = [(c.recorded_at, c.psfs[activity.id]) for c in
                  sorted(record.check_ins, key=lambda c: c.recorded_at)
                  if activity.id in c.psfs]
-        start = _mean(c.psfs[activity.id] for c in windows.baseline if activity.id in c.psfs)
-        now = _mean(c.psfs[activity.id] for c in windows.current if activity.id in c.psfs)
-        change = None if start is None or now is None else round(now, 1) - round(start, 1)
-        meaningful = change is not None and change >= th.psfs_activity_change_points
+        start, now = summary.psfs_activity_levels.get(activity.id, (None, None))
+        change = summary.psfs_activity_changes.get(activity.id)
+        meaningful = summary.activity_meaningfully_better(activity.id)
         latest = (f"{rated[-1][1]}/10 on {rated[-1][0]:%-d %b}" if rated else "–")
         rows.append(
             f"<tr><th scope=\"row\">{_e(activity.name)}</th><td>{_num(start)}</td>"
@@ -274,9 +278,12 @@ def _footer(th: ProgressThresholds) -> str:
     return f"""<footer class="small">
 <p>How the verdict is reached: a meaningful change in pain is {th.pain_change_points:g}
 points or {th.pain_change_percent:g} % of the starting level
-(rule: {_e(th.pain_threshold_mode)}); in activities {th.psfs_mean_change_points:g}
-points of the PSFS mean. A reasonable trial is {th.trial_sessions} sessions or
-{th.trial_days} days. Made by BackTrack.</p>
+(rule: {_e(th.pain_threshold_mode)}) that is also beyond measurement error (one reading
+varies by up to {th.pain_single_reading_error_points:g} points; less for averages of
+several check-ins); in activities {th.psfs_mean_change_points:g} points of the PSFS mean;
+in the Oswestry index {th.odi_change_points:g} points or {th.odi_change_percent:g} %, when
+it was answered at the start and later. A reasonable trial is {th.trial_sessions} sessions
+or {th.trial_days} days; a sustained worsening is reported at once. Made by BackTrack.</p>
 </footer>"""
 
 
@@ -343,21 +350,16 @@ def _e(text: str) -> str:
     return html.escape(text)
 
 
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _num(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
 
 
-def _signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.1f}"
+def _signed(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:+.{places}f}"
 
 
 def _opt(value: object) -> str:
     return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _mean(values: Iterable[int]) -> float | None:
-    items = list(values)
-    return statistics.fmean(items) if items else None
 
 
 def _day(value: object) -> str:

@@ -30,9 +30,11 @@ def clinician_numbers(summary: ResponseSummary) -> str:
     """The clinician's line: the numbers behind the verdict, not the patient's wording."""
     parts: list[str] = []
     if summary.pain_baseline is not None and summary.pain_current is not None:
-        change = summary.pain_current - summary.pain_baseline
-        parts.append(f"Pain {summary.pain_baseline:.1f} to {summary.pain_current:.1f} "
-                     f"({change:+.1f})")
+        # The change the verdict was judged on (the domain's), not one worked out again
+        # from the rounded means (7.3 to 5.3 is −1.9 when the means were 7.26 and 5.34).
+        change = summary.pain_change_points
+        parts.append(f"Pain {summary.pain_baseline:.1f} to {summary.pain_current:.1f}"
+                     + ("" if change is None else f" ({change:+.1f})"))
     if summary.psfs_baseline is not None and summary.psfs_current is not None:
         parts.append(f"PSFS {summary.psfs_baseline:.1f} to {summary.psfs_current:.1f}")
     days = summary.days_since_first_entry

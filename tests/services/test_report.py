@@ -4,7 +4,7 @@ PSFS scores and guidance history, readable only by the patient and granted clini
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from app.domain.accounts import Account, Role
 from app.domain.errors import NotAllowed, NotFound
 from app.main import Services, seed_demo_if_empty
 from app.services.report import progress_report_html, report_file_name
+from tests.conftest import FakeClock
 
 PASSWORD = "backtrack-test-pw"
 
@@ -107,3 +108,39 @@ def test_report_file_name_has_no_email_or_surname(seeded: Services) -> None:
     alex = account(seeded, "alex@example.com")
     name = report_file_name(alex, datetime(2025, 3, 10, 12, 0))
     assert name == "backtrack-progress-alex-2025-03-10.html"
+
+
+def test_an_activity_change_is_the_domains_number_with_its_mark(
+    services: Services, clock: FakeClock
+) -> None:
+    """Start 17/3 and now 26/3 is +3.0, meaningful for one activity: the report printed
+    "+3.0" without the ✓ when it worked the change out again with round()."""
+    pat = services.accounts.create("pat@example.com", "Pat", PASSWORD, Role.PATIENT)
+    names = ["Bending", "Walking", "Sitting"]
+    activities = services.logbook.set_activities(pat, pat.id, names)
+    bending = next(a for a in activities if a.name == "Bending").id
+    start = clock.now - timedelta(days=22)
+    days_and_ratings = [(0, 5), (1, 6), (2, 6), (20, 8), (21, 9), (22, 9)]
+    for day, rating in days_and_ratings:
+        services.logbook.check_in(
+            pat, pat.id, pain_now=5, recorded_at=start + timedelta(days=day, minutes=1),
+            psfs={a.id: (rating if a.id == bending else 5) for a in activities})
+    summary = services.progress.summary(pat, pat.id)
+    assert summary.psfs_activity_changes[bending] == 3.0
+    assert summary.activities_meaningfully_better == (bending,)
+    text = progress_report_html(services, pat.email, pat)
+    row = re.search(r"<th scope=\"row\">Bending</th>(.*?)</tr>", text)
+    assert row is not None
+    assert "<td>5.7</td><td>8.7</td><td>+3.0 ✓</td>" in row.group(1)
+
+
+def test_a_sustained_rise_is_flagged_as_getting_worse(
+    services: Services, clock: FakeClock
+) -> None:
+    pat = services.accounts.create("pat@example.com", "Pat", PASSWORD, Role.PATIENT)
+    start = clock.now - timedelta(days=9)
+    for day, pain in [(0, 3), (1, 3), (2, 3), (7, 9), (8, 9), (9, 9)]:
+        services.logbook.check_in(pat, pat.id, pain_now=pain,
+                                  recorded_at=start + timedelta(days=day, minutes=1))
+    text = progress_report_html(services, pat.email, pat)
+    assert "Getting worse:" in text

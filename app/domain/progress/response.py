@@ -254,7 +254,8 @@ def _measure(
             improved_by.append("odi")
         if _odi_meaningful(odi_change, odi_start, thresholds):
             worse_by.append("odi")
-    activity_changes = _activity_changes(windows)
+    levels = _activity_levels(windows)
+    activity_changes = {a: _round(now - start, 1) for a, (start, now) in levels.items()}
     return replace(
         summary,
         pain_baseline=_round(pain_base, 1),
@@ -266,6 +267,8 @@ def _measure(
         psfs_current=None if psfs_now is None else _round(psfs_now, 1),
         psfs_change=psfs_change,
         psfs_activity_changes=activity_changes,
+        psfs_activity_levels={a: (_round(start, 1), _round(now, 1))
+                              for a, (start, now) in levels.items()},
         activities_meaningfully_better=tuple(
             a for a, change in activity_changes.items()
             if change >= thresholds.psfs_activity_change_points
@@ -292,7 +295,8 @@ def _odi_meaningful(move: float, start: float, thresholds: ProgressThresholds) -
     return important and move >= thresholds.odi_detectable_change_points
 
 
-def _activity_changes(windows: Windows) -> dict[str, float]:
+def _activity_levels(windows: Windows) -> dict[str, tuple[float, float]]:
+    """Each activity rated in both windows: (start mean, current mean), unrounded."""
     def per_activity(entries: Iterable[CheckIn]) -> dict[str, float]:
         ratings: dict[str, list[int]] = defaultdict(list)
         for c in entries:
@@ -302,7 +306,7 @@ def _activity_changes(windows: Windows) -> dict[str, float]:
 
     before = per_activity(windows.baseline)
     after = per_activity(windows.current)
-    return {a: _round(after[a] - before[a], 1) for a in before if a in after}
+    return {a: (before[a], after[a]) for a in before if a in after}
 
 
 def _pgic_improved(pgic: Sequence[PgicAnswer], thresholds: ProgressThresholds) -> bool | None:

@@ -77,6 +77,8 @@ class ResponseSummary:
     psfs_current: float | None = None
     psfs_change: float | None = None
     psfs_activity_changes: Mapping[str, float] = field(default_factory=dict)
+    # activity id → (start mean, current mean), rounded as shown
+    psfs_activity_levels: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     activities_meaningfully_better: tuple[str, ...] = ()
     odi_baseline: float | None = None
     odi_current: float | None = None
