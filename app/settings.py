@@ -18,8 +18,9 @@ class Settings:
     # Sign-in protection: after this many failures for one email, wait this long.
     max_failed_sign_ins: int = 5
     lockout_minutes: int = 15
-    # A signed-in session ends after this much inactivity.
-    session_idle_minutes: int = 30
+    # A signed-in session ends after this much inactivity (BACKTRACK_SESSION_IDLE_MINUTES;
+    # a fraction of a minute lets a browser test see it end).
+    session_idle_minutes: float = 30
     # Argon2id cost (RFC 9106 second recommended option is 64 MiB, t=3).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
@@ -38,6 +39,20 @@ def from_environment() -> Settings:
         settings = replace(settings, data_dir=Path(data))
     if env.get("BACKTRACK_NO_BROWSER") or env.get("CI"):
         settings = replace(settings, open_browser=False)
+    idle = env.get("BACKTRACK_SESSION_IDLE_MINUTES")
+    if idle:
+        settings = replace(settings, session_idle_minutes=_positive(idle,
+                                                                    "BACKTRACK_SESSION_IDLE_MINUTES"))
     if env.get("BACKTRACK_FAST_HASH"):  # tests only: cheaper argon2 so suites stay quick
         settings = replace(settings, argon2_memory_kib=1024, argon2_time_cost=1)
     return settings
+
+
+def _positive(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number of minutes, not {text!r}.")
+    return value

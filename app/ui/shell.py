@@ -3,10 +3,15 @@
 The route is the single source of truth for navigation: a screen is a function of
 (shell, route) that returns a View; `go(route)` pushes browser history, so the back
 button and deep links such as /checkin work.
+
+The sign-in lives in the browser too (app.ui.remembered), so a reload that lands in a
+fresh Flet session resumes it; a sign-out ends it on the server and tells every tab of
+this server signed in with it (pub/sub), which then shows the sign-in screen.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +22,7 @@ import flet as ft
 from app.domain.accounts import Account, Role
 from app.main import Services
 from app.ui import theme
+from app.ui.remembered import RememberedSignIn
 
 ScreenBuilder = Callable[["Shell"], ft.View]
 
@@ -29,6 +35,11 @@ class Route:
 
 
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
+_SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Shell:
@@ -50,10 +61,33 @@ class Shell:
         self.page.on_view_pop = self._on_view_pop
         self.page.on_resize = self._on_resize
         self.page.on_platform_brightness_change = self._on_brightness_change
+        # A reload that finds this session again gets the last screen as it was drawn:
+        # draw it anew, so a sign-in that ended meanwhile shows the sign-in screen.
+        self.page.on_connect = self._on_route_change
         self._wide = self.is_wide
         self.file_picker = ft.FilePicker()
         self.page.services.append(self.file_picker)
+        self.remembered = RememberedSignIn()
+        self.page.pubsub.subscribe(self._on_broadcast)
+        await self._resume_remembered()
         self.render()
+
+    async def _resume_remembered(self) -> None:
+        """Sign in with the token this browser kept, if the server still honours it."""
+        token = await self.remembered.recall()
+        if token is None:
+            return
+        account = self.services.auth.resume(token)
+        if account is None:
+            await self.remembered.forget()
+            return
+        self.token, self._account = token, account
+
+    async def _on_broadcast(self, message: Any) -> None:
+        if (isinstance(message, tuple) and len(message) == 2 and message[0] == _SIGNED_OUT
+                and self.token is not None and message[1] == _digest(self.token)):
+            self.token, self._account = None, None
+            self.render()
 
     @property
     def account(self) -> Account | None:
@@ -64,6 +98,7 @@ class Shell:
         if account is None:
             self.token, self._account = None, None
             self.flash = "You were signed out after a period of inactivity."
+            self.page.run_task(self.remembered.forget)
         return account
 
     def require_account(self) -> Account:
@@ -101,13 +136,16 @@ class Shell:
 
     def signed_in(self, token: str, account: Account) -> None:
         self.token, self._account = token, account
+        self.page.run_task(self.remembered.remember, token)
         target, self.after_sign_in = self.after_sign_in, "/"
         self.go(target)
 
     def sign_out(self) -> None:
         if self.token:
             self.services.auth.sign_out(self.token)
+            self.page.pubsub.send_others((_SIGNED_OUT, _digest(self.token)))
         self.token, self._account = None, None
+        self.page.run_task(self.remembered.forget)
         self.go("/login")
 
     def set_theme(self, mode: str) -> None:

@@ -23,9 +23,17 @@ CHART_FRAME = 'iframe:not([src*="/_charts/warm"])'
 
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
+    wait_for_first_screen(page)
+
+
+def wait_for_first_screen(page: Page) -> None:
+    """Wait until the app drew its first screen (a page just opened or reloaded)."""
     page.wait_for_function("!document.getElementById('loading')", timeout=60_000)
     enable_semantics(page)
-    # The first screen's autofocus lands a moment after the first frame; typing before
+    # Flutter's first frame is empty; the screen comes with the session's first update
+    # (every screen has a button).
+    page.get_by_role("button").first.wait_for(state="attached", timeout=30_000)
+    # The first screen's autofocus lands a moment after it is drawn; typing before
     # it does can be lost.
     settle(0.7)
 

@@ -52,13 +52,15 @@ def serving(argv: list[str], log: Path, port: int,
 
 
 @contextmanager
-def demo_server(data_dir: Path | None = None) -> Iterator[str]:
+def demo_server(data_dir: Path | None = None,
+                env: dict[str, str] | None = None) -> Iterator[str]:
     """`python -m app run --demo` on a free port with its own store (temporary unless
-    `data_dir` is given); yields the URL."""
+    `data_dir` is given), with `env` added to the test environment; yields the URL."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = data_dir or Path(scratch)
         port = free_port()
         argv = [sys.executable, "-m", "app", "run", "--demo", "--no-browser",
                 "--data-dir", str(folder), "--port", str(port)]
-        with serving(argv, folder / "server.log", port) as url:
+        with serving(argv, folder / "server.log", port,
+                     {**os.environ, **TEST_ENV, **(env or {})}) as url:
             yield url
