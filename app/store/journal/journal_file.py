@@ -29,10 +29,7 @@ class JournalData:
 
 def read_journal(path: Path) -> JournalData:
     where = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise StoreCorrupt(where, f"cannot be read: {exc}") from exc
+    raw = path.read_bytes()  # OSError (no permission, disk error) is not damage: see open()
     lines = raw.split(b"\n")
     # Bytes after the last newline: b"" unless the last write tore. Each append ends with
     # its newline, so a line that has one was written whole, and if its checksum fails now

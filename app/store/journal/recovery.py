@@ -18,17 +18,52 @@ starting from what is left would silently drop entries that were acknowledged. S
 Generations are told apart by random ids (`gen`, `based_on`, `base_gen`: which file comes
 from which) and ordered by sequence numbers and a generation counter (`generation`) in both
 files; stores written before the counter existed have none, and open the same way.
+
+Also here: a data folder that a restore left missing is not a new store, and the one-line
+message for a folder the system will not let us use (full disk, permissions).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.store.interfaces import Record, StoreCorrupt
-from app.store.journal.files import JOURNAL_FILE, SNAPSHOT_FILE
+from app.store.journal.files import JOURNAL_FILE, RESTORING_INFIX, SNAPSHOT_FILE
 from app.store.journal.journal_file import JournalData
 from app.store.journal.snapshot import SnapshotData
+
+
+def cannot_use(data_dir: Path, exc: OSError) -> str:
+    """One line for the operator: which folder, what the system said, what to do."""
+    advice = {
+        errno.ENOSPC: "Free some disk space, then start BackTrack again.",
+        errno.EDQUOT: "Free some disk space (the disk quota is used up), then start again.",
+        errno.EACCES: "Let the account running BackTrack read and write it, then start again.",
+        errno.EPERM: "Let the account running BackTrack read and write it, then start again.",
+        errno.EROFS: "The disk is read-only; choose a writable --data-dir.",
+        errno.ENOTDIR: "Part of that path is a file, not a folder; check --data-dir.",
+    }.get(exc.errno or 0, "Fix that, then start BackTrack again.")
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(data_dir) else ""
+    return (f"Cannot use the data folder {data_dir}: {exc.strerror or exc}{where}. {advice} "
+            "Nothing stored was changed.")
+
+
+def refuse_if_a_restore_stopped(data_dir: Path) -> None:
+    """Where no atomic folder exchange exists, a restore moves the live folder aside and
+    then renames its checked copy into place. Dying in between leaves no data folder: that
+    must not start a new, empty store."""
+    if not data_dir.parent.is_dir():
+        return
+    staged = sorted(data_dir.parent.glob(data_dir.name + RESTORING_INFIX + "*"))
+    if staged:
+        raise StoreCorrupt(
+            str(data_dir),
+            f"it is missing and a restore stopped half-way: the restored copy is in "
+            f"{staged[-1]}. Rename that folder to {data_dir.name} to finish the restore, "
+            "or run the restore again",
+        )
 
 
 @dataclass

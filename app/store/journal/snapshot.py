@@ -136,8 +136,6 @@ def read_snapshot(path: Path) -> SnapshotData:
             storage.close()
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise StoreCorrupt(str(path), f"not valid JSON: {exc}") from exc
-    except OSError as exc:
-        raise StoreCorrupt(str(path), f"cannot be read: {exc}") from exc
     return parse_snapshot(tables, str(path))
 
 

@@ -16,11 +16,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from app.store.interfaces import Change, JSONDict, Query, Record, StoreCorrupt, StoreError
+from app.store.interfaces import (
+    Change,
+    JSONDict,
+    Query,
+    Record,
+    StoreError,
+    StoreUnavailable,
+)
 from app.store.journal.files import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
-    RESTORING_INFIX,
     SNAPSHOT_FILE,
     TMP_SUFFIX,
     TORN_SUFFIX,
@@ -34,7 +40,11 @@ from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lo
 from app.store.journal.index import VersionIndex
 from app.store.journal.journal_file import JournalData, read_journal
 from app.store.journal.lines import batch_line, header_line, journal_line
-from app.store.journal.recovery import plan_recovery
+from app.store.journal.recovery import (
+    cannot_use,
+    plan_recovery,
+    refuse_if_a_restore_stopped,
+)
 from app.store.journal.schema import SCHEMA_VERSION
 from app.store.journal.snapshot import Entry, read_snapshot, snapshot_chunks
 from app.store.memory import checked_import, encoded, next_version, next_versions
@@ -42,22 +52,6 @@ from app.store.memory import checked_import, encoded, next_version, next_version
 DEFAULT_COMPACT_THRESHOLD = 5_000  # journal lines before a background snapshot
 
 log = logging.getLogger(__name__)
-
-
-def _refuse_if_a_restore_stopped(data_dir: Path) -> None:
-    """Where no atomic folder exchange exists, a restore moves the live folder aside and
-    then renames its checked copy into place. Dying in between leaves no data folder: that
-    must not start a new, empty store."""
-    if not data_dir.parent.is_dir():
-        return
-    staged = sorted(data_dir.parent.glob(data_dir.name + RESTORING_INFIX + "*"))
-    if staged:
-        raise StoreCorrupt(
-            str(data_dir),
-            f"it is missing and a restore stopped half-way: the restored copy is in "
-            f"{staged[-1]}. Rename that folder to {data_dir.name} to finish the restore, "
-            "or run the restore again",
-        )
 
 
 class JournalStore:
@@ -93,17 +87,20 @@ class JournalStore:
         compact_on_close: bool = True,
     ) -> JournalStore:
         data_dir = Path(data_dir)
-        if not data_dir.exists():
-            _refuse_if_a_restore_stopped(data_dir)
-            data_dir.mkdir(parents=True)
-            fsync_dir(data_dir.parent)
-        lock_fd = acquire_folder_lock(data_dir)
-        store = cls(data_dir, lock_fd, compact_threshold, compact_on_close)
         try:
-            store._load()
-        except BaseException:
-            store._release()
-            raise
+            if not data_dir.exists():
+                refuse_if_a_restore_stopped(data_dir)
+                data_dir.mkdir(parents=True)
+                fsync_dir(data_dir.parent)
+            lock_fd = acquire_folder_lock(data_dir)
+            store = cls(data_dir, lock_fd, compact_threshold, compact_on_close)
+            try:
+                store._load()
+            except BaseException:
+                store._release()
+                raise
+        except OSError as exc:
+            raise StoreUnavailable(cannot_use(data_dir, exc)) from exc
         # Move everything loaded so far out of the cyclic GC's reach: with 100,000 versions
         # in memory a full collection took ~240 ms, a pause every thread (and save) would
         # feel. Records hold no reference cycles, so refcounting still frees them.
@@ -204,7 +201,10 @@ class JournalStore:
                 # After a failed fsync the kernel may have dropped dirty pages: trust
                 # nothing written since open (fsyncgate). Reopening re-reads the file.
                 self._failed = str(exc)
-            raise StoreError(f"could not write {self.data_dir / JOURNAL_FILE}: {exc}") from exc
+            raise StoreUnavailable(
+                f"Could not save to {self.data_dir / JOURNAL_FILE}: {exc.strerror or exc}. "
+                "Nothing of this save was kept."
+            ) from exc
         self._journal_size = start + len(payload)
 
     def save(
@@ -272,7 +272,17 @@ class JournalStore:
             kept = [entry for entry in self._mem.log if entry.key not in doomed]
             # The new snapshot (without the owner) replaces the old one atomically; then a
             # fresh journal replaces the old one, which still held the owner's lines.
-            self._write_snapshot_and_swap(kept, self._mem.seq, len(self._mem.log), purge=True)
+            try:
+                self._write_snapshot_and_swap(kept, self._mem.seq, len(self._mem.log),
+                                              purge=True)
+            except OSError as exc:
+                # The files may already be without the owner while memory is not: stop
+                # writing until a restart reads them back.
+                self._failed = str(exc)
+                raise StoreUnavailable(
+                    f"Could not finish erasing the patient's data in {self.data_dir}: "
+                    f"{exc.strerror or exc}. Restart BackTrack, then erase it again."
+                ) from exc
             return self._mem.forget(doomed, owner, kept)
 
     # -- compaction ------------------------------------------------------------------------
@@ -304,7 +314,10 @@ class JournalStore:
         """Write a snapshot and start a fresh journal now (also done on close)."""
         with self._compact_lock:
             self._check_usable()
-            self._compact_locked()
+            try:
+                self._compact_locked()
+            except OSError as exc:  # the journal still holds everything
+                raise StoreUnavailable(cannot_use(self.data_dir, exc)) from exc
 
     def _compact_now(self) -> None:
         with self._compact_lock:
@@ -400,6 +413,9 @@ class JournalStore:
             try:
                 if self._compact_on_close and self._journal_lines and self._failed is None:
                     self._compact_locked()
+            except OSError as exc:
+                # Not fatal: the journal holds every version; the next open compacts.
+                log.warning("No snapshot written on close: %s", cannot_use(self.data_dir, exc))
             finally:
                 self._closed = True
                 self._release()
