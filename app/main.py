@@ -16,6 +16,7 @@ from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
+from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
 from app.services.logbook import Logbook
 from app.services.portability import Portability
@@ -37,6 +38,7 @@ class Services:
     guidance: GuidanceService
     progress: ProgressService
     caseload: Caseload
+    followups: FollowUpService
 
     @property
     def rulebook(self) -> Rulebook:
@@ -66,12 +68,13 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     guidance = GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), access,
                                clock=clock)
     progress = ProgressService(logbook, load_thresholds(), clock)
+    followups = FollowUpService(store, access, guidance, clock)
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
         logbook=logbook, clinic=ClinicService(store),
         portability=Portability(store, accounts, access, clock),
         guidance=guidance, progress=progress,
-        caseload=Caseload(access, progress, guidance),
+        caseload=Caseload(access, progress, guidance, followups), followups=followups,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.domain.accounts import Account
+from app.domain.followup import URGENT_TIERS
 from app.domain.progress import (
     ProgressRecord,
     ResponseSummary,
@@ -20,6 +21,7 @@ from app.domain.progress import (
     stopped_logging,
 )
 from app.services.access import AccessService
+from app.services.followup import AnswerRecord, FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.progress import ProgressService
 
@@ -41,6 +43,9 @@ class PatientStatus:
     patient: Account
     summary: ResponseSummary
     flags: tuple[str, ...]  # most urgent first (the order of FLAGS)
+    # The newest emergency / call-the-clinic answer behind a flag, with the patient's
+    # follow-ups and a clinician's acknowledgement (None: no such answer in 7 days).
+    urgent_answer: AnswerRecord | None = None
 
     @property
     def priority(self) -> int:
@@ -49,10 +54,11 @@ class PatientStatus:
 
 class Caseload:
     def __init__(self, access: AccessService, progress: ProgressService,
-                 guidance: GuidanceService) -> None:
+                 guidance: GuidanceService, followups: FollowUpService) -> None:
         self.access = access
         self.progress = progress
         self.guidance = guidance
+        self.followups = followups
 
     def for_clinician(self, clinician: Account) -> list[PatientStatus]:
         statuses = [self._status(clinician, p) for p in self.access.shared_patients(clinician)]
@@ -63,15 +69,20 @@ class Caseload:
         return self.status_of(clinician, patient, record, self.progress.summary_for(record))
 
     def status_of(self, clinician: Account, patient: Account, record: ProgressRecord,
-                  summary: ResponseSummary) -> PatientStatus:
+                  summary: ResponseSummary,
+                  answers: list[AnswerRecord] | None = None) -> PatientStatus:
         """One patient's flags from a record the clinician already read (through
-        ProgressService.record); reads their "Is this normal?" answers (audited)."""
+        ProgressService.record); reads their "Is this normal?" answers (audited) unless
+        the caller already did (`answers`, from FollowUpService.answers)."""
         flags: list[str] = []
         now = self.progress.clock()
-        recent = [p for p in self.guidance.history(clinician, patient.id)
-                  if now - p.assessed_at <= RECENT_ASSESSMENT]
-        levels = {p.assessment.level for p in recent}
-        flags += [level for level in ("emergency", "call_clinic") if level in levels]
+        if answers is None:
+            answers = self.followups.answers(clinician, patient.id)
+        recent = [r for r in answers
+                  if now - r.answer.assessed_at <= RECENT_ASSESSMENT]
+        levels = {r.answer.assessment.level for r in recent}
+        flags += [level for level in URGENT_TIERS if level in levels]
+        urgent = next((r for r in recent if r.answer.assessment.level in URGENT_TIERS), None)
         thresholds = self.progress.thresholds
         curves = soreness_curves(record.sessions, record.soreness, thresholds)
         if curves and (curves[-1].not_settling or curves[-1].rising):
@@ -80,4 +91,4 @@ class Caseload:
             flags.append("reassess")
         if stopped_logging(record.check_ins, record.today, thresholds):
             flags.append("stopped_logging")
-        return PatientStatus(patient, summary, tuple(flags))
+        return PatientStatus(patient, summary, tuple(flags), urgent)

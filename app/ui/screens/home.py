@@ -10,6 +10,7 @@ import flet as ft
 
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput
+from app.domain.followup import FEELING
 from app.services.caseload import PatientStatus
 from app.ui import format as fmt
 from app.ui import theme
@@ -52,12 +53,36 @@ def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
         ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
         muted(status.patient.email, 13),
         ft.Row(chips, wrap=True, spacing=6, run_spacing=6),
+        *_urgent_answer_lines(shell, status),
         ft.Text(fmt.clinician_numbers(status.summary), size=14),
         ft.OutlinedButton(
             f"Open {status.patient.name.split()[0]}'s progress", icon=ft.Icons.SHOW_CHART,
             height=theme.TOUCH,
             on_click=lambda _: shell.go(f"/progress?patient={status.patient.id}")),
     )
+
+
+def _urgent_answer_lines(shell: Shell, status: PatientStatus) -> list[ft.Control]:
+    """The urgent answer behind a flag: when, whether the patient followed up, and who
+    acknowledged it with what note (or that nobody has yet)."""
+    record = status.urgent_answer
+    if record is None:
+        return []
+    viewer = shell.require_account()
+    answer = record.answer
+    lines: list[ft.Control] = [ft.Text(
+        f"Answer of {fmt.when(answer.assessed_at, viewer.timezone)}"
+        + (f" · followed up: {FEELING.get(record.follow_ups[-1].feeling, '').lower()}"
+           if record.follow_ups else " · no follow-up yet"), size=14)]
+    ack = record.acknowledgement
+    if ack is None:
+        lines.append(ft.Text("Not acknowledged yet", size=14, color=ft.Colors.ERROR,
+                             weight=ft.FontWeight.W_600))
+    else:
+        lines.append(ft.Text(
+            f"Acknowledged by {ack.clinician_name}, {fmt.when(ack.at, viewer.timezone)}"
+            + (f": “{ack.note}”" if ack.note else ""), size=14, color=ft.Colors.TERTIARY))
+    return lines
 
 
 def _add_patient(shell: Shell, clinician: Account) -> ft.Control:

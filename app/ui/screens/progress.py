@@ -47,6 +47,7 @@ from app.ui.chart_pages import (
 )
 from app.ui.flags import flag_chip
 from app.ui.frame import card, muted, not_shared, scaffold
+from app.ui.screens.answers import clinician_answers
 
 if TYPE_CHECKING:
     from app.domain.accounts import Account
@@ -145,9 +146,11 @@ def build(shell: Shell) -> ft.View:
     record_session = [] if own else [ft.Row([ft.FilledButton(
         "Record a needling session", icon=ft.Icons.ADD, height=theme.TOUCH,
         on_click=lambda _: shell.go(f"/session?patient={account.id}"))])]
+    answers_row = ft.ResponsiveRow([], spacing=16)  # a clinician's: filled once loaded
     body: list[ft.Control] = [
         ft.ResponsiveRow([summary_card], spacing=16),
         *record_session,
+        *([] if own else [answers_row]),
         ft.Row([ft.Text("Show", size=16), ranges], wrap=True, spacing=12),
         charts,
         ft.ResponsiveRow([report], spacing=16),
@@ -160,8 +163,8 @@ def build(shell: Shell) -> ft.View:
 
     async def load() -> None:
         try:
-            summary, flags = await asyncio.to_thread(_prepare, shell, viewer, account, chosen,
-                                                     dark, token)
+            summary, flags, answers = await asyncio.to_thread(
+                _prepare, shell, viewer, account, chosen, dark, token)
         except Exception:
             log.exception("progress charts failed for %s", account.id)
             if token is not None:
@@ -180,6 +183,7 @@ def build(shell: Shell) -> ft.View:
             _show_summary(summary, headline, detail, reassess)
         else:
             _show_clinician_summary(summary, flags, account, headline, detail, reassess)
+            answers_row.controls = [answers] if answers is not None else []
         if token is None:
             charts.alignment = None
             charts.height = None
@@ -212,21 +216,29 @@ class _Layout:
 
 
 def _prepare(shell: Shell, viewer: Account, account: Account, chosen: TimeRange, dark: bool,
-             token: str | None) -> tuple[ResponseSummary, tuple[str, ...]]:
-    """Summary, the caseload's flags (for a clinician) and figures (cached by
-    ProgressService) of `account`, read by `viewer` (access-checked; a clinician's reads
-    are audited); with a chart frame open, its data. Runs in a worker thread."""
+             token: str | None) -> tuple[ResponseSummary, tuple[str, ...],
+                                         ft.Control | None]:
+    """Summary, the caseload's flags and the "Is this normal?" answers (for a clinician)
+    and figures (cached by ProgressService) of `account`, read by `viewer` (access-checked;
+    a clinician's reads are audited); with a chart frame open, its data. Runs in a worker
+    thread."""
     services = shell.services
     record = services.progress.record(viewer, account.id)
     summary, figures = services.progress.progress_of(account.id, record, dark=dark)
-    flags = () if viewer.id == account.id else \
-        services.caseload.status_of(viewer, account, record, summary).flags
+    flags: tuple[str, ...] = ()
+    answers: ft.Control | None = None
+    if viewer.id != account.id:
+        records = services.followups.answers(viewer, account.id)
+        flags = services.caseload.status_of(viewer, account, record, summary,
+                                             records).flags
+        answers = clinician_answers(shell, viewer, account, records, record.check_ins,
+                                    record.sessions, record.soreness)
     if token is not None:
         today = shell.services.logbook.local_today(account.id)
         windows = _windows(figures, chosen, today)
         PAGES.fill(token, chart_data([ChartSpec(figures[key].to_json(), windows.get(key))
                                       for key in CHART_KEYS]))
-    return summary, flags
+    return summary, flags, answers
 
 
 def _windows(figures: Figures, chosen: TimeRange, today: date) -> dict[str, tuple[str, str]]:

@@ -14,6 +14,7 @@ from app.domain.zones import patient_today
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.frame import card, heading, muted, scaffold
+from app.ui.screens.answers import follow_up_card
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -95,8 +96,12 @@ def build(shell: Shell) -> ft.View:
         next_line = f"Next reminder: {due.what.lower()} at {due.at:%H:%M} {day}."
     else:
         next_line = "Reminders are off. You can turn them on in Settings."
+    # An urgent "Is this normal?" answer is followed up for 72 h, above everything else.
+    asked = shell.services.followups.due(account, account.id)
+    follow_ups = [follow_up_card(shell, account, asked)] if asked else []
     body: list[ft.Control] = [
         heading(f"Hello, {account.name.split()[0]}"),
+        *([ft.ResponsiveRow(follow_ups, spacing=16)] if follow_ups else []),
         ft.Row([ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, size=20, color=ft.Colors.PRIMARY),
                 muted(next_line, 15)], wrap=True),
         ft.ResponsiveRow([status, session_card, progress, more], spacing=16, run_spacing=16),
