@@ -145,7 +145,8 @@ def test_an_urgent_answer_prints_the_numbers_and_nothing_reassuring(
     old_answer = Assessment(  # saved before the engine left reassuring reasons out
         level="emergency",
         reasons=(Reason("lung_signs_after_needling_near_chest", "Breathing trouble.", "X"),
-                 Reason("tired_first_day", "Tiredness is common and passes.", "Y")),
+                 Reason("tired_first_day", "Tiredness is common and passes.", "Y"),
+                 Reason("answers_missing", "Please add your pain. Then check again.", "Z")),
         advice="Call now.", check_again_hours=0)
     shown = _shown_for(services, patient, old_answer)
     assert f"Emergency number: {clinic.emergency_number}" in shown
@@ -153,6 +154,7 @@ def test_an_urgent_answer_prints_the_numbers_and_nothing_reassuring(
         assert f"{clinic.name}: {clinic.phone}" in shown
     assert "Check again later" not in shown
     assert "Tiredness is common and passes." not in shown
+    assert "Please add your pain. Then check again." not in shown
     assert guidance.NOT_A_DIAGNOSIS in shown
     calm = Assessment(level="self_care", reasons=(Reason("soreness_easing", "Easing.", "Z"),),
                       advice="Keep moving.", check_again_hours=24)

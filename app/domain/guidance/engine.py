@@ -20,7 +20,9 @@ How unknown values are read (the safety stance; docs/guidance.md spells out each
   fires and nothing more urgent fires either, the rulebook's fallback (call_clinic) is
   used, so a gap in the rulebook can never produce a reassuring answer.
 - Under an urgent answer (emergency or call_clinic) the self_care rules that also fired
-  are left out of the reasons: nothing reassuring is shown under an urgent answer.
+  are left out of the reasons: nothing reassuring is shown under an urgent answer. Under
+  an emergency the `answers_missing` reason is left out too: "add the missing answers and
+  check again" must not delay getting help.
 
 Each condition kind is a small function below; its numbers come from rulebook.thresholds.
 """
@@ -104,6 +106,8 @@ def assess(report: SymptomReport, rulebook: Rulebook) -> Assessment:
     level = fired[0].tier
     if level != "self_care":
         fired = [rule for rule in fired if rule.tier != "self_care"]
+    if level == "emergency":  # "add the missing answers and check again" would delay help
+        fired = [rule for rule in fired if rule.kind != "answers_missing"]
     advice = rulebook.tiers[level]
     return Assessment(
         level=level,

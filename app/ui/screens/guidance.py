@@ -186,14 +186,18 @@ def _call(label: str, number: str, shown: str, colour: str | None, *, big: bool)
     ], wrap=True, spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
 
-def urgent_reasons(shell: Shell, assessment: Assessment) -> list[Any]:
-    """The reasons to show: under an urgent answer, never a reassuring (self_care) one,
-    even in an answer saved before the engine left them out."""
+def shown_reasons(shell: Shell, assessment: Assessment) -> tuple[list[Any], list[Any]]:
+    """(the reasons behind the answer, other warning signs also noted). Under an urgent
+    answer a reassuring (self_care) reason is never shown, nor under an emergency "add the
+    missing answers and check again" — even in an answer saved before the engine left
+    them out."""
     tier_of = {rule.id: rule.tier for rule in shell.services.rulebook.rules}
+    urgent = assessment.level != "self_care"
     shown = [r for r in assessment.reasons
-             if assessment.level == "self_care" or tier_of.get(r.rule) != "self_care"]
-    # The reasons behind the answer first; milder observations after them.
-    return sorted(shown, key=lambda r: tier_of.get(r.rule, assessment.level) != assessment.level)
+             if not (urgent and tier_of.get(r.rule) == "self_care")
+             and not (assessment.level == "emergency" and r.rule == "answers_missing")]
+    main = [r for r in shown if tier_of.get(r.rule, assessment.level) == assessment.level]
+    return main, [r for r in shown if r not in main]
 
 
 def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
@@ -209,12 +213,15 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
         actions.append(_call(f"Call {clinic.name}", clinic.phone.replace(" ", ""),
                              f"{clinic.name}: {clinic.phone}",
                              colour if assessment.level == "call_clinic" else None, big=False))
-    reasons: list[ft.Control] = [
-        ft.Row([ft.Icon(ft.Icons.CHEVRON_RIGHT),
-                ft.Column([ft.Text(r.text, size=16), muted(f"Source: {r.source}", 13)],
-                          spacing=2, expand=True)],
-               vertical_alignment=ft.CrossAxisAlignment.START)
-        for r in urgent_reasons(shell, assessment)]
+    main, also = shown_reasons(shell, assessment)
+
+    def listed(items: list[Any]) -> ft.Column:
+        return ft.Column([
+            ft.Row([ft.Icon(ft.Icons.CHEVRON_RIGHT),
+                    ft.Column([ft.Text(r.text, size=16), muted(f"Source: {r.source}", 13)],
+                              spacing=2, expand=True)],
+                   vertical_alignment=ft.CrossAxisAlignment.START)
+            for r in items], spacing=12)
     banner = ft.Container(
         bgcolor=colour, border_radius=16, padding=20,
         content=ft.Row([ft.Icon(TIER_ICONS[assessment.level], color=ft.Colors.WHITE, size=48),
@@ -242,7 +249,8 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
         ft.Text(assessment.advice, size=18),
         ft.Column(actions, spacing=12),
         _heading("Why"),
-        ft.Column(reasons, spacing=12),
+        listed(main),
+        *([_heading("Also noted"), listed(also)] if also else []),
         *follow_up,
     ])
 

@@ -121,6 +121,9 @@ def test_no_reassuring_reason_under_an_urgent_answer(report: SymptomReport) -> N
     tiers = {rule.id: rule.tier for rule in (*RULEBOOK.rules, RULEBOOK.fallback)}
     if result.level != "self_care":
         assert all(tiers[r.rule] != "self_care" for r in result.reasons), result.to_json()
+    if result.level == "emergency":
+        assert "answers_missing" not in result.rule_ids
+        assert not any("check again" in r.text.lower() for r in result.reasons)
 
 
 # risk_factors and temperature_c are optional extras: null means "none reported" / "not
