@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     except OSError as exc:  # e.g. a full disk, a folder that cannot be written
         where = f" ({exc.filename})" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}.", 1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at the password prompt
         return _fail("Stopped.", 130)
 
 

@@ -172,3 +172,66 @@ def test_import_of_a_damaged_export_names_the_record_and_writes_nothing(
     again = app("export", "--patient", "alex@example.com", "--out", str(tmp_path / "x.json"),
                 data=target)
     assert "No patient with the email" in one_line_refusal(again)
+
+
+# -- every command: one line and an exit code, never a traceback (issue 9) ---------------
+
+
+def test_export_to_a_folder_that_does_not_exist_is_one_line(demo: Path,
+                                                            tmp_path: Path) -> None:
+    done = app("export", "--patient", "alex@example.com", "--out",
+               str(tmp_path / "no-such-folder" / "alex.json"), data=demo)
+    assert "no-such-folder" in one_line_refusal(done, 1)
+
+
+def test_backup_into_a_path_under_a_file_is_one_line(demo: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = app("backup", "--out", str(blocker / "b.zip"), data=demo)
+    one_line_refusal(done, 1)
+
+
+def test_restore_of_a_missing_backup_is_one_line(tmp_path: Path) -> None:
+    done = app("restore", str(tmp_path / "nothing.zip"), data=tmp_path / "store")
+    assert "nothing.zip" in one_line_refusal(done, 1)
+
+
+def test_a_store_held_by_another_process_is_one_line(demo: Path, tmp_path: Path) -> None:
+    from app.store.journal import JournalStore
+
+    with JournalStore.open(demo / "store"):
+        for args in (["seed-demo"], ["backup", "--out", str(tmp_path / "b.zip")],
+                     ["import", str(tmp_path / "missing.json")],
+                     ["set-password", "alex@example.com"]):
+            done = app(*args, data=demo, stdin="long-enough-password\n")
+            assert done.returncode in (1, 2), done.stderr
+            one_line_refusal(done, done.returncode)
+
+
+def test_an_unknown_patient_is_one_line(demo: Path, tmp_path: Path) -> None:
+    for fmt in ("json", "html"):
+        done = app("export", "--patient", "ghost@example.com", "--format", fmt, "--out",
+                   str(tmp_path / "ghost"), data=demo)
+        assert "ghost@example.com" in one_line_refusal(done, 2)
+
+
+@pytest.mark.parametrize("failure", [
+    OSError(28, "No space left on device"),
+    PermissionError(13, "Permission denied", "/srv/backtrack/store"),
+])
+def test_a_disk_failure_while_opening_the_store_is_one_line(
+        tmp_path: Path, failure: OSError, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A full disk made reopening the store print a raw OSError traceback. The store may
+    wrap it in its own error (StoreError); either way it is one line, exit 1."""
+    from app import __main__ as cli
+    from app.store.journal import JournalStore
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(JournalStore, "open", full_disk)
+    assert cli.main(["seed-demo", "--data-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert out.err.count("\n") == 1 and out.err.startswith("BackTrack: ")
+    assert failure.strerror and failure.strerror in out.err
