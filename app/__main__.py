@@ -154,8 +154,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Imported {result.added} entries for {email}.")
             for kind, count in sorted(result.left_out.items()):
                 print(f"Left out {count} {kind} version(s): an import never changes an "
-                      f"existing account or its sharing, and sharing codes stay where "
-                      f"they were made.")
+                      f"existing account, its sharing or its audit trail, and sharing "
+                      f"codes stay where they were made.")
             account = services.accounts.by_email(email)
             if account is not None and not account.password_hash:
                 print(f"{email} has no password yet: python -m app set-password {email}")

@@ -22,7 +22,7 @@ from typing import Any
 from app.domain.accounts import Account
 from app.domain.errors import NotFound
 from app.services import import_checks as checks
-from app.services.access import GRANT, INVITE, AccessService
+from app.services.access import AUDIT, GRANT, INVITE, AccessService
 from app.services.accounts import ACCOUNT, AccountService
 from app.services.base import Clock, system_clock
 from app.store.interfaces import Record, RecordStore
@@ -149,10 +149,11 @@ class Portability:
     def _left_out(self, record: Record, existing: Account | None) -> bool:
         """Records an import does not write (whether already here or not): sharing codes
         (a code opens the record; the patient makes a new one here), and for a patient
-        already here, new versions of their account or sharing."""
+        already here, new versions of their account, their sharing or their audit trail
+        (which says who in this clinic read the record: only this clinic writes it)."""
         if record.kind == INVITE:
             return True
-        if existing is None or record.kind not in (ACCOUNT, GRANT):
+        if existing is None or record.kind not in (ACCOUNT, GRANT, AUDIT):
             return False
         return not any(v.version == record.version
                        for v in self.store.history(record.kind, record.id))

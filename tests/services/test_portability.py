@@ -578,3 +578,18 @@ def test_a_huge_file_is_refused_before_it_is_parsed(fresh: Services,
         fresh.portability.import_json(b" " * 1001)
     with pytest.raises(InvalidInput, match="larger than"):
         fresh.portability.import_json(" " * 1001)
+
+
+def test_an_import_cannot_write_into_an_existing_patients_audit_trail(
+        services: Services, filled: Filled) -> None:
+    """The audit trail says which clinician of this clinic read the record: only this
+    clinic writes it. A file could otherwise blame a clinician for a read they never did."""
+    other = services.accounts.create("o@example.com", "O", PASSWORD, Role.THERAPIST)
+    document = exported(services, filled)
+    audit = of_kind(document, "audit")
+    document["records"].append({**audit, "id": "forged-read", "data": {
+        **audit["data"], "id": "forged-read", "actor_id": other.id}})
+    result = services.portability.import_json(json.dumps(document))
+    assert result.left_out == {"audit": 1}
+    trail = services.access.audit_trail(filled.patient, filled.patient.id)
+    assert other.id not in {e.actor_id for e in trail}
