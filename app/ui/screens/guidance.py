@@ -230,7 +230,9 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
     )
     if urgent:
         follow_up: list[ft.Control] = [
-            ft.Text("Act on this now. Do not wait to check again.", size=16,
+            ft.Text("Act on this now. Do not wait to check again."
+                    if assessment.level == "emergency" else
+                    "Do this today. If you get worse, call the emergency number.", size=16,
                     weight=ft.FontWeight.W_600),
             ft.Row([ft.TextButton("Back to today", on_click=lambda _: shell.go("/"))]),
         ]
