@@ -104,3 +104,25 @@ def test_admin_never_reads_patient_data_even_with_a_grant() -> None:
 def test_roles_know_who_is_a_clinician() -> None:
     assert {r for r in Role if r.is_clinician} == {Role.THERAPIST, Role.CARE_TEAM}
     assert all(r.label for r in Role)
+
+
+def test_risk_factors_are_checked_and_kept_in_the_checklists_order() -> None:
+    from app.domain.accounts import check_risk_factors
+
+    assert check_risk_factors(["age_over_50", "blood_thinners", "age_over_50"]) == (
+        "blood_thinners", "age_over_50")
+    assert check_risk_factors([]) == ()
+    with pytest.raises(InvalidInput):
+        check_risk_factors(["smoker"])
+
+
+def test_an_account_saved_before_risk_factors_reads_back_with_none() -> None:
+    from app.domain.codec import from_json, to_json
+
+    account = Account("a1", "pat@example.com", "Pat", Role.PATIENT, "hash",
+                      datetime(2026, 1, 1, tzinfo=UTC))
+    old = {k: v for k, v in to_json(account).items() if k != "risk_factors"}
+    assert from_json(Account, old).risk_factors == ()
+    remembered = Account("a1", "pat@example.com", "Pat", Role.PATIENT, "hash",
+                         datetime(2026, 1, 1, tzinfo=UTC), risk_factors=("age_over_50",))
+    assert from_json(Account, to_json(remembered)).risk_factors == ("age_over_50",)
