@@ -157,7 +157,9 @@ def pain_figure(
     shapes: list[dict[str, Any]] = []
     if summary.pain_baseline is not None:
         base = summary.pain_baseline
-        change = meaningful_pain_change(base, thresholds)
+        # The domain's band: the important change or the measurement error, if larger.
+        change = (summary.pain_meaningful_points if summary.pain_meaningful_points is not None
+                  else meaningful_pain_change(base, thresholds))
         shapes.append({
             "type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
             "y0": max(NRS_MIN, base - change), "y1": min(NRS_MAX, base + change),

@@ -145,6 +145,20 @@ def test_pain_figure_draws_the_threshold_band_around_the_baseline(
     assert band.showlegend and base.showlegend
 
 
+def test_the_band_widens_to_the_measurement_error_with_few_check_ins(
+    th: ProgressThresholds,
+) -> None:
+    """With 3 check-ins in each window one reading's error (2.7 points) is more than the
+    2-point important change: the band shows what would really count, from the summary."""
+    check_ins = [CheckIn(f"c{d}", "p1", DAY0 + timedelta(days=d), 5, 6)
+                 for d in (0, 1, 2, 20, 21, 22)]
+    summary = summary_for(th, check_ins, make_sessions(3))
+    assert summary.pain_detectable_change == 2.7 and summary.pain_meaningful_points == 2.7
+    fig = pain_figure(check_ins, make_sessions(3), summary, th)
+    band = shape(fig, th.wording.chart("pain_band", points="2.7"))
+    assert band.y0 == pytest.approx(5.0 - 2.7) and band.y1 == pytest.approx(5.0 + 2.7)
+
+
 def test_pain_figure_without_a_baseline_has_no_band(th: ProgressThresholds) -> None:
     check_ins = make_check_ins(2)
     fig = pain_figure(check_ins, [], summary_for(th, check_ins, []), th)

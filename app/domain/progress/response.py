@@ -192,6 +192,8 @@ def assess_response(
         still_needed=tuple(still_needed),
         pgic_improved=_pgic_improved(pgic, thresholds),
         pain_baseline=pain_start,
+        pain_meaningful_points=None if pain_start is None else _round(
+            meaningful_pain_change(pain_start, thresholds), 1),
         psfs_baseline=psfs_start,
         baseline_entries=len(windows.baseline),
         current_entries=len(windows.current),
@@ -263,6 +265,8 @@ def _measure(
         pain_change_points=pain_change,
         pain_change_percent=pain_percent,
         pain_detectable_change=_round(detectable, 1),
+        pain_meaningful_points=_round(
+            max(meaningful_pain_change(_round(pain_base, 1), thresholds), detectable), 1),
         psfs_baseline=None if psfs_base is None else _round(psfs_base, 1),
         psfs_current=None if psfs_now is None else _round(psfs_now, 1),
         psfs_change=psfs_change,

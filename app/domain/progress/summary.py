@@ -73,6 +73,9 @@ class ResponseSummary:
     pain_change_points: float | None = None
     pain_change_percent: float | None = None
     pain_detectable_change: float | None = None  # measurement error for these windows
+    # How far average pain must move from the start to count (the larger of the important
+    # change and the measurement error): the band the pain chart draws.
+    pain_meaningful_points: float | None = None
     psfs_baseline: float | None = None
     psfs_current: float | None = None
     psfs_change: float | None = None
