@@ -41,7 +41,12 @@ from app.store.journal.files import (
 )
 from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
 from app.store.journal.schema import SCHEMA_VERSION
-from app.store.journal.snapshot import SnapshotData, install_snapshot, parse_snapshot
+from app.store.journal.snapshot import (
+    SnapshotData,
+    check_versions_crc,
+    install_snapshot,
+    parse_snapshot,
+)
 from app.store.memory import utc_now_iso
 
 log = logging.getLogger(__name__)
@@ -139,7 +144,9 @@ def _load_backup(backup_file: Path) -> tuple[BackupInfo, SnapshotData]:
     if hashlib.sha256(body).hexdigest() != manifest.get("sha256"):
         raise BackupInvalid(backup_file, "the snapshot does not match its checksum")
     try:
-        snapshot = parse_snapshot(json.loads(body), f"{backup_file}:{SNAPSHOT_NAME}")
+        where = f"{backup_file}:{SNAPSHOT_NAME}"
+        snapshot = parse_snapshot(json.loads(body), where)
+        check_versions_crc(body, snapshot, where)
     except ValueError as exc:
         raise BackupInvalid(backup_file, f"the snapshot is not JSON ({exc})") from exc
     except StoreCorrupt as exc:

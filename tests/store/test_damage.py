@@ -150,3 +150,14 @@ def test_the_app_refuses_to_start_and_says_how_to_restore(tmp_path: Path) -> Non
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert str(store_dir / JOURNAL_FILE) in done.stderr and RESTORE_COMMAND in done.stderr
     assert _files(store_dir) == before
+
+
+def test_a_changed_value_in_the_snapshot_is_refused(tmp_path: Path) -> None:
+    """Still valid JSON, so only a checksum can tell."""
+    with JournalStore.open(tmp_path) as store:
+        _save(store, 0, 5)
+    snapshot = tmp_path / SNAPSHOT_FILE
+    raw = snapshot.read_bytes()
+    snapshot.write_bytes(raw.replace(b'"pain_now":3', b'"pain_now":8'))
+    refused = _refused(tmp_path, SNAPSHOT_FILE)
+    assert "checksum" in str(refused)

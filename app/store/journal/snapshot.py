@@ -1,22 +1,26 @@
 """Snapshots: the whole store as one stock TinyDB JSON file, written atomically.
 
-    {"meta": {"1": {format, schema, gen, based_on, generation, last_seq, versions,
-                    written_at}},
-     "versions": {"<seq>": Record.to_json(), ...}}
+    {"versions": {"<seq>": Record.to_json(), ...},
+     "meta": {"1": {format, schema, gen, based_on, generation, last_seq, versions,
+                    versions_crc32, written_at}}}
 
 `TinyDB(path, access_mode="r")` opens it, so the data stays readable without BackTrack.
+`versions_crc32` is the CRC-32 of the bytes between `{"versions":{` and `},"meta":`: a
+changed value that is still valid JSON (a flipped digit) is refused, not believed. The
+meta table comes last so the checksum can be written after the versions stream by.
+Snapshots written before the checksum existed (meta first, no checksum) are read as they are.
 The same parser checks backups before a restore touches anything.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
-
-from tinydb.storages import JSONStorage
 
 from app.store.interfaces import Record, StoreCorrupt
 from app.store.journal.files import JOURNAL_FILE, SNAPSHOT_FILE, write_file_atomically
@@ -28,6 +32,8 @@ SNAPSHOT_FORMAT = "backtrack-snapshot"
 SNAPSHOT_META_TABLE = "meta"
 SNAPSHOT_VERSIONS_TABLE = "versions"
 _SNAPSHOT_CHUNK = 2_000  # versions per write() so a compaction yields the GIL often
+_VERSIONS_HEAD = f'{{"{SNAPSHOT_VERSIONS_TABLE}":{{'.encode()
+_META_MARK = f'}},"{SNAPSHOT_META_TABLE}":{{"1":'.encode()
 
 
 class Entry(NamedTuple):
@@ -46,6 +52,7 @@ class SnapshotData:
     gen: str
     based_on: str
     generation: int | None  # None in snapshots written before the counter existed
+    versions_crc32: str | None  # None in snapshots written before the checksum existed
     last_seq: int
     records: list[tuple[int, Record]]  # (seq, record) in seq order
 
@@ -54,7 +61,7 @@ def snapshot_chunks(
     entries: Sequence[Entry], *, gen: str, based_on: str, generation: int, last_seq: int
 ) -> Iterator[bytes]:
     """The snapshot as stock TinyDB JSON, in chunks (so a writer thread yields the GIL)."""
-    meta = {
+    meta: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
         "schema": SCHEMA_VERSION,
         "gen": gen,
@@ -64,13 +71,16 @@ def snapshot_chunks(
         "versions": len(entries),
         "written_at": utc_now_iso(),
     }
-    head = f'{{"{SNAPSHOT_META_TABLE}":{{"1":{dumps(meta)}}},"{SNAPSHOT_VERSIONS_TABLE}":{{'
-    yield head.encode()
+    crc = 0
+    yield _VERSIONS_HEAD
     for start in range(0, len(entries), _SNAPSHOT_CHUNK):
         part = entries[start : start + _SNAPSHOT_CHUNK]
         text = ",".join(f'"{e.seq}":{e.rec_json}' for e in part)
-        yield (("," if start else "") + text).encode()
-    yield b"}}\n"
+        chunk = (("," if start else "") + text).encode()
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    meta["versions_crc32"] = f"{crc:08x}"
+    yield _META_MARK + dumps(meta).encode() + b"}}\n"
 
 
 def parse_snapshot(tables: Any, where: str) -> SnapshotData:
@@ -121,22 +131,41 @@ def parse_snapshot(tables: Any, where: str) -> SnapshotData:
         gen=str(meta.get("gen", "")),
         based_on=str(meta.get("based_on", "")),
         generation=generation,
+        versions_crc32=_crc_field(meta.get("versions_crc32"), where),
         last_seq=last_seq,
         records=records,
     )
 
 
 def read_snapshot(path: Path) -> SnapshotData:
-    # Read through TinyDB's own JSONStorage: the snapshot is a stock TinyDB database.
+    raw = path.read_bytes()  # OSError (no permission, disk error) is not damage: see open()
     try:
-        storage = JSONStorage(str(path), access_mode="r")
-        try:
-            tables = storage.read()
-        finally:
-            storage.close()
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        tables = json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise StoreCorrupt(str(path), f"not valid JSON: {exc}") from exc
-    return parse_snapshot(tables, str(path))
+    snapshot = parse_snapshot(tables, str(path))
+    check_versions_crc(raw, snapshot, str(path))
+    return snapshot
+
+
+def check_versions_crc(raw: bytes, snapshot: SnapshotData, where: str) -> None:
+    """StoreCorrupt unless the versions' bytes match the checksum the writer put in meta."""
+    if snapshot.versions_crc32 is None:
+        return  # written before the checksum existed
+    end = raw.rfind(_META_MARK)  # the real meta is the last table; data may contain the mark
+    if not raw.startswith(_VERSIONS_HEAD) or end < len(_VERSIONS_HEAD):
+        raise StoreCorrupt(where, "its tables are not in the order BackTrack writes them")
+    if f"{zlib.crc32(raw[len(_VERSIONS_HEAD):end]):08x}" != snapshot.versions_crc32:
+        raise StoreCorrupt(where, "its checksum does not match: it was changed after it was "
+                                  "written (disk damage, a copy or an edit)")
+
+
+def _crc_field(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 8:
+        raise StoreCorrupt(where, f"meta.versions_crc32 {value!r} is not valid")
+    return value
 
 
 def install_snapshot(data_dir: Path, records: Sequence[tuple[int, Record]], last_seq: int) -> None:
