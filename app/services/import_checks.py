@@ -43,7 +43,7 @@ from app.services import logbook as lb
 from app.services.access import AUDIT, GRANT, INVITE, AuditEvent, Invite
 from app.services.accounts import ACCOUNT
 from app.services.guidance import ASSESSMENT_KIND
-from app.store.interfaces import Record
+from app.store.interfaces import Query, Record, RecordStore
 
 # A year of daily check-ins with a few corrections is about 1 MB; this leaves room for
 # decades while keeping a crafted file from filling the server's memory.
@@ -238,10 +238,9 @@ class _Problem(Exception):
         super().__init__(f"{field}: {message}")
 
 
-def check_records(export: Export, now: datetime,
-                  stored: Callable[[str, str], list[Record]]) -> None:
-    """Steps 5 and 6. `stored(kind, id)` is the store's history of one record (what the
-    import adds to). Raises one refusal naming the first bad record and field."""
+def check_records(export: Export, now: datetime, store: RecordStore) -> None:
+    """Steps 5 and 6, against the store the import adds to (read only). Raises one
+    refusal naming the first bad record and field."""
     seen: set[tuple[str, str, int]] = set()
     decoded: dict[tuple[str, str], list[tuple[Record, object]]] = {}
     for number, record in enumerate(export.records, start=1):
@@ -254,7 +253,8 @@ def check_records(export: Export, now: datetime,
         except _Problem as problem:
             raise _refuse_record(number, record, problem.field, problem.message) from None
         decoded.setdefault((record.kind, record.id), []).append((record, value))
-    _check_references(export, decoded, stored)
+    _check_version_numbers(export, decoded, store)
+    _check_references(export, decoded, store)
 
 
 def _refuse_record(number: int, record: Record, field: str, message: str) -> InvalidInput:
@@ -417,15 +417,18 @@ def _check_result(result: object) -> None:
 
 def _check_references(export: Export,
                       decoded: dict[tuple[str, str], list[tuple[Record, object]]],
-                      stored: Callable[[str, str], list[Record]]) -> None:
+                      store: RecordStore) -> None:
     """Soreness belongs to one of this patient's sessions; check-ins rate this patient's
-    activities (either already here or in the file)."""
+    activities (either already here or in the file); the patient keeps at most
+    PSFS_MAX_ACTIVITIES activities, as the screens allow."""
 
     def exists(kind: str, record_id: str) -> bool:
         if (kind, record_id) in decoded:
             return True
-        return any(r.owner == export.patient_id for r in stored(kind, record_id))
+        held = store.latest(kind, record_id)
+        return held is not None and held.owner == export.patient_id
 
+    _check_activity_count(export, decoded, store)
     for number, record in enumerate(export.records, start=1):
         value = next(v for r, v in decoded[(record.kind, record.id)] if r is record)
         if isinstance(value, e.SorenessEntry) and not exists(lb.SESSION, value.session_id):
@@ -436,3 +439,42 @@ def _check_references(export: Export,
                 if not exists(lb.ACTIVITY, activity_id):
                     raise _refuse_record(number, record, f"psfs.{activity_id[:40]}",
                                          "Not one of the patient's activities.")
+
+
+def _check_activity_count(export: Export,
+                          decoded: dict[tuple[str, str], list[tuple[Record, object]]],
+                          store: RecordStore) -> None:
+    """After the import, each activity's newest version (here or in the file) decides
+    whether it is current; no more may be current than the screens let a patient pick."""
+    newest: dict[str, tuple[Record, object]] = {}
+    for held in store.find(Query(lb.ACTIVITY, owner=export.patient_id)):
+        newest[held.id] = (held, from_json(e.PsfsActivity, held.data))
+    for (kind, record_id), versions in decoded.items():
+        if kind != lb.ACTIVITY:
+            continue
+        candidate = max(versions, key=lambda pair: pair[0].version)
+        if record_id not in newest or newest[record_id][0].version < candidate[0].version:
+            newest[record_id] = candidate
+    current = sum(1 for record, value in newest.values()
+                  if not record.deleted and isinstance(value, e.PsfsActivity)
+                  and not value.retired)
+    if current > PSFS_MAX_ACTIVITIES:
+        raise refusal(f"After this import the patient would have {current} activities in "
+                      f"their functional scale; the screens allow at most "
+                      f"{PSFS_MAX_ACTIVITIES}. Nothing was imported.")
+
+
+def _check_version_numbers(export: Export,
+                           decoded: dict[tuple[str, str], list[tuple[Record, object]]],
+                           store: RecordStore) -> None:
+    """A record's versions, here and in the file together, go 1, 2, 3… without a gap:
+    the store refuses to open over a gap, so it refuses to write one."""
+    for (kind, record_id), versions in decoded.items():
+        numbers = sorted({r.version for r in store.history(kind, record_id)}
+                         | {r.version for r, _ in versions})
+        gap = next((n for n, v in enumerate(numbers, start=1) if v != n), None)
+        if gap is not None:
+            record = versions[0][0]
+            raise _refuse_record(export.records.index(record) + 1, record, "version",
+                                 f"This record would have no version {gap} (versions go "
+                                 "1, 2, 3…).")

@@ -25,7 +25,7 @@ from app.services import import_checks as checks
 from app.services.access import AUDIT, GRANT, INVITE, AccessService
 from app.services.accounts import ACCOUNT, AccountService
 from app.services.base import Clock, system_clock
-from app.store.interfaces import Record, RecordStore
+from app.store.interfaces import Record, RecordRefused, RecordStore
 
 EXPORT_FORMAT = "backtrack.patient-export"
 EXPORT_VERSION = 1
@@ -106,7 +106,7 @@ class Portability:
             if held is not None and held.owner != export.patient_id:
                 raise checks.refusal(f"{record.kind} {record.id} would overwrite a record "
                                      "that belongs to someone else. Nothing was imported.")
-        checks.check_records(export, self.clock(), self.store.history)
+        checks.check_records(export, self.clock(), self.store)
         existing = self._existing_patient(export)
         kept: list[Record] = []
         left_out: Counter[str] = Counter()
@@ -118,7 +118,12 @@ class Portability:
         # Whatever the file says, the password is the one already here (or none).
         password = existing.password_hash if existing is not None else NO_PASSWORD
         kept = [_without_password(r, password) for r in kept]
-        return Imported(export.email, self.store.import_versions(kept), dict(left_out))
+        try:
+            added = self.store.import_versions(kept)
+        except RecordRefused as exc:  # the store's own last check, before it writes
+            raise checks.refusal(f"{exc.problems['record']}. Nothing was imported.") \
+                from None
+        return Imported(export.email, added, dict(left_out))
 
     def _existing_patient(self, export: checks.Export) -> Account | None:
         """The patient the file is about if they are already here, else None; refuses a

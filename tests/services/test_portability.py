@@ -123,7 +123,7 @@ def test_an_import_keeps_the_password_already_in_the_store(services: Services,
     mallory = services.accounts.create("m@example.com", "M", "mallory-pw", Role.PATIENT)
     document = exported(services, filled)
     [own] = [r for r in document["records"] if r["kind"] == "account"]
-    document["records"].append({**own, "version": 7, "data": {
+    document["records"].append({**own, "version": own["version"] + 1, "data": {
         **own["data"], "password_hash": mallory.password_hash}})
     assert services.portability.import_json(json.dumps(document)).added == 0
     with pytest.raises(SignInFailed):
@@ -323,7 +323,7 @@ def test_a_file_naming_an_existing_patient_with_another_email_is_refused(
     document = exported(services, filled)
     own = account_versions(document)[-1]
     document["patient"]["email"] = "mallory@example.com"
-    document["records"].append({**own, "version": own["version"] + 5, "data": {
+    document["records"].append({**own, "version": own["version"] + 1, "data": {
         **own["data"], "email": "mallory@example.com"}})
     problem = refused(services, json.dumps(document))["file"]
     assert "email" in problem
@@ -593,3 +593,38 @@ def test_an_import_cannot_write_into_an_existing_patients_audit_trail(
     assert result.left_out == {"audit": 1}
     trail = services.access.audit_trail(filled.patient, filled.patient.id)
     assert other.id not in {e.actor_id for e in trail}
+
+
+def test_a_new_patients_password_hash_from_the_file_is_never_used(
+        services: Services, filled: Filled, fresh: Services) -> None:
+    """A file that carries a hash of the sender's choosing does not let anyone sign in."""
+    document = exported(services, filled)
+    stored = services.accounts.get(filled.patient.id).password_hash
+    for record in account_versions(document):
+        record["data"]["password_hash"] = stored
+    fresh.portability.import_json(json.dumps(document))
+    with pytest.raises(SignInFailed):
+        fresh.auth.sign_in(filled.patient.email, PASSWORD)
+    assert fresh.accounts.get(filled.patient.id).password_hash == ""
+
+
+def test_an_import_cannot_give_a_patient_more_activities_than_the_screens_allow(
+        services: Services, filled: Filled, fresh: Services) -> None:
+    document = exported(services, filled)
+    activity = of_kind(document, "psfs_activity")
+    for n in range(3):
+        document["records"].append({**activity, "id": f"extra-{n}", "data": {
+            **activity["data"], "id": f"extra-{n}", "name": f"Extra {n}"}})
+    assert "at most 5" in refused(fresh, json.dumps(document))["file"]
+    del document["records"][-1]
+    assert fresh.portability.import_json(json.dumps(document)).added > 0  # 5 is fine
+
+
+def test_a_record_whose_versions_skip_a_number_is_refused(
+        services: Services, filled: Filled, fresh: Services) -> None:
+    """The store will not open over a gap in a record's versions (1, 3)."""
+    document = exported(services, filled)
+    document["records"] = [r for r in document["records"]
+                           if not (r["id"] == filled.corrected_id and r["version"] == 2)]
+    problem = refused(fresh, json.dumps(document))["file"]
+    assert filled.corrected_id in problem and "no version 2" in problem
