@@ -16,12 +16,20 @@ from app.domain.zones import zone_of
 # No one's record starts before this. A time near year 1 cannot be moved into a time zone
 # west of UTC (OverflowError), so such a value would break every screen that shows it.
 EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+# The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).
+ZONE_NAME_MAX_CHARS = 64
 
 
 def check_timezone(problems: Problems, name: str) -> str:
-    """An IANA time zone name such as Europe/London (the patient's local day depends on it)."""
-    if zone_of(name) is None:
-        problems.add("timezone", f"Unknown time zone: {name}. Pick one from the list.")
+    """An IANA time zone name such as Europe/London (the patient's local day depends on it).
+    The zone database is a folder of files: a very long name makes looking it up fail with
+    OSError (file name too long), so such a name is unknown without asking."""
+    try:
+        known = len(name) <= ZONE_NAME_MAX_CHARS and zone_of(name) is not None
+    except OSError:
+        known = False
+    if not known:
+        problems.add("timezone", f"Unknown time zone: {name[:40]}. Pick one from the list.")
     return name
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.validation import Problems
+from app.domain.validation import Problems, check_timezone
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -29,3 +29,17 @@ def test_times_and_days_before_1900_are_problems() -> None:
     p = Problems()
     p.when("recorded_at", datetime(1900, 1, 1, tzinfo=UTC), NOW)
     assert not p.has("recorded_at")
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "Europe/" + "x" * 5000, "\x00", "../etc/passwd"])
+def test_a_time_zone_name_no_zone_has_is_a_problem_not_a_crash(name: str) -> None:
+    """A 300-character name made the zone lookup raise OSError (file name too long)."""
+    p = Problems()
+    check_timezone(p, name)
+    assert p.has("timezone")
+
+
+def test_a_real_time_zone_is_fine() -> None:
+    p = Problems()
+    check_timezone(p, "America/Argentina/ComodRivadavia")
+    assert not p.has("timezone")

@@ -462,6 +462,7 @@ DAMAGE: dict[str, Any] = {
     "5-MB-note": lambda d: set_in(d, "milestone", "note", "n" * 5_000_000),
     "bad-email": lambda d: set_in(d, "account", "email", "not an email"),
     "bad-zone": lambda d: set_in(d, "account", "timezone", "Mars/Olympus"),
+    "long-zone": lambda d: set_in(d, "account", "timezone", "Z" * 300),
     "clinic-role": lambda d: set_in(d, "account", "role", "admin"),
     "unknown-role": lambda d: set_in(d, "account", "role", "superuser"),
     "audit-role": lambda d: set_in(d, "audit", "actor_role", "<script>"),
