@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import zlib
@@ -320,3 +322,14 @@ def test_a_batch_is_kept_whole_or_dropped_whole(tmp_path: Path) -> None:
     with JournalStore.open(tmp_path) as store:
         assert [r.data for r in store.history("invite", "CODE")] == [{"used": True}]
         assert [r.data for r in store.history("grant", "g1")] == [{"to": "t1"}]
+
+
+def test_store_files_are_private(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        with JournalStore.open(tmp_path / "store") as store:
+            _fill(store, 2)
+    finally:
+        os.umask(old_umask)
+    for path in (tmp_path / "store").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
