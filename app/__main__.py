@@ -30,6 +30,17 @@ COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-pa
             "add-account", "assess")
 
 
+def _port(text: str) -> int:
+    """A TCP port number (a bigger one made the server fail with OverflowError)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="data folder (default: storage/)")
@@ -39,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="serve the app (default)")
     for target in (parser, run):
         target.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-        target.add_argument("--port", type=int, help="port (default 8550)")
+        target.add_argument("--port", type=_port, help="port (default 8550)")
         target.add_argument("--demo", action="store_true",
                             help="fill an empty store with the demo clinic first")
         target.add_argument("--no-browser", action="store_true", help="don't open a browser")

@@ -235,3 +235,12 @@ def test_a_disk_failure_while_opening_the_store_is_one_line(
     out = capsys.readouterr()
     assert out.err.count("\n") == 1 and out.err.startswith("BackTrack: ")
     assert failure.strerror and failure.strerror in out.err
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_a_port_out_of_range_is_refused_before_anything_starts(tmp_path: Path,
+                                                               port: str) -> None:
+    done = app("run", "--port", port, "--no-browser", data=tmp_path / "store")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "1 to 65535" in done.stderr
+    assert not (tmp_path / "store").exists()
