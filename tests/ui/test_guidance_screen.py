@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -77,7 +78,10 @@ def _submit(view: Any) -> None:
     button = next(c for c in walk(view) if isinstance(c, ft.FilledButton)
                   and c.content == "Check my symptoms")
     handler: Any = button.on_click
-    asyncio.run(handler(None))
+    # A thread of its own: a browser test earlier in the same run may leave an event loop
+    # running in this one (Playwright's sync API), and asyncio.run() refuses to nest.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, handler(None)).result()
 
 
 def _tick(view: Any, label: str) -> None:
