@@ -25,6 +25,7 @@ from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS
 from app.charts.html import figure_div, plotly_js_path
 from app.domain.accounts import Account
 from app.domain.errors import NotFound
+from app.domain.guidance import Rulebook
 from app.domain.progress import (
     ProgressRecord,
     ProgressThresholds,
@@ -83,7 +84,7 @@ def progress_report_html(services: Services, patient_email: str,
         _sessions(record, thresholds),
         _psfs(record, summary, thresholds),
         _milestones(record),
-        _assessments(assessments, tier_labels, patient.timezone),
+        _assessments(assessments, tier_labels, patient.timezone, services.rulebook),
         _footer(thresholds),
     ]
     return _page(f"Progress report — {patient.name}", "\n".join(parts), _plotly_js())
@@ -240,7 +241,7 @@ def _rulebook_note(item: PastAssessment) -> str:
 
 
 def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
-                 zone: str) -> str:
+                 zone: str, rulebook: Rulebook) -> str:
     if not past:
         return ("<section id=\"guidance\"><h2>\"Is this normal?\" assessments</h2>"
                 "<p>None.</p></section>")
@@ -255,8 +256,14 @@ def _assessments(past: Sequence[PastAssessment], labels: Mapping[str, str],
             ("soreness", _opt(report.soreness_now)),
             ("pain", _opt(report.pain_now)),
             ("usual pain", _opt(report.pain_usual))) if value != "–"]
-        if report.symptoms:
-            facts.append("symptoms: " + ", ".join(report.symptoms))
+        if report.temperature_c is not None:
+            facts.append(f"temperature: {report.temperature_c:g} °C")
+        if report.symptoms:  # in the checklist's plain words, as the patient ticked them
+            facts.append("symptoms: " + ", ".join(
+                rulebook.symptom_labels.get(k, k) for k in report.symptoms))
+        if report.risk_factors:
+            facts.append("risk factors: " + ", ".join(
+                rulebook.risk_factor_labels.get(k, k) for k in report.risk_factors))
         rows.append(
             f"<tr><td>{to_local(item.assessed_at, zone):%a %-d %b %Y, %H:%M}</td>"
             f"<td class=\"tier tier-{result.level}\">{_e(labels.get(result.level, result.level))}"

@@ -60,7 +60,9 @@ def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
     text = progress_report_html(seeded, casey.email, casey)
     guidance = text.split('<section id="guidance">', 1)[1].split("</section>", 1)[0]
     assert "tier-emergency" in guidance
-    assert "shortness_of_breath" in guidance
+    # The checklist's plain words, not the raw key (issue 12)
+    assert "Short of breath or hard to breathe" in guidance
+    assert "shortness_of_breath" not in guidance
     assert seeded.guidance.history(casey, casey.id)[0].assessment.advice[:40] in guidance
     book = seeded.rulebook
     assert f"Rulebook {book.reviewed_on.isoformat()} {book.fingerprint}" in guidance
