@@ -32,6 +32,7 @@ def test_first_check_in_is_saved_and_appears_in_history(phone: Page) -> None:
     go(phone, "Check in")
     tap_score(phone, "Pain right now", 3)
     tap_score(phone, "Worst pain in the last 24 hours", 6)
+    phone.get_by_role("button", name=re.compile("^Where does it hurt")).click()
     phone.get_by_role("checkbox", name="Lower back").click()
     fill(phone.get_by_label("Note (optional)"), "First check-in from the browser test")
     phone.get_by_role("button", name="Save check-in").click()

@@ -9,10 +9,11 @@ import flet as ft
 
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
-from app.domain.scales import NRS_ANCHORS, PSFS_ANCHORS
+from app.domain.scales import NOTE_MAX_CHARS, NRS_ANCHORS, PSFS_ANCHORS
 from app.ui import theme
-from app.ui.components import ChipChoice, ScorePicker, form_body, run_with_progress
+from app.ui.components import ChipChoice, form_body, run_with_progress
 from app.ui.frame import muted, scaffold
+from app.ui.score_row import ScoreRow
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -26,18 +27,28 @@ def build(shell: Shell) -> ft.View:
     existing = current.value if current else None
     activities = logbook.activities_of(account, account.id)
 
-    pain = ScorePicker("Pain right now", value=existing.pain_now if existing else None,
+    pain = ScoreRow("Pain right now", value=existing.pain_now if existing else None,
                        anchors=NRS_ANCHORS)
-    worst = ScorePicker("Worst pain in the last 24 hours",
+    worst = ScoreRow("Worst pain in the last 24 hours",
                         value=existing.worst_24h if existing else None, anchors=NRS_ANCHORS)
-    regions = ChipChoice("Where does it hurt?", PAIN_REGIONS,
+    regions = ChipChoice("Tap every area that hurts.", PAIN_REGIONS,
                          existing.regions if existing else ())
-    psfs = {a.id: ScorePicker(f"Today, how well can you do: {a.name}?",
+    # Twelve areas take five rows of chips on a phone: folded until opened, so the
+    # scores, the activities and Save stay near each other.
+    picked = ", ".join(PAIN_REGIONS[r] for r in regions.selected if r in PAIN_REGIONS)
+    where = ft.ExpansionTile(
+        title=ft.Text("Where does it hurt?", size=17, weight=ft.FontWeight.W_600),
+        subtitle=ft.Text(picked or "Optional — tap to choose", size=14),
+        controls=[regions], maintain_state=True, tile_padding=ft.Padding.only(right=8),
+        expanded_cross_axis_alignment=ft.CrossAxisAlignment.START,
+        min_tile_height=theme.TOUCH)
+    psfs = {a.id: ScoreRow(f"Today, how well can you do: {a.name}?",
                               value=existing.psfs.get(a.id) if existing else None,
                               anchors=PSFS_ANCHORS)
             for a in activities}
+    # The counter under the field shows the limit as the patient types.
     note = ft.TextField(label="Note (optional)", multiline=True, min_lines=2, max_lines=5,
-                        value=existing.note if existing else "")
+                        max_length=NOTE_MAX_CHARS, value=existing.note if existing else "")
     problem = ft.Text("", color=ft.Colors.ERROR, visible=False)
 
     saving: list[bool] = []
@@ -99,23 +110,25 @@ def build(shell: Shell) -> ft.View:
         await back.focus()
 
     label = "Save correction" if current else "Save check-in"
-    button = ft.FloatingActionButton(content=label, icon=ft.Icons.CHECK, on_click=save)
+    # In the form, after the note (not floating): a floating button covered the note
+    # while the patient typed in it.
+    button = ft.FilledButton(label, icon=ft.Icons.CHECK, height=theme.TOUCH, on_click=save)
     busy = ft.ProgressRing(width=24, height=24, visible=False)
     body: list[ft.Control] = [
         muted("Correct this check-in. The original stays in your history." if current
               else "Tap a number for each question, then save."),
-        pain, worst, regions,
+        pain, worst, where,
         *psfs.values(),
         *([] if activities else [ft.TextButton(
             "Add the activities you want to get back to",
             on_click=lambda _: shell.go("/activities"))]),
-        note, problem, busy,
+        note, problem, ft.Row([button, busy]),
     ]
     title = "Correct check-in" if current else "Daily check-in"
     column = form_body(body)
     form = ft.ResponsiveRow([column])
     return scaffold(shell, "/checkin", title, [form],
-                    back="/history" if current else None, action=button)
+                    back="/history" if current else None)
 
 
 def saved_panel(shell: Shell, pain: int | None,
@@ -138,8 +151,8 @@ def saved_panel(shell: Shell, pain: int | None,
     return panel, back
 
 
-def _show_problems(exc: InvalidInput, pain: ScorePicker, worst: ScorePicker,
-                   regions: ChipChoice, psfs: dict[str, ScorePicker],
+def _show_problems(exc: InvalidInput, pain: ScoreRow, worst: ScoreRow,
+                   regions: ChipChoice, psfs: dict[str, ScoreRow],
                    note: ft.TextField) -> None:
     for field, message in exc.problems.items():
         if field == "pain_now":

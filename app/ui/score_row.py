@@ -1,0 +1,81 @@
+"""A 0–10 score as one row of eleven joined cells: the whole scale fits one line on a
+360 px phone, so a check-in is one screen of questions, not three.
+
+Each cell is a full-height (48 px) button and the cells touch, so every point of the bar
+picks the nearest number (no dead gaps between small targets); at 360 px a cell is about
+29 px wide, above WCAG 2.2's 24 px minimum target. A screen reader hears each cell as
+"Pain right now: 3" (and "(selected)"), as with the wrapping picker it replaces on the
+check-in. `value` is None until the patient taps one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import flet as ft
+
+from app.ui import theme
+
+
+class ScoreRow(ft.Column):
+    def __init__(self, label: str, *, value: int | None = None, low: int = 0,
+                 high: int = 10, anchors: Mapping[int, str] | None = None,
+                 on_change: Callable[[int], None] | None = None) -> None:
+        super().__init__(spacing=4)
+        self.label = label
+        self.value = value
+        self.on_pick = on_change
+        self.error = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
+        self.cells: list[ft.Button] = [self._cell(score, low, high)
+                                       for score in range(low, high + 1)]
+        words = anchors or {}
+        self.controls = [
+            ft.Text(label, size=17, weight=ft.FontWeight.W_600),
+            ft.Row(list[ft.Control](self.cells), spacing=2),
+            ft.Row([ft.Text(f"{k} = {v}", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+                    for k, v in words.items()],
+                   alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+            self.error,
+        ]
+        self._paint()
+
+    def _cell(self, score: int, low: int, high: int) -> ft.Button:
+        # Rounded only at the two ends: the row reads as one bar.
+        left = 12 if score == low else 4
+        right = 12 if score == high else 4
+        return ft.Button(
+            content=ft.Text(str(score), size=15),
+            data=score,
+            expand=True,
+            height=theme.TOUCH,
+            style=ft.ButtonStyle(
+                padding=0, elevation=0,
+                shape=ft.RoundedRectangleBorder(radius=ft.BorderRadius.only(
+                    top_left=left, bottom_left=left, top_right=right, bottom_right=right)),
+            ),
+            on_click=self._picked,
+        )
+
+    def _picked(self, event: Any) -> None:
+        self.value = int(event.control.data)
+        self.error.visible = False
+        self._paint()
+        if self.on_pick:
+            self.on_pick(self.value)
+        self.update()
+
+    def _paint(self) -> None:
+        for cell in self.cells:
+            chosen = cell.data == self.value
+            cell.bgcolor = ft.Colors.PRIMARY if chosen else ft.Colors.SURFACE_CONTAINER_HIGH
+            cell.color = ft.Colors.ON_PRIMARY if chosen else ft.Colors.ON_SURFACE
+            text = cell.content
+            if isinstance(text, ft.Text):
+                text.weight = ft.FontWeight.BOLD if chosen else None
+                text.semantics_label = f"{self.label}: {cell.data}" + (
+                    " (selected)" if chosen else "")
+
+    def show_error(self, message: str | None) -> None:
+        self.error.value = message or ""
+        self.error.visible = bool(message)
