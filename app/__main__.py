@@ -130,9 +130,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     export = None
     if command == "import":
-        from app.commands.import_file import read_export_file
+        from app.commands.import_file import naming_the_file, read_export_file
 
-        export = read_export_file(args.file)  # before the store is opened
+        with naming_the_file(args.file):
+            export = read_export_file(args.file)  # before the store is opened
     services = build_services(settings)
     try:
         if command == "run":
@@ -160,7 +161,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if command == "import":
             assert export is not None
-            result = services.portability.import_export(export)
+            with naming_the_file(args.file):
+                result = services.portability.import_export(export)
             email = result.email
             print(f"Imported {result.added} entries for {email}.")
             for kind, count in sorted(result.left_out.items()):

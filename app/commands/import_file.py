@@ -9,8 +9,11 @@ Portability.import_export, still before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from app.domain.errors import InvalidInput
 from app.services import import_checks as checks
 from app.services.portability import read_export
 
@@ -30,3 +33,15 @@ def read_export_file(path: Path) -> checks.Export:
         raise checks.refusal(f"{path} cannot be read ({exc.strerror}). "
                              "Nothing was imported.") from None
     return read_export(raw)
+
+
+@contextmanager
+def naming_the_file(path: Path) -> Iterator[None]:
+    """A refusal of the file starts with the file's name ("FILE: Record 6 (…) …"), the
+    way compilers name the file a problem is in."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if set(exc.problems) != {"file"}:
+            raise
+        raise InvalidInput.one(str(path), exc.problems["file"]) from None

@@ -189,35 +189,37 @@ def _names(keys: set[str]) -> str:
 
 
 def _record(number: int, raw: object, patient_id: str) -> Record:
-    def bad(why: str) -> InvalidInput:
-        return refusal(f"Record {number}: {why}. Nothing was imported.")
+    """One record's envelope. Refusals read "Record 6 (check_in 3fa…), version: …", like
+    those about its data (see `_refuse_record`)."""
+    def bad(why: str, field: str = "", where: str = "") -> InvalidInput:
+        return refusal(f"Record {number}{f' ({where})' if where else ''}"
+                       f"{f', {field}' if field else ''}: {why}. Nothing was imported.")
 
     if not isinstance(raw, dict):
-        raise bad("is not an object")
+        raise bad("Not an object")
     unknown = set(raw) - _RECORD_KEYS
     if unknown:
-        raise bad(f"has fields BackTrack does not write ({_names(unknown)})")
+        raise bad(f"Fields BackTrack does not write ({_names(unknown)})")
     kind, record_id, version = raw.get("kind"), raw.get("id"), raw.get("version")
     if not isinstance(kind, str) or kind not in KNOWN_KINDS:
-        raise bad("is not a kind of record a patient's export holds"
-                  if isinstance(kind, str) else "has no kind")
+        raise bad("Not a kind of record a patient's export holds", "kind")
     if not isinstance(record_id, str) or not _ID.fullmatch(record_id):
-        raise bad(f"({kind}) has no usable id")
+        raise bad("Not an id BackTrack makes", "id", kind)
     where = f"{kind} {record_id}"
     if isinstance(version, bool) or not isinstance(version, int) or \
             not 1 <= version <= MAX_VERSION:
-        raise bad(f"({where}): version should be a whole number from 1 to {MAX_VERSION:,}")
+        raise bad(f"Should be a whole number from 1 to {MAX_VERSION:,}", "version", where)
     if raw.get("owner") != patient_id:
-        raise bad(f"({where}) belongs to someone else than the patient of this export")
+        raise bad("Someone else than the patient of this export", "owner", where)
     saved_at = raw.get("saved_at")
     if not isinstance(saved_at, str) or not _aware(saved_at):
-        raise bad(f"({where}): saved_at should be a time with a time zone")
+        raise bad("Should be a time with a time zone", "saved_at", where)
     deleted = raw.get("deleted", False)
     if not isinstance(deleted, bool):
-        raise bad(f"({where}): deleted should be true or false")
+        raise bad("Should be true or false", "deleted", where)
     data = raw.get("data")
     if not isinstance(data, dict):
-        raise bad(f"({where}): data should be an object")
+        raise bad("Should be an object", "data", where)
     return Record(kind, record_id, version, data, patient_id, saved_at, deleted)
 
 

@@ -168,7 +168,8 @@ def test_import_of_a_damaged_export_names_the_record_and_writes_nothing(
     out.write_text(json.dumps(document))
     target = tmp_path / "store"
     line = one_line_refusal(app("import", str(out), data=target))
-    assert "Record 6" in line and "version" in line
+    assert line.startswith(f"BackTrack: {out}: Record 6 (")
+    assert "version" in line
     again = app("export", "--patient", "alex@example.com", "--out", str(tmp_path / "x.json"),
                 data=target)
     assert "No patient with the email" in one_line_refusal(again)
