@@ -67,6 +67,18 @@ def test_journal_rolled_back_to_before_the_last_compaction_is_refused(tmp_path: 
     assert "rolled back" in str(refused)
 
 
+def test_journal_rolled_back_within_one_generation_is_refused(tmp_path: Path) -> None:
+    """No compaction between the copy and the crash: snapshot and journal headers still
+    match, so only the store's own note of the last entry it saved can tell."""
+    with JournalStore.open(tmp_path, compact_on_close=False) as store:
+        _save(store, 0, 20)
+        older = (tmp_path / JOURNAL_FILE).read_bytes()
+        _save(store, 20, 20)
+    (tmp_path / JOURNAL_FILE).write_bytes(older)
+    refused = _refused(tmp_path, JOURNAL_FILE)
+    assert "rolled back" in str(refused) and "entry 40" in str(refused)
+
+
 def test_journal_two_generations_old_is_refused(tmp_path: Path) -> None:
     with JournalStore.open(tmp_path, compact_on_close=False) as store:
         _save(store, 0, 5)
@@ -106,12 +118,16 @@ def test_bit_flip_in_the_last_complete_line_is_refused(tmp_path: Path) -> None:
 
 
 def test_torn_last_line_is_still_recovered(tmp_path: Path) -> None:
+    lock = tmp_path / "records.lock"
     with JournalStore.open(tmp_path, compact_on_close=False) as store:
-        _save(store, 0, 5)
+        _save(store, 0, 4)
+        note = lock.read_bytes()  # the store's note of its last acknowledged save
+        _save(store, 4, 1)
     journal = tmp_path / JOURNAL_FILE
     whole = journal.read_bytes()
     cut = whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 1 + 30]  # last line, half written
     journal.write_bytes(cut)
+    lock.write_bytes(note)  # a torn write was never acknowledged, so never noted
     with JournalStore.open(tmp_path) as store:
         assert len(store.find(Query("check_in"))) == 4
     assert len(list(tmp_path.glob(JOURNAL_FILE + TORN_SUFFIX + "*"))) == 1

@@ -24,6 +24,7 @@ from app.store.interfaces import (
 )
 from app.store.journal import (
     JOURNAL_FILE,
+    LOCK_FILE,
     PRE_MIGRATION_SUFFIX,
     SCHEMA_VERSION,
     SNAPSHOT_FILE,
@@ -314,11 +315,13 @@ def test_a_batch_is_kept_whole_or_dropped_whole(tmp_path: Path) -> None:
     with JournalStore.open(tmp_path, compact_on_close=False) as store:
         assert store.latest("invite", "CODE") is not None
         assert store.latest("grant", "g1") is not None
+        note = (tmp_path / LOCK_FILE).read_bytes()
         store.save_all([Change("invite", "CODE", {"used": False}, owner="p1"),
                         Change("grant", "g1", {"to": "t2"}, owner="p1")])
     journal = tmp_path / JOURNAL_FILE
     whole = journal.read_bytes()
     journal.write_bytes(whole[:-40])  # the second batch's write tore near its end
+    (tmp_path / LOCK_FILE).write_bytes(note)  # so it was never acknowledged, never noted
     with JournalStore.open(tmp_path) as store:
         assert [r.data for r in store.history("invite", "CODE")] == [{"used": True}]
         assert [r.data for r in store.history("grant", "g1")] == [{"to": "t1"}]

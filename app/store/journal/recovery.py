@@ -77,9 +77,26 @@ class Plan:
 
 
 def plan_recovery(
-    folder: Path, snapshot: SnapshotData | None, journal: JournalData | None
+    folder: Path, snapshot: SnapshotData | None, journal: JournalData | None,
+    saved_up_to: int | None = None,
 ) -> Plan:
-    """The plan for these files, or StoreCorrupt naming the file that is missing or stale."""
+    """The plan for these files, or StoreCorrupt naming the file that is missing or stale.
+    `saved_up_to` is the last entry the store noted as saved (folder_lock.py)."""
+    plan = _plan(folder, snapshot, journal)
+    ends_at = snapshot.last_seq if snapshot else 0
+    if journal is not None:
+        ends_at = max(ends_at, journal.records[-1][0] if journal.records else journal.base_seq)
+    if saved_up_to is not None and saved_up_to > ends_at:
+        raise StoreCorrupt(
+            str(folder / JOURNAL_FILE),
+            f"it was rolled back (replaced by an older copy): this store had saved entry "
+            f"{saved_up_to}, but its files end at entry {ends_at}; the entries after it are "
+            "missing",
+        )
+    return plan
+
+
+def _plan(folder: Path, snapshot: SnapshotData | None, journal: JournalData | None) -> Plan:
     snapshot_path = str(folder / SNAPSHOT_FILE)
     journal_path = str(folder / JOURNAL_FILE)
     if snapshot is None and journal is None:

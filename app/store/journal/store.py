@@ -36,7 +36,12 @@ from app.store.journal.files import (
     write_all,
     write_file_atomically,
 )
-from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
+from app.store.journal.folder_lock import (
+    acquire_folder_lock,
+    note_saved,
+    release_folder_lock,
+    saved_up_to,
+)
 from app.store.journal.index import VersionIndex
 from app.store.journal.journal_file import JournalData, read_journal
 from app.store.journal.lines import batch_line, header_line, journal_line
@@ -114,13 +119,14 @@ class JournalStore:
         # files exactly as they were found, for whoever has to look at them.
         snapshot = read_snapshot(snapshot_path) if snapshot_path.exists() else None
         journal = read_journal(journal_path) if journal_path.exists() else None
-        plan = plan_recovery(self.data_dir, snapshot, journal)
+        plan = plan_recovery(self.data_dir, snapshot, journal, saved_up_to(self._lock_fd))
         for seq, record in snapshot.records if snapshot else []:
             self._mem.apply(seq, record)
         self._mem.seq = max(self._mem.seq, snapshot.last_seq if snapshot else 0)
         for seq, record in plan.replay:
             self._mem.apply(seq, record)
         self._generation = plan.generation
+        note_saved(self._lock_fd, self._mem.seq)  # the next open checks the files reach it
 
         for stale in (snapshot_path, journal_path):
             # Half-written by a process that died; never renamed, so never part of the store.
@@ -228,6 +234,7 @@ class JournalStore:
             record = Record.from_json(json.loads(rec_json))
             seq = self._mem.seq + 1
             self._append(journal_line(seq, rec_json))
+            note_saved(self._lock_fd, seq)
             self._mem.apply(seq, record, rec_json)
             self._journal_lines += 1
             self._maybe_compact_in_background()
@@ -254,6 +261,7 @@ class JournalStore:
         records = [Record.from_json(json.loads(js)) for js in rec_jsons]
         first = self._mem.seq + 1
         self._append(batch_line(first, rec_jsons))
+        note_saved(self._lock_fd, first + len(records) - 1)
         for offset, (record, rec_json) in enumerate(zip(records, rec_jsons, strict=True)):
             self._mem.apply(first + offset, record, rec_json)
         self._journal_lines += len(records)
