@@ -1,0 +1,179 @@
+"""The scheduler's run: deliver every reminder occurrence that is due, exactly once per
+(reminder, occurrence, channel), and (re)try the emails waiting to go.
+
+How exactly-once holds across crashes and restarts:
+
+1. For each due occurrence, all its deliveries (in-app, and email if the patient has it on)
+   are written in one `save_all`, each as the record's first version (expected_version=0).
+   The in-app one is delivered by being written (it *is* the inbox item); the email one is
+   written "pending". A crash before that write leaves nothing (the next run writes it);
+   after it, everything (the next run finds the ids and leaves them). Two runners at once:
+   the store refuses the second first-version, so one of them records it.
+2. A pending email is then sent and marked delivered. A failure is recorded with its
+   reason and retried later with backoff (app.domain.reminder_delivery). A crash before
+   the mail server accepted it leaves it pending: sent on the next run, once.
+
+The one gap SMTP leaves open: a crash after the server accepted a message but before it
+was marked delivered sends it again on the next run. Both copies carry the same
+Message-ID, so mail clients can fold them; no reminder is ever dropped.
+
+What fell due while nothing ran is delivered once, marked late, or skipped when it no
+longer makes sense (`app.domain.reminder_plan.fate`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from app.domain.codec import to_json
+from app.domain.reminder_delivery import (
+    Channel,
+    Delivery,
+    Status,
+    after_failure,
+    delivery_id,
+    ready_to_send,
+)
+from app.domain.reminder_plan import LONGEST_USEFUL, Fate, Occurrence, Reminder, fate, occurrences
+from app.domain.reminders import ReminderPrefs
+from app.services.base import Clock, system_clock
+from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
+from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
+from app.store.interfaces import Change, Query, RecordStore, VersionConflict
+
+_JUST_AFTER = timedelta(microseconds=1)
+
+
+@dataclass
+class RunSummary:
+    in_app: int = 0
+    email: int = 0
+    late: int = 0  # occurrences delivered late (in-app, at recording)
+    skipped: int = 0  # occurrences that no longer made sense
+    failed: int = 0  # email attempts that failed in this run (retried later or given up)
+
+    @property
+    def delivered(self) -> int:
+        return self.in_app + self.email
+
+    def line(self) -> str:
+        """The one line `python -m app reminders run-due` prints."""
+        return (f"delivered {self.delivered} (in_app {self.in_app}, email {self.email}), "
+                f"late {self.late}, skipped {self.skipped}, failed {self.failed}")
+
+
+class DeliveryService:
+    def __init__(self, store: RecordStore, reminders: ReminderService, *,
+                 clinic_name: Callable[[], str], links: ReminderLinks,
+                 notifier: Notifier | None = None, clock: Clock = system_clock) -> None:
+        """`notifier` None: email is not configured, reminders go to the inbox only."""
+        self.store = store
+        self.reminders = reminders
+        self.clinic_name = clinic_name
+        self.links = links
+        self.notifier = notifier
+        self.clock = clock
+        self._lock = threading.Lock()  # one run at a time in this process
+
+    def run_due(self) -> RunSummary:
+        with self._lock:
+            now = self.clock()
+            summary = RunSummary()
+            self._record_due(now, summary)
+            if self.notifier is not None:
+                self._send_emails(now, summary)
+            return summary
+
+    # -- 1. record what is due --------------------------------------------------------
+
+    def _record_due(self, now: datetime, summary: RunSummary) -> None:
+        held = {r.id for r in self.store.find(Query(DELIVERY))}
+        since = now - LONGEST_USEFUL
+        quiet: dict[str, ReminderPrefs] = {}
+        for plan, zone in self.reminders.plans_for_delivery(since):
+            pid = plan.patient_id
+            if pid not in quiet:
+                quiet[pid] = self.reminders.quiet_hours(pid)
+            for occurrence in occurrences(plan, zone, quiet[pid], since, now + _JUST_AFTER):
+                if delivery_id(plan.id, occurrence.key, Channel.IN_APP) not in held:
+                    self._record(plan, occurrence, now, summary)
+
+    def _record(self, plan: Reminder, occurrence: Occurrence, now: datetime,
+                summary: RunSummary) -> None:
+        verdict = fate(occurrence, now)
+        channels = [Channel.IN_APP]
+        if self.notifier is not None and self.reminders.channels_of(plan.patient_id).email:
+            channels.append(Channel.EMAIL)
+        deliveries = [self._delivery(plan, occurrence, channel, verdict, now)
+                      for channel in channels]
+        try:
+            self.store.save_all([Change(DELIVERY, d.id, to_json(d), owner=d.patient_id,
+                                        expected_version=0) for d in deliveries])
+        except VersionConflict:
+            return  # another run recorded this occurrence a moment ago
+        if verdict is Fate.STALE:
+            summary.skipped += 1
+            return
+        summary.in_app += 1
+        summary.late += verdict is Fate.LATE
+
+    @staticmethod
+    def _delivery(plan: Reminder, occurrence: Occurrence, channel: Channel, verdict: Fate,
+                  now: datetime) -> Delivery:
+        if verdict is Fate.STALE:
+            status = Status.SKIPPED
+        else:
+            status = Status.DELIVERED if channel is Channel.IN_APP else Status.PENDING
+        return Delivery(
+            id=delivery_id(plan.id, occurrence.key, channel), reminder_id=plan.id,
+            patient_id=plan.patient_id, occurrence_key=occurrence.key, channel=channel,
+            template=plan.template, due_at=occurrence.due, recorded_at=now, status=status,
+            late=verdict is Fate.LATE,
+            delivered_at=now if status is Status.DELIVERED else None)
+
+    # -- 2. send the emails waiting to go ------------------------------------------------
+
+    def _send_emails(self, now: datetime, summary: RunSummary) -> None:
+        assert self.notifier is not None
+        waiting = self.reminders.deliveries.find(None, channel=Channel.EMAIL.value,
+                                                 status=Status.PENDING.value)
+        for held in waiting:
+            delivery = held.value
+            if not ready_to_send(delivery, now):
+                continue
+            if not self.reminders.channels_of(delivery.patient_id).email:
+                self._save(replace(delivery, status=Status.SKIPPED,
+                                   last_error="email reminders were turned off"), held.version)
+                continue
+            try:
+                self.notifier.send(self._email(delivery))
+            except DeliveryFailed as failure:
+                summary.failed += 1
+                self._save(after_failure(delivery, failure.reason, now), held.version)
+                continue
+            self._save(replace(delivery, status=Status.DELIVERED, delivered_at=now,
+                               attempts=delivery.attempts + 1, next_attempt_at=None),
+                       held.version)
+            summary.email += 1
+
+    def _email(self, delivery: Delivery) -> ReminderEmail:
+        patient = self.reminders.access.accounts.get(delivery.patient_id)
+        token = self.reminders.unsubscribe_token(delivery.patient_id)
+        return reminder_email(to=patient.email, clinic_name=self.clinic_name(),
+                              link=self.links.inbox(),
+                              unsubscribe_link=self.links.unsubscribe(token),
+                              delivery_id=delivery.id)
+
+    def _save(self, delivery: Delivery, expected_version: int) -> None:
+        self.reminders.deliveries.correct(delivery, delivery.patient_id, expected_version)
+
+    # -- for the care team -----------------------------------------------------------
+
+    def failed_deliveries(self) -> list[Delivery]:
+        """Emails given up after every retry, newest first (the care team's list; holds
+        no health detail: template, patient id, reason)."""
+        failed = self.reminders.deliveries.find(None, status=Status.FAILED.value)
+        return sorted((v.value for v in failed), key=lambda d: d.due_at, reverse=True)

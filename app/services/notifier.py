@@ -1,0 +1,142 @@
+"""Sending a reminder email: the message (what it may say), a `Notifier` protocol, the SMTP
+implementation (stdlib smtplib, STARTTLS or TLS) and an in-memory twin for tests.
+
+Email is not a secure channel: the message says only that there is a reminder from the
+clinic, with a link into the app and an unsubscribe link. No scores, no symptoms, no
+template name ("soreness check" is already health detail), no free-text message.
+
+Exceptions::
+
+    DeliveryFailed   the server could not be reached, refused the login or the message;
+                     `reason` is one short line for the delivery record (never the body)
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+from enum import StrEnum
+from typing import Protocol
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = " ".join(reason.split())[:200]
+        super().__init__(self.reason)
+
+
+@dataclass(frozen=True)
+class ReminderEmail:
+    to: str
+    subject: str
+    body: str
+    link: str
+    unsubscribe_link: str
+    message_id: str  # the same for every attempt of one delivery, so a mail client can
+    # tell a repeat after a crash from a new reminder
+
+
+def reminder_email(*, to: str, clinic_name: str, link: str, unsubscribe_link: str,
+                   delivery_id: str) -> ReminderEmail:
+    """The one wording of a reminder email (see the module docstring for what it leaves
+    out on purpose)."""
+    subject = f"A reminder from {clinic_name}"
+    body = (
+        f"Hello,\n\nThere is a reminder for you from {clinic_name} in BackTrack.\n"
+        f"Open it here: {link}\n\n"
+        f"You get these emails because email reminders are on. To stop them: "
+        f"{unsubscribe_link}\n"
+    )
+    safe_id = "".join(c if c.isalnum() or c in ".-" else "." for c in delivery_id)
+    return ReminderEmail(to, subject, body, link, unsubscribe_link,
+                         f"<{safe_id}@reminders.backtrack>")
+
+
+class Notifier(Protocol):
+    def send(self, email: ReminderEmail) -> None:
+        """Hand the message to the mail server; DeliveryFailed if it was not accepted."""
+        ...
+
+
+@dataclass
+class MemoryNotifier:
+    """The in-memory twin: keeps what was sent; `failures` makes the next sends fail with
+    those reasons, one each (a server that is down, then back)."""
+
+    sent: list[ReminderEmail] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def send(self, email: ReminderEmail) -> None:
+        if self.failures:
+            raise DeliveryFailed(self.failures.pop(0))
+        self.sent.append(email)
+
+
+class Security(StrEnum):
+    STARTTLS = "starttls"  # plain connection upgraded (port 587)
+    TLS = "tls"  # TLS from the first byte (port 465)
+    NONE = "none"  # only for a relay on the same machine
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    security: Security = Security.STARTTLS
+    user: str = ""
+    password: str = field(default="", repr=False)  # never shown back, never logged
+    timeout_seconds: float = 20.0
+
+
+class SmtpNotifier:
+    def __init__(self, settings: SmtpSettings,
+                 tls_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self.tls_context = tls_context or ssl.create_default_context()
+
+    def send(self, email: ReminderEmail) -> None:
+        try:
+            with self._connect() as smtp:
+                if self.settings.user:
+                    smtp.login(self.settings.user, self.settings.password)
+                smtp.send_message(self._message(email))
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(f"the mail server answered {exc.smtp_code}") from None
+        except smtplib.SMTPRecipientsRefused:
+            raise DeliveryFailed("the mail server refused the recipient") from None
+        except smtplib.SMTPException as exc:
+            raise DeliveryFailed(f"mail server error ({type(exc).__name__})") from None
+        except ssl.SSLError as exc:
+            raise DeliveryFailed(f"TLS failed ({exc.reason or 'handshake'})") from None
+        except OSError as exc:  # refused, unreachable, timed out, unknown host
+            raise DeliveryFailed(f"cannot reach the mail server ({exc.strerror or exc})") \
+                from None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security is Security.TLS:
+            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                    context=self.tls_context)
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+        if s.security is Security.STARTTLS:
+            try:
+                smtp.starttls(context=self.tls_context)
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+    def _message(self, email: ReminderEmail) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = email.message_id
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_link}>"
+        message.set_content(email.body)
+        return message

@@ -1,0 +1,373 @@
+"""Reminders for one patient: scheduling, editing and cancelling plans, the patient's
+channel choices, and the inbox (list, unread count, "Done" / "Not now").
+
+Who may do what is decided in one place, `ReminderService._authorize`: the patient, and
+clinicians the patient shared with (AccessService), every clinician read audited. A
+care-team scope ("reminders and logging only") is a check in that same method: every
+operation here is inside that scope, so such a member passes where a full grant passes.
+
+The reminders the app makes by itself (the patient's daily check-in from their
+preferences, soreness check-ins after each needling session) are not stored as plans:
+they are derived from those records each time, with ids taken from the patient or the
+session, so each exists once (`plans_for_delivery`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from app.domain import entries as e
+from app.domain.accounts import Account
+from app.domain.codec import to_json
+from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.reminder_delivery import (
+    Answer,
+    Channel,
+    Delivery,
+    Outcome,
+    Status,
+    outcome_id,
+)
+from app.domain.reminder_plan import (
+    Occurrence,
+    Reminder,
+    Schedule,
+    Template,
+    daily_check_in_reminder,
+    new_reminder,
+    occurrences,
+    soreness_reminder,
+)
+from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs
+from app.domain.zones import to_local
+from app.services.access import AccessService
+from app.services.base import Clock, Collection, Versioned, new_id, system_clock
+from app.services.logbook import REMINDER_PREFS, SESSION
+from app.store.interfaces import Change, RecordStore
+
+REMINDER = "reminder"
+DELIVERY = "reminder_delivery"
+OUTCOME = "reminder_outcome"
+CHANNELS = "reminder_channels"
+
+# Operations on a patient's reminders. Reads are audited when a clinician does them.
+SCHEDULE, READ_PLANS, READ_INBOX, RESPOND, CHOOSE_CHANNELS = (
+    "schedule", "read_plans", "read_inbox", "respond", "choose_channels")
+_PATIENT_ONLY = {RESPOND, CHOOSE_CHANNELS}
+_READS = {READ_PLANS, READ_INBOX}
+
+
+@dataclass(frozen=True)
+class ReminderChannels:
+    """A patient's channel choices. The in-app inbox is always on; email can be turned off
+    (also by the unsubscribe link, which carries `unsubscribe_token`)."""
+
+    id: str  # the patient's id
+    email: bool = True
+    unsubscribe_token: str = ""
+
+
+@dataclass(frozen=True)
+class ReminderLinks:
+    """Where links in emails and calendar feeds point (the clinic's public address)."""
+
+    base_url: str
+
+    def inbox(self) -> str:
+        return f"{self.base_url.rstrip('/')}/reminders"
+
+    def unsubscribe(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/reminders/unsubscribe/{token}"
+
+    def calendar_feed(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/calendar/{token}.ics"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    delivery: Delivery
+    title: str
+    action: str  # the route the item leads to
+    message: str  # a free message's text (in the app only)
+    outcome: Answer | None
+
+    @property
+    def unread(self) -> bool:
+        return self.delivery.unread and self.outcome is None
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """When a draft reminder would reach one patient, on their own wall clock."""
+
+    patient: Account
+    local_times: list[datetime]
+
+
+class ReminderService:
+    def __init__(self, store: RecordStore, access: AccessService,
+                 clock: Clock = system_clock,
+                 soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS) -> None:
+        self.store = store
+        self.access = access
+        self.clock = clock
+        self.soreness_hours = soreness_hours  # the clinic's hours after a session
+        self.plans = Collection(store, REMINDER, Reminder)
+        self.deliveries = Collection(store, DELIVERY, Delivery)
+        self.outcomes = Collection(store, OUTCOME, Outcome)
+        self.channels = Collection(store, CHANNELS, ReminderChannels)
+        self._prefs = Collection(store, REMINDER_PREFS, ReminderPrefs)
+        self._sessions = Collection(store, SESSION, e.NeedlingSession)
+
+    # -- who may --------------------------------------------------------------------
+
+    def _authorize(self, actor: Account, patient_id: str, operation: str) -> None:
+        """The one check for every operation on a patient's reminders (see the module
+        docstring). NotAllowed for anyone but the patient and clinicians they shared with;
+        answering a reminder and choosing channels are the patient's own."""
+        if operation in _PATIENT_ONLY and actor.id != patient_id:
+            raise NotAllowed("Only the patient can do this.")
+        if operation in _READS:
+            self.access.check_read(actor, patient_id, f"read:reminders:{operation}")
+        else:
+            self.access.check_write(actor, patient_id)
+
+    # -- plans ----------------------------------------------------------------------
+
+    def schedule(self, actor: Account, patient_id: str, *, template: Template,
+                 schedule: Schedule, message: str = "", place: str = "",
+                 appointment_at: datetime | None = None) -> Reminder:
+        return self.schedule_for_group(actor, [patient_id], template=template,
+                                       schedule=schedule, message=message, place=place,
+                                       appointment_at=appointment_at)[0]
+
+    def schedule_for_group(self, actor: Account, patient_ids: Sequence[str], *,
+                           template: Template, schedule: Schedule, message: str = "",
+                           place: str = "",
+                           appointment_at: datetime | None = None) -> list[Reminder]:
+        """One plan per patient, all saved at once or none (a refusal for one patient
+        schedules nobody)."""
+        if not patient_ids:
+            raise InvalidInput.one("patients", "Pick at least one patient.")
+        made: list[Reminder] = []
+        for patient_id in dict.fromkeys(patient_ids):
+            self._authorize(actor, patient_id, SCHEDULE)
+            made.append(new_reminder(
+                id=new_id(), patient_id=patient_id, template=template, schedule=schedule,
+                created_by=actor.id, now=self.clock(), timezone=self._zone(patient_id),
+                message=message, place=place, appointment_at=appointment_at))
+        self.store.save_all([Change(REMINDER, r.id, to_json(r), owner=r.patient_id,
+                                    expected_version=0) for r in made])
+        return made
+
+    def edit(self, actor: Account, reminder_id: str, *, expected_version: int,
+             schedule: Schedule, message: str = "", place: str = "",
+             appointment_at: datetime | None = None) -> Reminder:
+        """A new version of a plan. Occurrences already delivered keep their delivery
+        records (they are keyed by occurrence, not by version)."""
+        held = self._plan(reminder_id)
+        self._authorize(actor, held.patient_id, SCHEDULE)
+        if held.cancelled:
+            raise InvalidInput.one("reminder", "This reminder was cancelled.")
+        edited = new_reminder(
+            id=held.id, patient_id=held.patient_id, template=held.template,
+            schedule=schedule, created_by=held.created_by, now=self.clock(),
+            timezone=self._zone(held.patient_id), message=message, place=place,
+            appointment_at=appointment_at)
+        edited = replace(edited, created_at=held.created_at)
+        self.plans.correct(edited, held.patient_id, expected_version)
+        return edited
+
+    def cancel(self, actor: Account, reminder_id: str, *, expected_version: int) -> None:
+        """Nothing more of this plan is sent; what was sent stays with its record."""
+        held = self._plan(reminder_id)
+        self._authorize(actor, held.patient_id, SCHEDULE)
+        self.plans.correct(replace(held, cancelled=True), held.patient_id, expected_version)
+
+    def planned(self, actor: Account, patient_id: str) -> list[Versioned[Reminder]]:
+        """The patient's scheduled plans (cancelled ones too, marked), newest first."""
+        self._authorize(actor, patient_id, READ_PLANS)
+        return sorted(self.plans.find(patient_id), key=lambda v: v.value.created_at,
+                      reverse=True)
+
+    def preview(self, actor: Account, patient_ids: Sequence[str], *, template: Template,
+                schedule: Schedule, message: str = "", place: str = "",
+                appointment_at: datetime | None = None, count: int = 3) -> list[PreviewLine]:
+        """The first `count` times a draft would reach each patient, on their wall clock
+        (quiet hours applied). Nothing is saved."""
+        lines = []
+        now = self.clock()
+        for patient_id in dict.fromkeys(patient_ids):
+            self._authorize(actor, patient_id, SCHEDULE)
+            zone = self._zone(patient_id)
+            draft = new_reminder(id="preview", patient_id=patient_id, template=template,
+                                 schedule=schedule, created_by=actor.id, now=now,
+                                 timezone=zone, message=message, place=place,
+                                 appointment_at=appointment_at)
+            found = occurrences(draft, zone, self.quiet_hours(patient_id), now,
+                                now + timedelta(days=400), limit=count)
+            lines.append(PreviewLine(self.access.accounts.get(patient_id),
+                                     [to_local(o.due, zone) for o in found]))
+        return lines
+
+    def _plan(self, reminder_id: str) -> Reminder:
+        found = self.plans.get(reminder_id)
+        if found is None:
+            raise NotFound("No such reminder.")
+        return found.value
+
+    # -- what the scheduler needs (system side, no actor) -----------------------------
+
+    def _zone(self, patient_id: str) -> str:
+        return self.access.accounts.get(patient_id).timezone
+
+    def quiet_hours(self, patient_id: str) -> ReminderPrefs:
+        found = self._prefs.get(patient_id)
+        return found.value if found else ReminderPrefs(patient_id)
+
+    def plans_for_delivery(self, since: datetime,
+                           patient_id: str | None = None) -> list[tuple[Reminder, str]]:
+        """Every live plan with its patient's zone (of one patient, or everyone's):
+        scheduled ones, each patient's daily check-in and the soreness checks of sessions
+        whose last check is after `since`."""
+        zones: dict[str, str] = {}
+
+        def zone(patient_id: str) -> str:
+            if patient_id not in zones:
+                zones[patient_id] = self._zone(patient_id)
+            return zones[patient_id]
+
+        found = [(v.value, zone(v.value.patient_id)) for v in self.plans.find(patient_id)
+                 if not v.value.cancelled]
+        for prefs in self._prefs.find(patient_id):
+            # The daily reminder counts from the day the preferences were saved.
+            daily = daily_check_in_reminder(
+                prefs.value, datetime.fromisoformat(prefs.saved_at))
+            if daily is not None:
+                found.append((daily, zone(daily.patient_id)))
+        window = max(self.soreness_hours, default=0)
+        for session in self._sessions.find(patient_id):
+            s = session.value
+            if s.performed_at + timedelta(hours=window) >= since and \
+                    self.quiet_hours(s.patient_id).session_follow_ups:
+                found.append((soreness_reminder(
+                    session_id=s.id, patient_id=s.patient_id, performed_at=s.performed_at,
+                    hours=self.soreness_hours), zone(s.patient_id)))
+        return found
+
+    def channels_of(self, patient_id: str) -> ReminderChannels:
+        found = self.channels.get(patient_id)
+        return found.value if found else ReminderChannels(patient_id)
+
+    def unsubscribe_token(self, patient_id: str) -> str:
+        """The patient's unsubscribe token, made the first time an email needs one."""
+        found = self.channels.get(patient_id)
+        if found is not None and found.value.unsubscribe_token:
+            return found.value.unsubscribe_token
+        current = found.value if found else ReminderChannels(patient_id)
+        token = secrets.token_urlsafe(24)
+        updated = replace(current, unsubscribe_token=token)
+        if found is None:
+            self.channels.add(updated, owner=patient_id)
+        else:
+            self.channels.correct(updated, patient_id, found.version)
+        return token
+
+    # -- the patient's side ---------------------------------------------------------
+
+    def set_email(self, actor: Account, patient_id: str, on: bool) -> ReminderChannels:
+        self._authorize(actor, patient_id, CHOOSE_CHANNELS)
+        return self._save_channels(patient_id, on)
+
+    def unsubscribe(self, token: str) -> bool:
+        """Turn email reminders off for the patient whose unsubscribe link this is (no
+        sign-in: the link is the proof). False for a token nobody has."""
+        if len(token) < 16:
+            return False
+        matches = self.channels.find(None, unsubscribe_token=token)
+        if not matches:
+            return False
+        self._save_channels(matches[0].value.id, False)
+        return True
+
+    def _save_channels(self, patient_id: str, email: bool) -> ReminderChannels:
+        found = self.channels.get(patient_id)
+        current = found.value if found else ReminderChannels(patient_id)
+        updated = replace(current, email=email)
+        if found is None:
+            self.channels.add(updated, owner=patient_id)
+        else:
+            self.channels.correct(updated, patient_id, found.version)
+        return updated
+
+    def inbox(self, actor: Account, patient_id: str) -> list[InboxItem]:
+        """The patient's in-app reminders, newest first, each with its outcome."""
+        self._authorize(actor, patient_id, READ_INBOX)
+        return self._inbox(patient_id)
+
+    def _inbox(self, patient_id: str) -> list[InboxItem]:
+        delivered = [v.value for v in self.deliveries.find(
+            patient_id, channel=Channel.IN_APP.value, status=Status.DELIVERED.value)]
+        answers = {o.value.id: o.value.answer for o in self.outcomes.find(patient_id)}
+        items = []
+        for d in delivered:
+            plan = self.plans.get(d.reminder_id)
+            items.append(InboxItem(
+                delivery=d, title=d.template.label, action=d.template.action,
+                message=plan.value.message if plan else "",
+                outcome=answers.get(outcome_id(d.reminder_id, d.occurrence_key))))
+        return sorted(items, key=lambda i: i.delivery.due_at, reverse=True)
+
+    def unread_count(self, actor: Account, patient_id: str) -> int:
+        """For the badge on Today and the navigation: the patient's own, not audited as a
+        clinician read (only the patient is shown a badge)."""
+        if actor.id != patient_id:
+            raise NotAllowed("Only the patient has an inbox badge.")
+        return sum(1 for item in self._inbox(patient_id) if item.unread)
+
+    def open_item(self, actor: Account, delivery_id: str) -> Delivery:
+        """The patient opened an inbox item: it is read (no longer counted as unread)."""
+        found = self.deliveries.get(delivery_id)
+        if found is None or found.value.channel is not Channel.IN_APP:
+            raise NotFound("No such reminder.")
+        self._authorize(actor, found.value.patient_id, RESPOND)
+        if found.value.opened_at is not None:
+            return found.value
+        opened = replace(found.value, opened_at=self.clock())
+        self.deliveries.correct(opened, opened.patient_id, found.version)
+        return opened
+
+    def respond(self, actor: Account, delivery_id: str, answer: Answer) -> Outcome:
+        """"Done" or "Not now" for one occurrence (a later answer replaces an earlier one;
+        history keeps both)."""
+        found = self.deliveries.get(delivery_id)
+        if found is None or found.value.channel is not Channel.IN_APP:
+            raise NotFound("No such reminder.")
+        d = found.value
+        self._authorize(actor, d.patient_id, RESPOND)
+        outcome = Outcome(outcome_id(d.reminder_id, d.occurrence_key), d.reminder_id,
+                          d.patient_id, d.occurrence_key, answer, self.clock())
+        held = self.outcomes.get(outcome.id)
+        if held is None:
+            self.outcomes.add(outcome, owner=d.patient_id)
+        else:
+            self.outcomes.correct(outcome, d.patient_id, held.version)
+        if d.opened_at is None:
+            self.open_item(actor, delivery_id)
+        return outcome
+
+    def next_reminder(self, actor: Account, patient_id: str) -> datetime | None:
+        """When the patient's next reminder comes (their wall clock), for Today."""
+        self._authorize(actor, patient_id, READ_PLANS)
+        now = self.clock()
+        zone = self._zone(patient_id)
+        quiet = self.quiet_hours(patient_id)
+        soonest: list[Occurrence] = []
+        for plan, _ in self.plans_for_delivery(now, patient_id):
+            soonest += occurrences(plan, zone, quiet, now, now + timedelta(days=60), limit=1)
+        first = min(soonest, key=lambda o: o.due, default=None)
+        return to_local(first.due, zone) if first else None
+

@@ -1,0 +1,50 @@
+"""Shared set-up for the reminder tests: people, and the reminder services built over the
+same store and clock as the rest of the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.accounts import Account, Role
+from app.main import Services
+from app.services.base import Clock
+from app.services.delivery import DeliveryService
+from app.services.notifier import Notifier
+from app.services.reminders import ReminderLinks, ReminderService
+from app.store.interfaces import RecordStore
+
+PASSWORD = "backtrack-test-pw"
+LINKS = ReminderLinks("https://clinic.example")
+
+
+@dataclass
+class People:
+    patient: Account
+    other_patient: Account
+    therapist: Account
+    care_team: Account
+    admin: Account
+
+
+def make_people(services: Services, zone: str = "America/New_York") -> People:
+    make = services.accounts.create
+    people = People(
+        patient=make("alex@example.com", "Alex", PASSWORD, Role.PATIENT, zone),
+        other_patient=make("blair@example.com", "Blair", PASSWORD, Role.PATIENT,
+                           "Europe/London"),
+        therapist=make("taylor@example.com", "Taylor", PASSWORD, Role.THERAPIST),
+        care_team=make("jordan@example.com", "Jordan", PASSWORD, Role.CARE_TEAM),
+        admin=make("admin@example.com", "Sam", PASSWORD, Role.ADMIN),
+    )
+    services.access.grant(people.patient, people.care_team)
+    return people
+
+
+def reminder_services(services: Services, clock: Clock, store: RecordStore | None = None,
+                      notifier: Notifier | None = None) -> tuple[ReminderService,
+                                                                 DeliveryService]:
+    store = store if store is not None else services.store
+    reminders = ReminderService(store, services.access, clock)
+    delivery = DeliveryService(store, reminders, clinic_name=lambda: "Harbour Physio",
+                               links=LINKS, notifier=notifier, clock=clock)
+    return reminders, delivery
