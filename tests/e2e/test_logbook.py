@@ -6,6 +6,7 @@ the accessibility tree looks fine."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -91,3 +92,27 @@ def test_a_session_region_is_corrected_and_the_guidance_follows_then_it_is_withd
     expect(phone.get_by_role("checkbox", name="Sessions")).to_be_checked()
     go(phone, "Today")
     assert "(Lower back, Hip)" in guidance_facts(phone)
+
+
+def test_a_milestone_date_is_picked_on_a_calendar(phone: Page) -> None:
+    today = datetime.now(UTC).date()  # Alex's time zone is UTC
+    # A day other than today that the calendar offers (none after today).
+    picked = today.replace(day=1) if today.day > 1 else \
+        (today - timedelta(days=1)).replace(day=15)
+    sign_in(phone, "alex@example.com")
+    expect(phone.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
+    phone.get_by_role("button", name="Milestones").click()
+    fill(phone.get_by_label("What did you manage?"), "Picked on the calendar")
+    phone.get_by_role("button", name="Pick the date on a calendar").click()
+    if picked.month != today.month:
+        phone.get_by_role("button", name="Previous month").click()
+    phone.get_by_role("button", name=re.compile(f"^{picked.day}, ")).first.click()
+    phone.get_by_role("button", name="OK").click()
+    phone.get_by_role("button", name="Add milestone").click()
+    expect(phone.get_by_text("Picked on the calendar", exact=True)).to_be_visible(
+        timeout=WAIT)
+    assert_no_error_box(phone, "Milestones after the calendar")
+    go(phone, "History")
+    expect(phone.get_by_role(
+        "button", name=f"Correct Milestone: Picked on the calendar, "
+                       f"{picked:%a %-d %b %Y}")).to_be_visible(timeout=WAIT)

@@ -15,6 +15,7 @@ from app.domain.zones import patient_today
 from app.services.logbook import MILESTONE
 from app.ui import theme
 from app.ui.components import form_column, icon_button, save_button
+from app.ui.date_field import date_field
 from app.ui.frame import card, muted, scaffold
 from app.ui.screens.sessions import CHANGED_ELSEWHERE, withdraw_button
 
@@ -85,9 +86,8 @@ def build_milestones(shell: Shell) -> ft.View:
     existing = current.value if current is not None else None
     today = patient_today(shell.services.accounts.clock(), account.timezone)
     text = ft.TextField(label="What did you manage?", value=existing.text if existing else "")
-    day = ft.TextField(label="Date (YYYY-MM-DD)",
-                       value=(existing.achieved_on if existing else today).isoformat(),
-                       width=200)
+    day_row, day = date_field(shell.page, "Date (YYYY-MM-DD)",
+                              existing.achieved_on if existing else today, today, width=280)
 
     def suggest(event: Any) -> None:
         text.value = event.control.data
@@ -148,7 +148,7 @@ def build_milestones(shell: Shell) -> ft.View:
                   else "Record the moments that show you are moving better."),
             # Not in a wrapping Row: an expanding field in a Wrap has no width to fill,
             # and Flutter drew the whole form as its grey error box.
-            text, day,
+            text, day_row,
             *([] if existing else [ft.Row(
                 [ft.Chip(label=ft.Text(s), data=s, on_click=suggest, height=theme.TOUCH)
                  for s in MILESTONE_SUGGESTIONS], wrap=True, spacing=6, run_spacing=6)]),

@@ -12,11 +12,13 @@ from app.domain.accounts import Account
 from app.domain.entries import NeedlingSession, SorenessEntry, hours_since
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import NEEDLING_REGIONS
+from app.domain.zones import patient_today
 from app.services.logbook import MILESTONE, SESSION, SORENESS
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.components import ChipChoice, ScorePicker, choice_list, form_column, save_button
 from app.ui.confirm import confirm
+from app.ui.date_field import date_field as date_field_with_calendar
 from app.ui.frame import card, muted, not_shared, scaffold
 
 if TYPE_CHECKING:
@@ -41,10 +43,11 @@ def build_session(shell: Shell) -> ft.View:
         existing = None
     now = fmt.local(existing.performed_at if existing else shell.services.accounts.clock(),
                     account.timezone)
-    date_field = ft.TextField(label="Date (YYYY-MM-DD)", value=f"{now:%Y-%m-%d}",
-                              keyboard_type=ft.KeyboardType.DATETIME, expand=True)
+    today = patient_today(shell.services.accounts.clock(), account.timezone)
+    date_row, date_field = date_field_with_calendar(shell.page, "Date (YYYY-MM-DD)",
+                                                    now.date(), today, expand=3)
     time_field = ft.TextField(label="Time (HH:MM)", value=f"{now:%H:%M}",
-                              keyboard_type=ft.KeyboardType.DATETIME, expand=True)
+                              keyboard_type=ft.KeyboardType.DATETIME, expand=2)
     when_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
     regions = ChipChoice("Which areas were needled?", NEEDLING_REGIONS,
                          existing.regions if existing else ())
@@ -112,7 +115,8 @@ def build_session(shell: Shell) -> ft.View:
               else "When was the session, and where were the needles?" if own else
               f"{account.name}'s session: when, in their time ({account.timezone}), and "
               f"where were the needles?"),
-        ft.Row([date_field, time_field]), when_error, regions, note,
+        ft.Row([date_row, time_field], vertical_alignment=ft.CrossAxisAlignment.START),
+        when_error, regions, note,
         ft.Row(actions, wrap=True),
     ])]
     if existing is not None:
