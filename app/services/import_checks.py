@@ -12,8 +12,10 @@ layers, each refusing with one message that names the record and the field:
    checked by the same domain rules as a save from the screens: scores and ranges,
    lengths, known regions, times with a zone between EARLIEST_TIME and now, valid
    guidance answers;
-6. across records: the record's id is the one in its data, no version twice, soreness
-   belongs to one of the patient's sessions, check-ins rate the patient's activities.
+6. across records: the record's id is the one in its data, no version twice nor a gap,
+   soreness belongs to one of the patient's sessions, check-ins rate the patient's
+   activities, follow-ups and acknowledgements belong to one of the patient's guidance
+   answers, at most PSFS_MAX_ACTIVITIES current activities.
 
 Nothing here writes; `Portability.import_json` writes only what passed all of it.
 """
@@ -33,6 +35,7 @@ from app.domain import entries as e
 from app.domain.accounts import Account, Grant, Role, normalise_email
 from app.domain.codec import DecodeError, from_json
 from app.domain.errors import DomainError, InvalidInput
+from app.domain.followup import FEELING, GOT_HELP, Acknowledgement, FollowUp
 from app.domain.guidance import parse_report
 from app.domain.guidance.engine import Assessment
 from app.domain.guidance.rulebook import TIERS
@@ -42,6 +45,7 @@ from app.domain.validation import Problems, check_timezone
 from app.services import logbook as lb
 from app.services.access import AUDIT, GRANT, INVITE, AuditEvent, Invite
 from app.services.accounts import ACCOUNT
+from app.services.followup import ACKNOWLEDGEMENT, FOLLOW_UP
 from app.services.guidance import ASSESSMENT_KIND
 from app.store.interfaces import Query, Record, RecordStore
 
@@ -65,7 +69,8 @@ PATIENT_KINDS: Final[dict[str, type]] = {
     lb.CHECK_IN: e.CheckIn, lb.SESSION: e.NeedlingSession, lb.SORENESS: e.SorenessEntry,
     lb.ACTIVITY: e.PsfsActivity, lb.MILESTONE: e.Milestone, lb.ODI: e.OdiAnswer,
     lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
-    AUDIT: AuditEvent, ACCOUNT: Account,
+    AUDIT: AuditEvent, ACCOUNT: Account, FOLLOW_UP: FollowUp,
+    ACKNOWLEDGEMENT: Acknowledgement,
 }
 KNOWN_KINDS: Final = frozenset(PATIENT_KINDS) | {ASSESSMENT_KIND}
 
@@ -363,10 +368,23 @@ def _prefs(value: ReminderPrefs, p: Problems, export: Export) -> None:
     check_prefs(value)
 
 
+def _follow_up(value: FollowUp | Acknowledgement, p: Problems, export: Export) -> None:
+    """What app.domain.followup checks when the patient or clinician answers."""
+    if isinstance(value, FollowUp):
+        if value.got_help not in GOT_HELP:
+            p.add("got_help", "Not one of the answers to 'Did you get help?'.")
+        if value.feeling not in FEELING:
+            p.add("feeling", "Not one of the answers to 'How are you now?'.")
+    else:
+        p.name("clinician_name", value.clinician_name, NAME_MAX_CHARS, "a name")
+    p.note("note", value.note)
+
+
 _KIND_RULES: Final[dict[type, Callable[[Any, Problems, Export], None]]] = {
     e.CheckIn: _entry, e.NeedlingSession: _entry, e.SorenessEntry: _entry,
     e.PsfsActivity: _entry, e.Milestone: _entry, e.OdiAnswer: _entry, e.PgicAnswer: _entry,
-    Account: _account, AuditEvent: _audit, ReminderPrefs: _prefs,
+    Account: _account, AuditEvent: _audit, ReminderPrefs: _prefs, FollowUp: _follow_up,
+    Acknowledgement: _follow_up,
 }
 
 
@@ -433,6 +451,11 @@ def _check_references(export: Export,
     _check_activity_count(export, decoded, store)
     for number, record in enumerate(export.records, start=1):
         value = next(v for r, v in decoded[(record.kind, record.id)] if r is record)
+        answer = value.assessment_id if isinstance(value, FollowUp) else \
+            value.id if isinstance(value, Acknowledgement) else None
+        if answer is not None and not exists(ASSESSMENT_KIND, answer):
+            raise _refuse_record(number, record, "assessment_id" if isinstance(
+                value, FollowUp) else "id", "Not one of the patient's guidance answers.")
         if isinstance(value, e.SorenessEntry) and not exists(lb.SESSION, value.session_id):
             raise _refuse_record(number, record, "session_id",
                                  "Not one of the patient's needling sessions.")

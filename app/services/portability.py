@@ -25,6 +25,7 @@ from app.services import import_checks as checks
 from app.services.access import AUDIT, GRANT, INVITE, AccessService
 from app.services.accounts import ACCOUNT, AccountService
 from app.services.base import Clock, system_clock
+from app.services.followup import ACKNOWLEDGEMENT
 from app.store.interfaces import Record, RecordRefused, RecordStore
 
 EXPORT_FORMAT = "backtrack.patient-export"
@@ -154,11 +155,12 @@ class Portability:
     def _left_out(self, record: Record, existing: Account | None) -> bool:
         """Records an import does not write (whether already here or not): sharing codes
         (a code opens the record; the patient makes a new one here), and for a patient
-        already here, new versions of their account, their sharing or their audit trail
-        (which says who in this clinic read the record: only this clinic writes it)."""
+        already here, new versions of their account, their sharing, their audit trail or
+        a clinician's acknowledgement (which say who in this clinic read the record or
+        acted on it: only this clinic writes them)."""
         if record.kind == INVITE:
             return True
-        if existing is None or record.kind not in (ACCOUNT, GRANT, AUDIT):
+        if existing is None or record.kind not in (ACCOUNT, GRANT, AUDIT, ACKNOWLEDGEMENT):
             return False
         return not any(v.version == record.version
                        for v in self.store.history(record.kind, record.id))

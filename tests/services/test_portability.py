@@ -629,3 +629,70 @@ def test_a_record_whose_versions_skip_a_number_is_refused(
                            if not (r["id"] == filled.corrected_id and r["version"] == 2)]
     problem = refused(fresh, json.dumps(document))["file"]
     assert filled.corrected_id in problem and "no version 2" in problem
+
+
+# -- follow-ups on urgent answers travel with the record --------------------------------
+
+
+def with_urgent_answer(services: Services, filled: Filled) -> str:
+    """An emergency answer, the patient's follow-up and the therapist's acknowledgement."""
+    from app.domain.guidance import parse_report
+
+    report = parse_report({"hours_since_needling": 20, "needled_regions": ["thoracic"],
+                           "soreness_now": 4, "soreness_trend": "same", "pain_now": 4,
+                           "pain_usual": 4, "symptoms": ["shortness_of_breath"]})
+    _, record = services.guidance.assess(filled.patient, filled.patient.id, report)
+    services.followups.record(filled.patient, filled.patient.id, record.id,
+                              got_help="clinic", feeling="better", note="called them")
+    services.followups.acknowledge(filled.therapist, filled.patient.id, record.id,
+                                   note="Spoke to Alex")
+    return record.id
+
+
+def test_follow_ups_and_acknowledgements_round_trip(services: Services, filled: Filled,
+                                                    fresh: Services) -> None:
+    with_urgent_answer(services, filled)
+    result = fresh.portability.import_json(
+        services.portability.export_json(None, filled.patient.email))
+    assert result.left_out == {}
+    assert versions(fresh, filled.patient.id) == versions(services, filled.patient.id)
+    [answer] = fresh.followups.answers(filled.patient, filled.patient.id)
+    assert [f.note for f in answer.follow_ups] == ["called them"]
+    assert answer.acknowledgement is not None
+    assert answer.acknowledgement.note == "Spoke to Alex"
+
+
+@pytest.mark.parametrize("damage", ["got-help", "other-answer", "ack-of-no-answer",
+                                    "long-clinician-name"])
+def test_a_damaged_follow_up_or_acknowledgement_is_refused(
+        services: Services, filled: Filled, fresh: Services, damage: str) -> None:
+    with_urgent_answer(services, filled)
+    document = exported(services, filled)
+    follow_up = of_kind(document, "guidance_follow_up")["data"]
+    ack = of_kind(document, "guidance_acknowledgement")
+    if damage == "got-help":
+        follow_up["got_help"] = "maybe"
+    elif damage == "other-answer":
+        follow_up["assessment_id"] = "no-such-answer"
+    elif damage == "ack-of-no-answer":
+        ack["id"] = ack["data"]["id"] = "no-such-answer"
+    else:
+        ack["data"]["clinician_name"] = "T" * 500
+    refused(fresh, json.dumps(document))
+    assert fresh.store.owner_history(filled.patient.id) == []
+
+
+def test_an_import_cannot_add_an_acknowledgement_to_an_existing_patient(
+        services: Services, filled: Filled) -> None:
+    """'Taylor saw this and acted' is the clinic's own statement: a file cannot make it."""
+    answer_id = with_urgent_answer(services, filled)
+    document = exported(services, filled)
+    ack = of_kind(document, "guidance_acknowledgement")
+    document["records"].append({**ack, "version": ack["version"] + 1, "data": {
+        **ack["data"], "note": "Nothing to worry about"}})
+    result = services.portability.import_json(json.dumps(document))
+    assert result.left_out == {"guidance_acknowledgement": 1}
+    [answer] = services.followups.answers(filled.patient, filled.patient.id)
+    assert answer.answer.record_id == answer_id
+    assert answer.acknowledgement is not None
+    assert answer.acknowledgement.note == "Spoke to Alex"
