@@ -696,3 +696,23 @@ def test_an_import_cannot_add_an_acknowledgement_to_an_existing_patient(
     assert answer.answer.record_id == answer_id
     assert answer.acknowledgement is not None
     assert answer.acknowledgement.note == "Spoke to Alex"
+
+
+def test_every_demo_patients_export_imports_into_an_empty_clinic_unchanged() -> None:
+    """Whatever kinds of record the app writes for a patient (new ones too), its own
+    export must import: the demo clinic uses every screen's kind of record."""
+    from app.main import seed_demo_if_empty
+
+    source = build_services(FAST_SETTINGS, MemoryStore())
+    target = build_services(FAST_SETTINGS, MemoryStore())
+    try:
+        assert seed_demo_if_empty(source, lambda _: None)
+        for patient in source.accounts.with_role(Role.PATIENT):
+            text = source.portability.export_json(None, patient.email)
+            assert target.portability.import_json(text).added == \
+                len(json.loads(text)["records"])
+            assert target.portability.export_json(None, patient.email) \
+                .split('"records"')[1] == text.split('"records"')[1]
+    finally:
+        source.close()
+        target.close()
