@@ -243,9 +243,10 @@ class ReminderService:
         found = [(v.value, zone(v.value.patient_id)) for v in self.plans.find(patient_id)
                  if not v.value.cancelled]
         for prefs in self._prefs.find(patient_id):
-            # The daily reminder counts from the day the preferences were saved.
-            daily = daily_check_in_reminder(
-                prefs.value, datetime.fromisoformat(prefs.saved_at))
+            # The daily reminder counts from the patient's first day here (occurrences are
+            # keyed by day, so changing its time never sends a day's reminder twice).
+            since_joined = self.access.accounts.get(prefs.value.id).created_at
+            daily = daily_check_in_reminder(prefs.value, since_joined)
             if daily is not None:
                 found.append((daily, zone(daily.patient_id)))
         window = max(self.soreness_hours, default=0)

@@ -1,0 +1,298 @@
+"""The scheduler run with a controlled clock: exactly once (also across a restart in the
+middle of a run), downtime (once, late, stale ones skipped), quiet hours, time zones,
+daylight-saving gaps and overlaps, email retries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.domain.reminder_delivery import RETRY_BACKOFF, Channel, Status
+from app.domain.reminder_plan import Repeat, Schedule, Template
+from app.domain.reminders import ReminderPrefs
+from app.main import Services, build_services
+from app.services.notifier import MemoryNotifier, ReminderEmail
+from app.services.reminders import DELIVERY
+from app.store.interfaces import Change, Query, Record, RecordStore
+from app.store.journal import JournalStore
+from tests.conftest import FAST_SETTINGS, FakeClock
+from tests.services.reminder_helpers import People, make_people, reminder_services
+
+NY = ZoneInfo("America/New_York")
+LONDON = ZoneInfo("Europe/London")
+
+
+def ny(month: int, day: int, hour: int, minute: int = 0, fold: int = 0) -> datetime:
+    return datetime(2025, month, day, hour, minute, tzinfo=NY, fold=fold).astimezone(UTC)
+
+
+@pytest.fixture
+def people(services: Services) -> People:
+    return make_people(services)
+
+
+def no_quiet_hours(services: Services, who: People) -> None:
+    for patient in (who.patient, who.other_patient):
+        services.logbook.set_reminders(patient, ReminderPrefs(
+            patient.id, daily_check_in=False, session_follow_ups=True,
+            quiet_from="00:00", quiet_until="00:00"))
+
+
+def deliveries(store: RecordStore) -> list[Record]:
+    return store.find(Query(DELIVERY))
+
+
+def test_running_again_at_once_delivers_nothing_new(services: Services, people: People,
+                                                    clock: FakeClock) -> None:
+    notifier = MemoryNotifier()
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "08:00"))
+    first = delivery.run_due()
+    assert first.line() == "delivered 2 (in_app 1, email 1), late 0, skipped 0, failed 0"
+    assert delivery.run_due().line() == \
+        "delivered 0 (in_app 0, email 0), late 0, skipped 0, failed 0"
+    assert len(notifier.sent) == 1
+
+
+class Crash(BaseException):
+    """The process dying (not an error anything catches)."""
+
+
+class CrashingNotifier(MemoryNotifier):
+    def __init__(self, crash_on: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.crash_on = crash_on
+
+    def send(self, email: ReminderEmail) -> None:
+        self.calls += 1
+        if self.calls == self.crash_on:
+            raise Crash()
+        super().send(email)
+
+
+class CrashingStore:
+    """A store whose process dies at the n-th save_all, before writing it."""
+
+    def __init__(self, inner: RecordStore, crash_on: int) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.crash_on = crash_on
+
+    def save_all(self, changes: Sequence[Change]) -> list[Record]:
+        self.calls += 1
+        if self.calls == self.crash_on:
+            raise Crash()
+        return self.inner.save_all(changes)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_restart_in_the_middle_of_a_run_delivers_each_exactly_once(
+        tmp_path: Path, clock: FakeClock) -> None:
+    store_dir = tmp_path / "store"
+    services = build_services(FAST_SETTINGS, JournalStore.open(store_dir), clock=clock)
+    people = make_people(services)
+    services.access.grant(people.other_patient, people.care_team)
+    for patient in (people.patient, people.other_patient):
+        for hour in ("06:00", "07:00", "08:00"):
+            reminder_services(services, clock)[0].schedule(
+                people.care_team, patient.id, template=Template.HOME_EXERCISE,
+                schedule=Schedule(Repeat.ONCE, date(2025, 3, 11), hour))
+    clock.now = datetime(2025, 3, 11, 13, 30, tzinfo=UTC)  # all six are due
+    wire: list[ReminderEmail] = []
+
+    # First run: dies while recording the 4th occurrence.
+    crashing_store = CrashingStore(services.store, crash_on=4)
+    _, delivery = reminder_services(services, clock, store=crashing_store,  # type: ignore[arg-type]
+                                    notifier=MemoryNotifier(wire))
+    with pytest.raises(Crash):
+        delivery.run_due()
+    assert len(deliveries(services.store)) == 3 * 2  # three occurrences, two channels each
+    services.close()
+
+    # Restart; this run dies handing the 2nd email to the mail server.
+    services = build_services(FAST_SETTINGS, JournalStore.open(store_dir), clock=clock)
+    notifier = CrashingNotifier(crash_on=2)
+    notifier.sent = wire
+    _, delivery = reminder_services(services, clock, notifier=notifier)
+    with pytest.raises(Crash):
+        delivery.run_due()
+    services.close()
+
+    # Restart again: everything left goes, once.
+    services = build_services(FAST_SETTINGS, JournalStore.open(store_dir), clock=clock)
+    _, delivery = reminder_services(services, clock, notifier=MemoryNotifier(wire))
+    last = delivery.run_due()
+    assert last.in_app == 0 and last.email == 6 - 1
+    records = deliveries(services.store)
+    assert Counter(r.data["channel"] for r in records) == {"in_app": 6, "email": 6}
+    assert all(r.data["status"] == "delivered" for r in records)
+    assert all(r.version == (1 if r.data["channel"] == "in_app" else 2) for r in records)
+    assert sorted(Counter(m.message_id for m in wire).values()) == [1] * 6
+    assert delivery.run_due().delivered == 0
+    services.close()
+
+
+def test_downtime_delivers_once_late_and_skips_stale(services: Services, people: People,
+                                                     clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.DAILY_CHECK_IN,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "19:00"))
+    reminders.schedule(people.care_team, people.patient.id, template=Template.MESSAGE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "20:00"),
+                       message="See you on Friday.")
+    # Down from 2025-03-10 12:00 UTC until 2025-03-13 10:00 in New York.
+    clock.now = ny(3, 13, 10)
+    summary = delivery.run_due()
+    # The check-ins of the 10th and 11th were replaced by later ones: skipped. The 12th's
+    # is still today's business until 13:00: sent, late. The message is sent, late.
+    assert summary.line() == "delivered 2 (in_app 2, email 0), late 2, skipped 2, failed 0"
+    inbox = reminders.inbox(people.patient, people.patient.id)
+    assert sorted(i.delivery.occurrence_key for i in inbox) == ["2025-03-10", "2025-03-12"]
+    assert all(i.delivery.late for i in inbox)
+    assert delivery.run_due().line() == \
+        "delivered 0 (in_app 0, email 0), late 0, skipped 0, failed 0"
+    clock.now = ny(3, 13, 19)
+    on_time = delivery.run_due()
+    assert (on_time.in_app, on_time.late) == (1, 0)
+
+
+def test_quiet_hours_move_the_delivery_to_their_end(services: Services, people: People,
+                                                    clock: FakeClock) -> None:
+    services.logbook.set_reminders(people.patient, ReminderPrefs(
+        people.patient.id, daily_check_in=False, quiet_from="22:00", quiet_until="07:00"))
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "23:00"))
+    clock.now = ny(3, 10, 23, 30)
+    assert delivery.run_due().delivered == 0
+    clock.now = ny(3, 11, 6, 59)
+    assert delivery.run_due().delivered == 0
+    clock.now = ny(3, 11, 7, 0)
+    summary = delivery.run_due()
+    assert (summary.in_app, summary.late, summary.skipped) == (1, 0, 0)
+
+
+def run_every(delivery_run: object, clock: FakeClock, until: datetime,
+              step: timedelta) -> list[datetime]:
+    """Run the scheduler at each step; the moments it delivered something."""
+    delivered_at = []
+    while clock.now <= until:
+        if delivery_run().delivered:  # type: ignore[operator]
+            delivered_at.append(clock.now)
+        clock.now += step
+    return delivered_at
+
+
+def test_each_patient_at_their_own_wall_clock(services: Services, people: People,
+                                              clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    services.access.grant(people.other_patient, people.care_team)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule_for_group(people.care_team, [people.patient.id, people.other_patient.id],
+                                 template=Template.HOME_EXERCISE,
+                                 schedule=Schedule(Repeat.ONCE, date(2025, 3, 11), "09:00"))
+    moments = run_every(delivery.run_due, clock, datetime(2025, 3, 11, 16, tzinfo=UTC),
+                        timedelta(minutes=30))
+    assert moments == [datetime(2025, 3, 11, 9, 0, tzinfo=LONDON).astimezone(UTC),
+                       ny(3, 11, 9)]
+
+
+def test_dst_gap_delivers_once_an_hour_later(services: Services, people: People,
+                                             clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    clock.now = ny(3, 7, 12)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 8), "02:30"))
+    # 2025-03-09: New York clocks jump from 02:00 to 03:00.
+    moments = run_every(delivery.run_due, clock, ny(3, 10, 12), timedelta(minutes=15))
+    assert [m.astimezone(NY).strftime("%d %H:%M %Z") for m in moments] == [
+        "08 02:30 EST", "09 03:30 EDT", "10 02:30 EDT"]
+
+
+def test_dst_overlap_delivers_once_the_first_time(services: Services, people: People,
+                                                  clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    clock.now = ny(10, 31, 12)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 11, 1), "01:30"))
+    # 2025-11-02: 01:00-02:00 happens twice in New York.
+    moments = run_every(delivery.run_due, clock, ny(11, 3, 12), timedelta(minutes=10))
+    assert moments == [ny(11, 1, 1, 30), ny(11, 2, 1, 30, fold=0), ny(11, 3, 1, 30)]
+    assert ny(11, 2, 1, 30, fold=0) != ny(11, 2, 1, 30, fold=1)
+
+
+def test_soreness_check_ins_after_a_session_and_the_daily_check_in(
+        services: Services, people: People, clock: FakeClock) -> None:
+    services.logbook.set_reminders(people.patient, ReminderPrefs(
+        people.patient.id, daily_check_in=True, check_in_time="19:00",
+        quiet_from="00:00", quiet_until="00:00"))
+    services.logbook.log_session(people.patient, people.patient.id, regions=["lumbar"],
+                                 performed_at=ny(3, 10, 8))
+    reminders, delivery = reminder_services(services, clock)
+    run_every(delivery.run_due, clock, ny(3, 12, 20), timedelta(hours=1))
+    got = sorted((i.delivery.template.value, i.delivery.due_at)
+                 for i in reminders.inbox(people.patient, people.patient.id))
+    assert got == [
+        ("daily_check_in", ny(3, 10, 19)), ("daily_check_in", ny(3, 11, 19)),
+        ("daily_check_in", ny(3, 12, 19)),
+        ("soreness_check", ny(3, 11, 8)), ("soreness_check", ny(3, 12, 8)),
+    ]
+
+
+def test_email_failures_are_recorded_retried_with_backoff_then_given_up(
+        services: Services, people: People, clock: FakeClock) -> None:
+    notifier = MemoryNotifier(failures=["cannot reach the mail server (refused)"] * 2)
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
+    assert delivery.run_due().line() == \
+        "delivered 1 (in_app 1, email 0), late 0, skipped 0, failed 1"
+    email = reminders.deliveries.get(next(
+        r.id for r in deliveries(services.store) if r.data["channel"] == "email"))
+    assert email is not None
+    assert (email.value.status, email.value.attempts) == (Status.PENDING, 1)
+    assert email.value.last_error == "cannot reach the mail server (refused)"
+    assert delivery.run_due().failed == 0  # not before the backoff
+    clock.advance(seconds=RETRY_BACKOFF[0].total_seconds())
+    assert delivery.run_due().failed == 1
+    clock.advance(seconds=RETRY_BACKOFF[1].total_seconds())
+    assert delivery.run_due().email == 1
+    assert len(notifier.sent) == 1
+    clock.advance(days=1)
+    assert delivery.run_due().delivered == 0
+
+    # A server that never comes back: given up after the last retry, shown as failed.
+    notifier.failures = ["the mail server answered 554"] * 10
+    reminders.schedule(people.care_team, people.patient.id, template=Template.MESSAGE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 11), "09:00"),
+                       message="Hello")
+    for _ in range(len(RETRY_BACKOFF) + 2):
+        delivery.run_due()
+        clock.advance(hours=3)
+    failed = delivery.failed_deliveries()
+    assert [(d.channel, d.attempts, d.last_error) for d in failed] == [
+        (Channel.EMAIL, len(RETRY_BACKOFF) + 1, "the mail server answered 554")]
+
+
+def test_unsubscribed_patient_gets_no_email(services: Services, people: People,
+                                            clock: FakeClock) -> None:
+    notifier = MemoryNotifier()
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.set_email(people.patient, people.patient.id, False)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
+    assert delivery.run_due().line() == \
+        "delivered 1 (in_app 1, email 0), late 0, skipped 0, failed 0"
+    assert notifier.sent == []
