@@ -17,6 +17,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from enum import StrEnum
 from typing import Protocol
@@ -131,7 +132,9 @@ class SmtpNotifier:
         return smtp
 
     def _message(self, email: ReminderEmail) -> EmailMessage:
-        message = EmailMessage()
+        # Lines up to RFC 5322's 998 characters, so a long unsubscribe link stays one plain
+        # header (folded, it was RFC 2047-encoded, which mail clients do not follow).
+        message = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
         message["From"] = self.settings.sender
         message["To"] = email.to
         message["Subject"] = email.subject
