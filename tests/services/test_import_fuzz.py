@@ -2,7 +2,7 @@
 with InvalidInput or succeeds, never anything else; a refused import leaves the store as
 it was; after any import the store opens again from disk and every service answers for
 every patient (Progress with its charts, the HTML report, the CSV export, guidance
-history, the clinician's caseload).
+history and follow-ups, the clinician's caseload).
 
 Deterministic for CI: hypothesis runs derandomized with no example database, and the
 stores use a fixed clock.
@@ -76,6 +76,13 @@ def _source() -> Source:
     services.guidance.assess(patient, patient.id, parse_report({
         "hours_since_needling": 20, "needled_regions": ["lumbar"], "soreness_now": 4,
         "soreness_trend": "same", "pain_now": 4, "pain_usual": 4, "symptoms": []}))
+    _, urgent = services.guidance.assess(patient, patient.id, parse_report({
+        "hours_since_needling": 20, "needled_regions": ["thoracic"], "soreness_now": 4,
+        "soreness_trend": "same", "pain_now": 4, "pain_usual": 4,
+        "symptoms": ["shortness_of_breath"]}))
+    services.followups.record(patient, patient.id, urgent.id, got_help="clinic",
+                              feeling="better")
+    services.followups.acknowledge(therapist, patient.id, urgent.id, note="Called")
     log.load(therapist, patient.id, "read:progress")  # an audit event
     document = json.loads(services.portability.export_json(None, patient.email))
     services.close()
@@ -116,6 +123,7 @@ TEXTS = [
     "19:00", "99:99", "lumbar", "lower_back", "Europe/Dublin", "Mars/Olympus",
     "alex@example.com", "blair@example.com", "new@example.com", "=HYPERLINK(1)",
     "check_in", "account", "grant", "invite", "clinic_settings", "audit", "soreness",
+    "guidance_follow_up", "guidance_acknowledgement", "clinic", "doctor", "not_yet",
     "guidance_assessment", "reminder_prefs", "{VICTIM}", "{VICTIM_SESSION}",
     "{VICTIM_CHECK_IN}", "{THERAPIST}",
 ]
@@ -241,6 +249,8 @@ def _every_service_answers(services: Services) -> None:
         assert "<!doctype html>" in progress_report_html(services, patient.email, patient)
         assert export_csv_zip(services.logbook, patient, patient.id).startswith(b"PK")
         services.guidance.history(patient, patient.id)
+        services.followups.answers(patient, patient.id)
+        services.followups.due(patient, patient.id)
         services.access.audit_trail(patient, patient.id)
     for clinician in services.accounts.with_role(Role.THERAPIST):
         services.caseload.for_clinician(clinician)
@@ -297,7 +307,7 @@ def test_the_unmutated_export_imports_into_the_fuzzed_clinic() -> None:
     assert {r["kind"] for r in SOURCE.document["records"]} == {
         "account", "audit", "check_in", "grant", "guidance_assessment", "invite",
         "milestone", "needling_session", "odi", "pgic", "psfs_activity", "reminder_prefs",
-        "soreness"}
+        "soreness", "guidance_follow_up", "guidance_acknowledgement"}
     clock = FakeClock(IMPORT_CLOCK)
     services = build_services(FAST_SETTINGS, MemoryStore(), clock=clock)
     _fill_target(services)
