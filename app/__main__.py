@@ -156,7 +156,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 from app.services.report import progress_report_html
 
                 text = progress_report_html(services, args.patient)
-            args.out.write_text(text, encoding="utf-8")
+            from app.commands.export_file import write_export
+
+            write_export(args.out, text)
             print(f"Exported {args.patient} to {args.out}")
             return 0
         if command == "import":

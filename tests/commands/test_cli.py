@@ -245,3 +245,18 @@ def test_a_port_out_of_range_is_refused_before_anything_starts(tmp_path: Path,
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "1 to 65535" in done.stderr
     assert not (tmp_path / "store").exists()
+
+
+def test_an_export_is_private_and_never_replaces_a_folder(demo: Path, tmp_path: Path) -> None:
+    """A patient's record is health data: 0600 like the store and its backups."""
+    for fmt in ("json", "html"):
+        out = tmp_path / f"alex.{fmt}"
+        done = app("export", "--patient", "alex@example.com", "--format", fmt, "--out",
+                   str(out), data=demo)
+        assert done.returncode == 0, done.stderr
+        assert out.stat().st_mode & 0o777 == 0o600
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    done = app("export", "--patient", "alex@example.com", "--out", str(folder), data=demo)
+    assert "is not a file" in one_line_refusal(done, 2)
+    assert folder.is_dir()
