@@ -46,7 +46,14 @@ _STILL_USEFUL_FOR: dict[str, timedelta] = {
     "home_exercise": timedelta(hours=18),
     "appointment": timedelta(days=2),
     "message": timedelta(days=7),
+    "logging_nudge": timedelta(hours=18),
 }
+# A gentle nudge after this many days without a check-in (a clinic setting; issue 13's
+# default).
+NUDGE_AFTER_DAYS = 3
+# Nothing that fell due longer ago than this can still be sent: how far back the scheduler
+# looks after downtime.
+LONGEST_USEFUL = max(_STILL_USEFUL_FOR.values())
 
 
 class Template(StrEnum):
@@ -55,6 +62,7 @@ class Template(StrEnum):
     HOME_EXERCISE = "home_exercise"
     APPOINTMENT = "appointment"
     MESSAGE = "message"
+    LOGGING_NUDGE = "logging_nudge"
 
     @property
     def label(self) -> str:
@@ -66,6 +74,7 @@ class Template(StrEnum):
             "home_exercise": "Time for your home exercises",
             "appointment": "Appointment reminder",
             "message": "A message from your clinic",
+            "logging_nudge": "We have not heard from you for a few days: a quick check-in?",
         }[self.value]
 
     @property
@@ -77,6 +86,7 @@ class Template(StrEnum):
             "home_exercise": "/activities",
             "appointment": "/reminders",
             "message": "/reminders",
+            "logging_nudge": "/checkin",
         }[self.value]
 
 
@@ -116,8 +126,9 @@ class Reminder:
 @dataclass(frozen=True)
 class Occurrence:
     """One time a reminder happens. `key` names it for good within its reminder (the
-    local day for calendar schedules, the moment's number for fixed moments), so a
-    delivery or an outcome can point at it even after the plan is edited."""
+    local day for calendar schedules, the UTC minute for fixed moments), so a delivery or
+    an outcome can point at it even after the plan is edited: a daily reminder whose time
+    changes is not sent twice that day, a moved appointment is reminded again."""
 
     reminder_id: str
     key: str
@@ -221,6 +232,21 @@ def daily_check_in_reminder(prefs: ReminderPrefs, since: datetime) -> Reminder |
                     created_by="automatic", created_at=since)
 
 
+def logging_nudge_reminder(prefs: ReminderPrefs, last_check_in_day: date, *,
+                           after_days: int = NUDGE_AFTER_DAYS) -> Reminder | None:
+    """A nudge `after_days` days after the patient's last check-in, at their check-in
+    time (None if they turned check-in reminders off). Its id names that last day: a new
+    check-in makes it another nudge, and this one is no longer derived (never sent)."""
+    if not prefs.daily_check_in:
+        return None
+    day = last_check_in_day + timedelta(days=after_days)
+    return Reminder(id=f"nudge-{prefs.id}-{last_check_in_day.isoformat()}",
+                    patient_id=prefs.id, template=Template.LOGGING_NUDGE,
+                    schedule=Schedule(Repeat.ONCE, first_day=day, at=prefs.check_in_time),
+                    created_by="automatic",
+                    created_at=datetime.combine(last_check_in_day, time(0), UTC))
+
+
 # -- occurrences ----------------------------------------------------------------------
 
 def wall_to_instant(day: date, at: time, zone: object) -> datetime:
@@ -260,8 +286,10 @@ def _planned(reminder: Reminder, zone: object,
              from_moment: datetime) -> Iterator[tuple[str, datetime]]:
     schedule = reminder.schedule
     if schedule.repeat is Repeat.AT_MOMENTS:
-        for index, moment in enumerate(sorted(schedule.moments)):
-            yield f"m{index}", moment.astimezone(UTC)
+        for moment in sorted(schedule.moments):
+            # Keyed by the moment itself: a rescheduled appointment is reminded again.
+            at_utc = moment.astimezone(UTC)
+            yield at_utc.strftime("%Y%m%dT%H%MZ"), at_utc
         return
     assert schedule.first_day is not None  # checked by new_reminder
     at = parse_hhmm(Problems(), "at", schedule.at)

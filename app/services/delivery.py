@@ -169,11 +169,3 @@ class DeliveryService:
 
     def _save(self, delivery: Delivery, expected_version: int) -> None:
         self.reminders.deliveries.correct(delivery, delivery.patient_id, expected_version)
-
-    # -- for the care team -----------------------------------------------------------
-
-    def failed_deliveries(self) -> list[Delivery]:
-        """Emails given up after every retry, newest first (the care team's list; holds
-        no health detail: template, patient id, reason)."""
-        failed = self.reminders.deliveries.find(None, status=Status.FAILED.value)
-        return sorted((v.value for v in failed), key=lambda d: d.due_at, reverse=True)

@@ -1,15 +1,16 @@
 """Reminders for one patient: scheduling, editing and cancelling plans, the patient's
 channel choices, and the inbox (list, unread count, "Done" / "Not now").
 
-Who may do what is decided in one place, `ReminderService._authorize`: the patient, and
+Who may do what is decided in one place, `ReminderService.authorize`: the patient, and
 clinicians the patient shared with (AccessService), every clinician read audited. A
 care-team scope ("reminders and logging only") is a check in that same method: every
 operation here is inside that scope, so such a member passes where a full grant passes.
 
 The reminders the app makes by itself (the patient's daily check-in from their
-preferences, soreness check-ins after each needling session) are not stored as plans:
-they are derived from those records each time, with ids taken from the patient or the
-session, so each exists once (`plans_for_delivery`).
+preferences, soreness check-ins after each needling session, a nudge after some days
+without a check-in) are not stored as plans: they are derived from those records each
+time, with ids taken from the patient, the session or the last check-in's day, so each
+exists once (`plans_for_delivery`).
 """
 
 from __future__ import annotations
@@ -32,20 +33,22 @@ from app.domain.reminder_delivery import (
     outcome_id,
 )
 from app.domain.reminder_plan import (
+    NUDGE_AFTER_DAYS,
     Occurrence,
     Reminder,
     Schedule,
     Template,
     daily_check_in_reminder,
+    logging_nudge_reminder,
     new_reminder,
     occurrences,
     soreness_reminder,
 )
 from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs
-from app.domain.zones import to_local
+from app.domain.zones import patient_today, to_local
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
-from app.services.logbook import REMINDER_PREFS, SESSION
+from app.services.logbook import CHECK_IN, REMINDER_PREFS, SESSION
 from app.store.interfaces import Change, RecordStore
 
 REMINDER = "reminder"
@@ -54,10 +57,10 @@ OUTCOME = "reminder_outcome"
 CHANNELS = "reminder_channels"
 
 # Operations on a patient's reminders. Reads are audited when a clinician does them.
-SCHEDULE, READ_PLANS, READ_INBOX, RESPOND, CHOOSE_CHANNELS = (
-    "schedule", "read_plans", "read_inbox", "respond", "choose_channels")
+SCHEDULE, READ_PLANS, READ_INBOX, READ_ACTIVITY, RESPOND, CHOOSE_CHANNELS = (
+    "schedule", "read_plans", "read_inbox", "read_activity", "respond", "choose_channels")
 _PATIENT_ONLY = {RESPOND, CHOOSE_CHANNELS}
-_READS = {READ_PLANS, READ_INBOX}
+_READS = {READ_PLANS, READ_INBOX, READ_ACTIVITY}
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class InboxItem:
     action: str  # the route the item leads to
     message: str  # a free message's text (in the app only)
     outcome: Answer | None
+    appointment_at: datetime | None = None  # on the patient's wall clock
+    place: str = ""
 
     @property
     def unread(self) -> bool:
@@ -110,8 +115,10 @@ class PreviewLine:
 class ReminderService:
     def __init__(self, store: RecordStore, access: AccessService,
                  clock: Clock = system_clock,
-                 soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS) -> None:
+                 soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS,
+                 nudge_after_days: int = NUDGE_AFTER_DAYS) -> None:
         self.store = store
+        self.nudge_after_days = nudge_after_days  # the clinic's "not logging" nudge
         self.access = access
         self.clock = clock
         self.soreness_hours = soreness_hours  # the clinic's hours after a session
@@ -121,10 +128,11 @@ class ReminderService:
         self.channels = Collection(store, CHANNELS, ReminderChannels)
         self._prefs = Collection(store, REMINDER_PREFS, ReminderPrefs)
         self._sessions = Collection(store, SESSION, e.NeedlingSession)
+        self._check_ins = Collection(store, CHECK_IN, e.CheckIn)
 
     # -- who may --------------------------------------------------------------------
 
-    def _authorize(self, actor: Account, patient_id: str, operation: str) -> None:
+    def authorize(self, actor: Account, patient_id: str, operation: str) -> None:
         """The one check for every operation on a patient's reminders (see the module
         docstring). NotAllowed for anyone but the patient and clinicians they shared with;
         answering a reminder and choosing channels are the patient's own."""
@@ -154,7 +162,7 @@ class ReminderService:
             raise InvalidInput.one("patients", "Pick at least one patient.")
         made: list[Reminder] = []
         for patient_id in dict.fromkeys(patient_ids):
-            self._authorize(actor, patient_id, SCHEDULE)
+            self.authorize(actor, patient_id, SCHEDULE)
             made.append(new_reminder(
                 id=new_id(), patient_id=patient_id, template=template, schedule=schedule,
                 created_by=actor.id, now=self.clock(), timezone=self._zone(patient_id),
@@ -169,7 +177,7 @@ class ReminderService:
         """A new version of a plan. Occurrences already delivered keep their delivery
         records (they are keyed by occurrence, not by version)."""
         held = self._plan(reminder_id)
-        self._authorize(actor, held.patient_id, SCHEDULE)
+        self.authorize(actor, held.patient_id, SCHEDULE)
         if held.cancelled:
             raise InvalidInput.one("reminder", "This reminder was cancelled.")
         edited = new_reminder(
@@ -184,12 +192,12 @@ class ReminderService:
     def cancel(self, actor: Account, reminder_id: str, *, expected_version: int) -> None:
         """Nothing more of this plan is sent; what was sent stays with its record."""
         held = self._plan(reminder_id)
-        self._authorize(actor, held.patient_id, SCHEDULE)
+        self.authorize(actor, held.patient_id, SCHEDULE)
         self.plans.correct(replace(held, cancelled=True), held.patient_id, expected_version)
 
     def planned(self, actor: Account, patient_id: str) -> list[Versioned[Reminder]]:
         """The patient's scheduled plans (cancelled ones too, marked), newest first."""
-        self._authorize(actor, patient_id, READ_PLANS)
+        self.authorize(actor, patient_id, READ_PLANS)
         return sorted(self.plans.find(patient_id), key=lambda v: v.value.created_at,
                       reverse=True)
 
@@ -201,7 +209,7 @@ class ReminderService:
         lines = []
         now = self.clock()
         for patient_id in dict.fromkeys(patient_ids):
-            self._authorize(actor, patient_id, SCHEDULE)
+            self.authorize(actor, patient_id, SCHEDULE)
             zone = self._zone(patient_id)
             draft = new_reminder(id="preview", patient_id=patient_id, template=template,
                                  schedule=schedule, created_by=actor.id, now=now,
@@ -249,6 +257,13 @@ class ReminderService:
             daily = daily_check_in_reminder(prefs.value, since_joined)
             if daily is not None:
                 found.append((daily, zone(daily.patient_id)))
+            last = self.last_check_in(prefs.value.id)
+            if last is not None:
+                nudge = logging_nudge_reminder(
+                    prefs.value, patient_today(last, zone(prefs.value.id)),
+                    after_days=self.nudge_after_days)
+                if nudge is not None:
+                    found.append((nudge, zone(nudge.patient_id)))
         window = max(self.soreness_hours, default=0)
         for session in self._sessions.find(patient_id):
             s = session.value
@@ -258,6 +273,16 @@ class ReminderService:
                     session_id=s.id, patient_id=s.patient_id, performed_at=s.performed_at,
                     hours=self.soreness_hours), zone(s.patient_id)))
         return found
+
+    def last_check_in(self, patient_id: str) -> datetime | None:
+        """When the patient last checked in (whether they log is within every scope that
+        may see reminders; the scores are not read here)."""
+        times = [v.value.recorded_at for v in self._check_ins.find(patient_id)]
+        return max(times, default=None)
+
+    def session_times(self, patient_id: str) -> list[datetime]:
+        """When the patient's needling sessions were (for picking a group to remind)."""
+        return [v.value.performed_at for v in self._sessions.find(patient_id)]
 
     def channels_of(self, patient_id: str) -> ReminderChannels:
         found = self.channels.get(patient_id)
@@ -280,7 +305,7 @@ class ReminderService:
     # -- the patient's side ---------------------------------------------------------
 
     def set_email(self, actor: Account, patient_id: str, on: bool) -> ReminderChannels:
-        self._authorize(actor, patient_id, CHOOSE_CHANNELS)
+        self.authorize(actor, patient_id, CHOOSE_CHANNELS)
         return self._save_channels(patient_id, on)
 
     def unsubscribe(self, token: str) -> bool:
@@ -306,20 +331,25 @@ class ReminderService:
 
     def inbox(self, actor: Account, patient_id: str) -> list[InboxItem]:
         """The patient's in-app reminders, newest first, each with its outcome."""
-        self._authorize(actor, patient_id, READ_INBOX)
+        self.authorize(actor, patient_id, READ_INBOX)
         return self._inbox(patient_id)
 
     def _inbox(self, patient_id: str) -> list[InboxItem]:
         delivered = [v.value for v in self.deliveries.find(
             patient_id, channel=Channel.IN_APP.value, status=Status.DELIVERED.value)]
         answers = {o.value.id: o.value.answer for o in self.outcomes.find(patient_id)}
+        zone = self._zone(patient_id)
         items = []
         for d in delivered:
-            plan = self.plans.get(d.reminder_id)
+            found = self.plans.get(d.reminder_id)
+            plan = found.value if found else None
+            appointment = plan.appointment_at if plan else None
             items.append(InboxItem(
                 delivery=d, title=d.template.label, action=d.template.action,
-                message=plan.value.message if plan else "",
-                outcome=answers.get(outcome_id(d.reminder_id, d.occurrence_key))))
+                message=plan.message if plan else "",
+                outcome=answers.get(outcome_id(d.reminder_id, d.occurrence_key)),
+                appointment_at=to_local(appointment, zone) if appointment else None,
+                place=plan.place if plan else ""))
         return sorted(items, key=lambda i: i.delivery.due_at, reverse=True)
 
     def unread_count(self, actor: Account, patient_id: str) -> int:
@@ -334,7 +364,7 @@ class ReminderService:
         found = self.deliveries.get(delivery_id)
         if found is None or found.value.channel is not Channel.IN_APP:
             raise NotFound("No such reminder.")
-        self._authorize(actor, found.value.patient_id, RESPOND)
+        self.authorize(actor, found.value.patient_id, RESPOND)
         if found.value.opened_at is not None:
             return found.value
         opened = replace(found.value, opened_at=self.clock())
@@ -348,7 +378,7 @@ class ReminderService:
         if found is None or found.value.channel is not Channel.IN_APP:
             raise NotFound("No such reminder.")
         d = found.value
-        self._authorize(actor, d.patient_id, RESPOND)
+        self.authorize(actor, d.patient_id, RESPOND)
         outcome = Outcome(outcome_id(d.reminder_id, d.occurrence_key), d.reminder_id,
                           d.patient_id, d.occurrence_key, answer, self.clock())
         held = self.outcomes.get(outcome.id)
@@ -362,7 +392,7 @@ class ReminderService:
 
     def next_reminder(self, actor: Account, patient_id: str) -> datetime | None:
         """When the patient's next reminder comes (their wall clock), for Today."""
-        self._authorize(actor, patient_id, READ_PLANS)
+        self.authorize(actor, patient_id, READ_PLANS)
         now = self.clock()
         zone = self._zone(patient_id)
         quiet = self.quiet_hours(patient_id)

@@ -17,6 +17,7 @@ from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.domain.reminders import ReminderPrefs
 from app.main import Services, build_services
 from app.services.notifier import MemoryNotifier, ReminderEmail
+from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import DELIVERY
 from app.store.interfaces import Change, Query, Record, RecordStore
 from app.store.journal import JournalStore
@@ -281,7 +282,7 @@ def test_email_failures_are_recorded_retried_with_backoff_then_given_up(
     for _ in range(len(RETRY_BACKOFF) + 2):
         delivery.run_due()
         clock.advance(hours=3)
-    failed = delivery.failed_deliveries()
+    failed = ReminderOverview(reminders, clock).failed_deliveries(people.care_team)
     assert [(d.channel, d.attempts, d.last_error) for d in failed] == [
         (Channel.EMAIL, len(RETRY_BACKOFF) + 1, "the mail server answered 554")]
 
@@ -296,3 +297,51 @@ def test_unsubscribed_patient_gets_no_email(services: Services, people: People,
     assert delivery.run_due().line() == \
         "delivered 1 (in_app 1, email 0), late 0, skipped 0, failed 0"
     assert notifier.sent == []
+
+
+def test_a_nudge_after_three_days_without_a_check_in_and_none_after_logging(
+        services: Services, people: People, clock: FakeClock) -> None:
+    services.logbook.set_reminders(people.patient, ReminderPrefs(
+        people.patient.id, daily_check_in=True, check_in_time="19:00",
+        quiet_from="00:00", quiet_until="00:00"))
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=3)  # 10 March
+    reminders, delivery = reminder_services(services, clock)
+    run_every(delivery.run_due, clock, ny(3, 13, 20), timedelta(hours=1))
+    nudges = [i for i in reminders.inbox(people.patient, people.patient.id)
+              if i.delivery.template is Template.LOGGING_NUDGE]
+    assert [i.delivery.due_at for i in nudges] == [ny(3, 13, 19)]
+    assert nudges[0].action == "/checkin"
+    # Logging again moves the next nudge to three days after that check-in.
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=3)  # 13 March
+    run_every(delivery.run_due, clock, ny(3, 16, 20), timedelta(hours=1))
+    nudges = [i for i in reminders.inbox(people.patient, people.patient.id)
+              if i.delivery.template is Template.LOGGING_NUDGE]
+    assert sorted(i.delivery.due_at for i in nudges) == [ny(3, 13, 19), ny(3, 16, 19)]
+
+
+def test_a_moved_appointment_is_reminded_again_a_changed_time_not_twice_a_day(
+        services: Services, people: People, clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    reminders, delivery = reminder_services(services, clock)
+    appointment = reminders.schedule(
+        people.care_team, people.patient.id, template=Template.APPOINTMENT,
+        schedule=Schedule(Repeat.ONCE), place="Main St", appointment_at=ny(3, 12, 10))
+    daily = reminders.schedule(people.care_team, people.patient.id,
+                               template=Template.HOME_EXERCISE,
+                               schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "09:00"))
+    run_every(delivery.run_due, clock, ny(3, 11, 10, 30), timedelta(minutes=30))
+    reminders.edit(people.care_team, appointment.id, expected_version=1,
+                   schedule=Schedule(Repeat.ONCE), place="Main St",
+                   appointment_at=ny(3, 14, 10))
+    reminders.edit(people.care_team, daily.id, expected_version=1,
+                   schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "11:00"))
+    run_every(delivery.run_due, clock, ny(3, 14, 12), timedelta(minutes=30))
+    got = sorted((i.delivery.template.value, i.delivery.due_at.astimezone(NY).strftime(
+        "%d %H:%M")) for i in reminders.inbox(people.patient, people.patient.id))
+    assert got == [
+        ("appointment", "11 10:00"),  # the day before the first date
+        ("appointment", "13 10:00"), ("appointment", "14 08:00"),  # and before the new one
+        ("home_exercise", "10 09:00"), ("home_exercise", "11 09:00"),
+        ("home_exercise", "12 11:00"), ("home_exercise", "13 11:00"),
+        ("home_exercise", "14 11:00"),
+    ]
