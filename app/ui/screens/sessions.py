@@ -16,10 +16,11 @@ from app.domain.zones import patient_today
 from app.services.logbook import MILESTONE, SESSION, SORENESS
 from app.ui import format as fmt
 from app.ui import theme
-from app.ui.components import ChipChoice, ScorePicker, choice_list, form_column, save_button
+from app.ui.components import ChipChoice, choice_list, form_column, save_button
 from app.ui.confirm import confirm
 from app.ui.date_field import date_field as date_field_with_calendar
 from app.ui.frame import card, muted, not_shared, scaffold
+from app.ui.score_row import ScoreRow
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -167,7 +168,7 @@ def build_soreness(shell: Shell) -> ft.View:
         on_select=picked,
         expand=True,
     )
-    soreness = ScorePicker("How sore is it now?", anchors={0: "Not sore", 10: "Worst "
+    soreness = ScoreRow("How sore is it now?", anchors={0: "Not sore", 10: "Worst "
                                                             "imaginable"})
     result = ft.Column(visible=False)
 
@@ -271,7 +272,7 @@ def _correct_soreness(shell: Shell, account: Account, entry_id: str) -> ft.View:
     hours = int(hours_since(session, entry.recorded_at)) if session else 0
     regions = ", ".join(NEEDLING_REGIONS[r].lower() for r in session.regions) if session \
         else ""
-    soreness = ScorePicker("How sore was it?", value=entry.soreness,
+    soreness = ScoreRow("How sore was it?", value=entry.soreness,
                            anchors={0: "Not sore", 10: "Worst imaginable"})
     problem = ft.Text("", color=ft.Colors.ERROR, visible=False)
 
@@ -297,7 +298,7 @@ def _correct_soreness(shell: Shell, account: Account, entry_id: str) -> ft.View:
     body: list[ft.Control] = [form_column([
         muted("Correct this soreness entry. The original stays in your history."),
         ft.Text(f"Logged {fmt.when(entry.recorded_at, account.timezone)}, {hours} hours "
-                f"after the session" + (f" ({regions})." if regions else "."), size=16),
+                f"after the session" + (f" — {regions}." if regions else "."), size=16),
         soreness, problem,
         ft.Row([button, busy, withdraw_button(shell, "soreness entry", SORENESS, entry.id,
                                               current.version, "/history?show=soreness")],
