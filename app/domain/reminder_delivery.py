@@ -11,6 +11,7 @@ Pure: no store, no sending.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -69,6 +70,9 @@ class Delivery:
     next_attempt_at: datetime | None = None
     last_error: str = ""
     opened_at: datetime | None = None  # in-app: when the patient first opened it
+    # email: the SHA-256 of the unsubscribe token its message carried (the token itself is
+    # never stored, so no backup or export holds a working link)
+    unsubscribe_sha256: str = ""
 
     @property
     def unread(self) -> bool:
@@ -84,6 +88,11 @@ class Outcome:
     occurrence_key: str
     answer: Answer
     at: datetime
+
+
+def token_digest(token: str) -> str:
+    """How a secret link token is stored and looked up: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def after_failure(delivery: Delivery, reason: str, now: datetime) -> Delivery:

@@ -17,7 +17,6 @@ Quiet hours are applied as the scheduler applies them.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from icalendar import Alarm, Calendar, Event
 
 from app.domain.accounts import Account
 from app.domain.errors import NotAllowed, NotFound
+from app.domain.reminder_delivery import token_digest as _digest
 from app.domain.reminder_plan import Reminder, Repeat, Template, occurrences, wall_to_instant
 from app.domain.reminders import ReminderPrefs
 from app.domain.zones import zone_of
@@ -51,10 +51,6 @@ class CalendarFeed:
     token_sha256: str
     created_at: datetime
     revoked: bool = False
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class CalendarFeedService:

@@ -23,6 +23,7 @@ longer makes sense (`app.domain.reminder_plan.fate`).
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from app.domain.reminder_delivery import (
     after_failure,
     delivery_id,
     ready_to_send,
+    token_digest,
 )
 from app.domain.reminder_plan import LONGEST_USEFUL, Fate, Occurrence, Reminder, fate, occurrences
 from app.domain.reminders import ReminderPrefs
@@ -148,20 +150,22 @@ class DeliveryService:
                 self._save(replace(delivery, status=Status.SKIPPED,
                                    last_error="email reminders were turned off"), held.version)
                 continue
+            token = secrets.token_urlsafe(24)
             try:
-                self.notifier.send(self._email(delivery))
+                self.notifier.send(self._email(delivery, token))
             except DeliveryFailed as failure:
                 summary.failed += 1
                 self._save(after_failure(delivery, failure.reason, now), held.version)
                 continue
             self._save(replace(delivery, status=Status.DELIVERED, delivered_at=now,
-                               attempts=delivery.attempts + 1, next_attempt_at=None),
+                               attempts=delivery.attempts + 1, next_attempt_at=None,
+                               unsubscribe_sha256=token_digest(token)),
                        held.version)
             summary.email += 1
 
-    def _email(self, delivery: Delivery) -> ReminderEmail:
+    def _email(self, delivery: Delivery, unsubscribe_token: str) -> ReminderEmail:
         patient = self.reminders.access.accounts.get(delivery.patient_id)
-        token = self.reminders.unsubscribe_token(delivery.patient_id)
+        token = unsubscribe_token
         return reminder_email(to=patient.email, clinic_name=self.clinic_name(),
                               link=self.links.inbox(),
                               unsubscribe_link=self.links.unsubscribe(token),

@@ -15,7 +15,6 @@ exists once (`plans_for_delivery`).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from app.domain.reminder_delivery import (
     Outcome,
     Status,
     outcome_id,
+    token_digest,
 )
 from app.domain.reminder_plan import (
     NUDGE_AFTER_DAYS,
@@ -66,11 +66,10 @@ _READS = {READ_PLANS, READ_INBOX, READ_ACTIVITY}
 @dataclass(frozen=True)
 class ReminderChannels:
     """A patient's channel choices. The in-app inbox is always on; email can be turned off
-    (also by the unsubscribe link, which carries `unsubscribe_token`)."""
+    (also by the unsubscribe link in every reminder email)."""
 
     id: str  # the patient's id
     email: bool = True
-    unsubscribe_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -288,20 +287,6 @@ class ReminderService:
         found = self.channels.get(patient_id)
         return found.value if found else ReminderChannels(patient_id)
 
-    def unsubscribe_token(self, patient_id: str) -> str:
-        """The patient's unsubscribe token, made the first time an email needs one."""
-        found = self.channels.get(patient_id)
-        if found is not None and found.value.unsubscribe_token:
-            return found.value.unsubscribe_token
-        current = found.value if found else ReminderChannels(patient_id)
-        token = secrets.token_urlsafe(24)
-        updated = replace(current, unsubscribe_token=token)
-        if found is None:
-            self.channels.add(updated, owner=patient_id)
-        else:
-            self.channels.correct(updated, patient_id, found.version)
-        return token
-
     # -- the patient's side ---------------------------------------------------------
 
     def set_email(self, actor: Account, patient_id: str, on: bool) -> ReminderChannels:
@@ -309,14 +294,13 @@ class ReminderService:
         return self._save_channels(patient_id, on)
 
     def unsubscribe(self, token: str) -> bool:
-        """Turn email reminders off for the patient whose unsubscribe link this is (no
-        sign-in: the link is the proof). False for a token nobody has."""
-        if len(token) < 16:
+        """Turn email reminders off for the patient whose reminder email carried this
+        unsubscribe link (no sign-in: the link is the proof). False for a token no email
+        carried."""
+        matches = self.deliveries.find(None, unsubscribe_sha256=token_digest(token))
+        if not matches or not token:
             return False
-        matches = self.channels.find(None, unsubscribe_token=token)
-        if not matches:
-            return False
-        self._save_channels(matches[0].value.id, False)
+        self._save_channels(matches[0].value.patient_id, False)
         return True
 
     def _save_channels(self, patient_id: str, email: bool) -> ReminderChannels:

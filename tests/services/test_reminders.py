@@ -3,6 +3,7 @@ Not now, the unread count."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.reminder_delivery import Answer
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.main import Services
+from app.services.notifier import MemoryNotifier
 from app.services.reminders import REMINDER
 from app.store.interfaces import Query
 from tests.conftest import FakeClock
@@ -137,14 +139,26 @@ def test_inbox_unread_done_and_not_now(services: Services, people: People,
         reminders.respond(people.patient, "nope", Answer.DONE)
 
 
-def test_unsubscribe_turns_email_off_and_unknown_tokens_do_nothing(
+def test_unsubscribe_link_turns_email_off_and_unknown_tokens_do_nothing(
         services: Services, people: People, clock: FakeClock) -> None:
-    reminders, _ = reminder_services(services, clock)
-    token = reminders.unsubscribe_token(people.patient.id)
+    notifier = MemoryNotifier()
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
+    delivery.run_due()
+    [email] = notifier.sent
+    token = email.unsubscribe_link.rsplit("/", 1)[1]
+    assert len(token) >= 32
     assert reminders.channels_of(people.patient.id).email
-    assert not reminders.unsubscribe("x" * 32)
+    for wrong in ("x" * 32, "", token[:-1]):
+        assert not reminders.unsubscribe(wrong)
+    assert reminders.channels_of(people.patient.id).email
     assert reminders.unsubscribe(token)
     assert not reminders.channels_of(people.patient.id).email
+    # Only its digest is kept: no backup or export holds a working link.
+    everything = json.dumps([r.to_json() for r in services.store.owner_history(
+        people.patient.id)])
+    assert token not in everything
     with pytest.raises(NotAllowed):
         reminders.set_email(people.care_team, people.patient.id, True)
     reminders.set_email(people.patient, people.patient.id, True)
