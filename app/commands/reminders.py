@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from app import settings as settings_module
-from app.reminders_wiring import build_reminder_services, notifier_for
+from app.reminders_wiring import build_reminder_services
+from app.services.mail_settings import SMTP_FILE, load_smtp_settings
 from app.store.interfaces import StoreError
 
 
@@ -40,7 +41,7 @@ def run(argv: list[str]) -> int:
 
     try:
         settings = settings_module.from_environment().with_overrides(data_dir=args.data_dir)
-        notifier = notifier_for(settings.data_dir)
+        load_smtp_settings(settings.data_dir / SMTP_FILE)  # refuse an unusable file up front
     except ValueError as exc:
         return _fail(str(exc), 2)
     base_url = args.base_url or f"http://{settings.host}:{settings.port}"
@@ -50,7 +51,7 @@ def run(argv: list[str]) -> int:
         return _fail(str(exc), 1)
     try:
         built = build_reminder_services(services.store, services.access, services.clinic,
-                                        base_url=base_url, notifier=notifier)
+                                        data_dir=settings.data_dir, base_url=base_url)
         print(built.delivery.run_due().line())
         return 0
     except StoreError as exc:

@@ -23,6 +23,7 @@ longer makes sense (`app.domain.reminder_plan.fate`).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
 
 _JUST_AFTER = timedelta(microseconds=1)
+log = logging.getLogger("backtrack.reminders")
 
 
 @dataclass
@@ -70,9 +72,14 @@ class RunSummary:
 class DeliveryService:
     def __init__(self, store: RecordStore, reminders: ReminderService, *,
                  clinic_name: Callable[[], str], links: ReminderLinks,
-                 notifier: Notifier | None = None, clock: Clock = system_clock) -> None:
-        """`notifier` None: email is not configured, reminders go to the inbox only."""
+                 notifier: Notifier | None = None,
+                 notifier_source: Callable[[], Notifier | None] | None = None,
+                 clock: Clock = system_clock) -> None:
+        """`notifier` None: email is not configured, reminders go to the inbox only.
+        `notifier_source`, if given, is asked at each run instead (the admin may have
+        saved or changed the mail server since)."""
         self.store = store
+        self.notifier_source = notifier_source
         self.reminders = reminders
         self.clinic_name = clinic_name
         self.links = links
@@ -82,6 +89,12 @@ class DeliveryService:
 
     def run_due(self) -> RunSummary:
         with self._lock:
+            if self.notifier_source is not None:
+                try:
+                    self.notifier = self.notifier_source()
+                except ValueError:  # an unusable settings file: the inbox still works
+                    log.warning("Mail server settings unusable: reminder emails wait.")
+                    self.notifier = None
             now = self.clock()
             summary = RunSummary()
             self._record_due(now, summary)

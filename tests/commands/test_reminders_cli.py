@@ -34,8 +34,8 @@ def seed(data_dir: Path) -> None:
         services.logbook.set_reminders(patient, ReminderPrefs(
             patient.id, daily_check_in=False, quiet_from="00:00", quiet_until="00:00"))
         built = build_reminder_services(services.store, services.access, services.clinic,
-                                        base_url="https://clinic.example", notifier=None,
-                                        clock=clock)
+                                        data_dir=data_dir,
+                                        base_url="https://clinic.example", clock=clock)
         due = now - timedelta(minutes=30)
         for template in (Template.HOME_EXERCISE, Template.MESSAGE):
             built.reminders.schedule(patient, patient.id, template=template,

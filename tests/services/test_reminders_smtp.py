@@ -5,12 +5,9 @@ and TLS from the first byte with a throwaway CA (trustme)."""
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Iterator
 from datetime import date
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
@@ -23,28 +20,7 @@ from app.main import Services
 from app.services.notifier import Security, SmtpNotifier, SmtpSettings
 from tests.conftest import FakeClock
 from tests.services.reminder_helpers import People, make_people, reminder_services
-
-HOST = "127.0.0.1"
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping each accepted message; `refuse` answers DATA with it."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-        self.refuse: str | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            return self.refuse
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+from tests.services.smtp_helpers import HOST, Mailbox, free_port
 
 
 @pytest.fixture
