@@ -7,6 +7,11 @@ until the first picture is asked for; then one Chromium stays, ~0.2 s a picture
 install may have none) or a picture fails, `render` answers None for a while and the
 chart page says the chart could not load — the report still has it.
 
+Two kinds of failure, kept apart so that one odd request cannot take pictures away from
+everyone (issue 9): `EngineUnavailable` (no browser, it would not start) pauses pictures
+for a while, since trying again at once would only fail again, slowly; any other failure
+(one figure or size the engine could not draw) fails that request only.
+
 Nothing here logs figure content: a failure logs its exception type only.
 """
 
@@ -34,8 +39,13 @@ MIN_SIDE_PX: Final = 200
 MAX_SIDE_PX: Final = 2000
 
 
+class EngineUnavailable(Exception):
+    """The engine cannot draw anything just now (e.g. no browser to draw with)."""
+
+
 class Engine(Protocol):
-    """Draws one figure (Plotly JSON as a dict) to SVG bytes, or raises."""
+    """Draws one figure (Plotly JSON as a dict) to SVG bytes, or raises
+    (`EngineUnavailable` when it cannot draw at all)."""
 
     def __call__(self, figure: dict[str, Any], width: int, height: int) -> bytes: ...
 
@@ -73,10 +83,13 @@ class StaticCharts:
                 return None
             try:
                 svg = self._engine(dict(figure), width, height)
-            except Exception as exc:  # any failure: say "unavailable", never crash a request
+            except EngineUnavailable as exc:
                 log.warning("static chart pictures unavailable for now (%s)",
-                            type(exc).__name__)
+                            type(exc.__cause__ or exc).__name__)
                 self._down_until = self._clock() + self._retry_after
+                return None
+            except Exception as exc:  # this picture only: never crash a request
+                log.warning("a static chart picture failed (%s)", type(exc).__name__)
                 return None
             self._cache[key] = svg
             while len(self._cache) > self._cache_size:
@@ -96,7 +109,10 @@ class KaleidoEngine:
 
     def __call__(self, figure: dict[str, Any], width: int, height: int) -> bytes:
         if self._kaleido is None:
-            self._start()
+            try:
+                self._start()
+            except Exception as exc:
+                raise EngineUnavailable("kaleido did not start") from exc
         assert self._loop is not None
         job = self._kaleido.calc_fig(figure, opts={"format": "svg", "width": width,
                                                    "height": height})

@@ -15,6 +15,15 @@ Routes added in front of Flet's own (everything else goes to Flet unchanged):
   is added to every HTML answer of the Flet app), so the first Progress screen of a fresh
   browser finds the library downloaded (same URL, cached for a year) and its code compiled.
 
+Every answer of the Flet app gets the front door's headers (`_with_front_door`): a
+Content-Security-Policy on its HTML (only this origin may frame it, scripts and
+connections only from this origin, plus what Flutter's client needs: WebAssembly, blob
+workers, inline bootstrap scripts, the chart frames), ``X-Content-Type-Options: nosniff``,
+a ``Referrer-Policy``, and no ``Access-Control-Allow-Origin: *`` (Flet adds it to every
+answer; nothing of ours is meant for other origins). The policy also keeps the client
+from asking a CDN for Rive's runtime, which the app does not use (its URL is built into
+Flutter's client): the browser refuses it before any request leaves.
+
 The chart routes never read patient data: they hand back what a screen registered in
 app.ui.chart_pages, under its token and checks. Pages are sent with ``no-store`` and may
 only be framed by the app itself. Nothing here touches the store or the services.
@@ -127,6 +136,47 @@ async def _await_data(pages: ChartPages, token: str,
         pause = min(pause * 2, 0.05)
 
 
+# What Flet's client page may load and do. 'unsafe-inline': Flet's index.html configures
+# the client in inline scripts (and the warm-up is one); 'unsafe-eval' and
+# 'wasm-unsafe-eval': CanvasKit/skwasm compile WebAssembly; blob: Flutter's workers.
+APP_CSP: Final = (
+    b"default-src 'self'; "
+    b"script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval' blob:; "
+    b"worker-src 'self' blob:; child-src 'self' blob:; frame-src 'self'; "
+    b"connect-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data: blob:; font-src 'self' data: blob:; media-src 'self' data: blob:; "
+    b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+_DROPPED: Final = frozenset({b"access-control-allow-origin", b"x-content-type-options",
+                             b"referrer-policy"})
+
+
+def _with_front_door(inner: ASGIApp) -> ASGIApp:
+    """`inner` with the front door's headers on every HTTP answer (see the docstring)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await inner(scope, receive, send)
+            return
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in _DROPPED]
+                headers += [(b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"same-origin")]
+                if any(k.lower() == b"content-type" and v.startswith(b"text/html")
+                       for k, v in headers):
+                    headers += [(b"content-security-policy", APP_CSP),
+                                (b"x-frame-options", b"SAMEORIGIN")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await inner(scope, receive, guarded)
+
+    return app
+
+
 def _with_warm_up(inner: ASGIApp) -> ASGIApp:
     """`inner` with `WARM_UP_SCRIPT` added before ``</body>`` of its HTML answers."""
 
@@ -183,7 +233,7 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
     revalidate = [(b"cache-control", b"no-cache")]
     no_store = [(b"cache-control", b"no-store")]
     text = b"text/plain; charset=utf-8"
-    client = _with_warm_up(inner)
+    client = _with_front_door(_with_warm_up(inner))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -231,6 +281,20 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
     return app
 
 
+MAX_PICTURE_SIDE: Final = 4000  # px; a frame asks for its own size, clamped when drawn
+
+
+def _side(query: dict[str, list[str]], key: str, default: int) -> int | None:
+    """A picture's side from the query: `default` when not given, None when unusable."""
+    values = query.get(key)
+    if not values:
+        return default
+    value = values[-1]
+    if not (value.isascii() and value.isdigit()) or len(value) > 5:
+        return None
+    return int(value) if 1 <= int(value) <= MAX_PICTURE_SIDE else None
+
+
 _SVG_CSP: Final = b"default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
@@ -254,8 +318,8 @@ def _chart_figure(data: bytes, index: int) -> dict[str, Any] | None:
 async def _picture(scope: Scope, send: Send, pages: ChartPages, static: StaticCharts,
                    path: str, head: bool) -> None:
     """``<token>/static/<n>.svg?w=&h=``: chart n of the page as SVG, under the page's
-    token and session checks; 404 when there is no such chart, 503 when pictures are
-    unavailable just now."""
+    token and session checks; 404 when there is no such chart, 400 for a size that is
+    not 1..MAX_PICTURE_SIDE px, 503 when this picture could not be drawn just now."""
     token, _, name = path.partition("/static/")
     text = b"text/plain; charset=utf-8"
     no_store = [(b"cache-control", b"no-store")]
@@ -268,12 +332,12 @@ async def _picture(scope: Scope, send: Send, pages: ChartPages, static: StaticCh
         await _respond(send, 404, b"No such chart.", text, no_store, head)
         return
     query = urllib.parse.parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
-
-    def side(key: str, default: int) -> int:
-        value = query.get(key, [""])[0]
-        return int(value) if value.isdigit() else default
-
-    svg = await asyncio.to_thread(static.render, figure, side("w", 400), side("h", 340))
+    width, height = _side(query, "w", 400), _side(query, "h", 340)
+    if width is None or height is None:
+        await _respond(send, 400, b"w and h must be whole numbers of pixels from 1 to "
+                       + str(MAX_PICTURE_SIDE).encode() + b".", text, no_store, head)
+        return
+    svg = await asyncio.to_thread(static.render, figure, width, height)
     if svg is None:
         await _respond(send, 503, b"Chart pictures are unavailable just now.", text,
                        no_store, head)

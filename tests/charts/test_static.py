@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from app.charts.html import plotly_js_path
-from app.charts.static import MAX_SIDE_PX, MIN_SIDE_PX, KaleidoEngine, StaticCharts
+from app.charts.static import (
+    MAX_SIDE_PX,
+    MIN_SIDE_PX,
+    EngineUnavailable,
+    KaleidoEngine,
+    StaticCharts,
+)
 
 FIGURE: dict[str, Any] = {
     "data": [{"type": "scatter", "mode": "lines+markers", "x": [1, 2, 3], "y": [6, 4, 3],
@@ -58,11 +64,12 @@ def test_sizes_are_clamped_and_part_of_the_cache_key() -> None:
     assert engine.calls == [(MIN_SIDE_PX, MIN_SIDE_PX), (MAX_SIDE_PX, MAX_SIDE_PX)]
 
 
-def test_after_a_failure_pictures_pause_then_are_tried_again(
+def test_when_the_engine_is_unavailable_pictures_pause_then_are_tried_again(
         caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
-    engine = Recording(RuntimeError("no Chromium at /usr/bin/chromium for Pain now"),
-                       b"<svg>back</svg>")
+    unavailable = EngineUnavailable("kaleido did not start")
+    unavailable.__cause__ = RuntimeError("no Chromium at /usr/bin/chromium for Pain now")
+    engine = Recording(unavailable, b"<svg>back</svg>")
     pictures = StaticCharts(engine, retry_after_seconds=60, clock=clock)
     assert pictures.render(FIGURE, 400, 300) is None
     clock.now += 59
@@ -72,6 +79,18 @@ def test_after_a_failure_pictures_pause_then_are_tried_again(
     assert pictures.render(FIGURE, 400, 300) == b"<svg>back</svg>"
     # The log names the kind of failure, never the figure or the message that may carry it.
     assert "RuntimeError" in caplog.text
+    assert "Pain now" not in caplog.text
+
+
+def test_a_picture_that_fails_fails_only_that_request(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 9: one odd request (e.g. ?w=0&h=0 before sizes were checked) made every
+    user's pictures answer 503 for five minutes."""
+    engine = Recording(ValueError("width must be positive for Pain now"), b"<svg>ok</svg>")
+    pictures = StaticCharts(engine, retry_after_seconds=300, clock=Clock())
+    assert pictures.render(FIGURE, 400, 300) is None
+    assert pictures.render(FIGURE, 400, 300) == b"<svg>ok</svg>"
+    assert "ValueError" in caplog.text
     assert "Pain now" not in caplog.text
 
 

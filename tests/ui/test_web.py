@@ -29,6 +29,12 @@ from app.ui.web import ASGIApp, Receive, Scope, Send, with_charts
 CLIENT_PAGE = b"<!DOCTYPE html><html><head></head><body><script>flutter()</script></body></html>"
 
 
+# What Flet 1.0.5's middleware adds to every answer.
+FLET_HEADERS = [(b"cross-origin-opener-policy", b"same-origin"),
+                (b"cross-origin-embedder-policy", b"require-corp"),
+                (b"access-control-allow-origin", b"*")]
+
+
 async def flet_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
     """What Flet's ASGI app would answer: everything that is not a chart route; its
     client page (``/`` and app routes) as HTML in two parts, with validators."""
@@ -36,7 +42,7 @@ async def flet_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
         return
     if scope["path"] in ("/", "/progress/"):
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                    "headers": [*FLET_HEADERS, (b"content-type", b"text/html; charset=utf-8"),
                                 (b"content-length", str(len(CLIENT_PAGE)).encode()),
                                 (b"etag", b'"flet-etag"'), (b"last-modified", b"yesterday")]})
         await send({"type": "http.response.body", "body": CLIENT_PAGE[:40],
@@ -44,7 +50,7 @@ async def flet_stand_in(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.body", "body": CLIENT_PAGE[40:]})
         return
     await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain")]})
+                "headers": [*FLET_HEADERS, (b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": b"flet:" + scope["path"].encode()})
 
 
@@ -180,6 +186,28 @@ def test_other_answers_pass_through_unchanged(client: Client) -> None:
     assert WARM_UP_SCRIPT.decode() not in client.get(WARM_ROUTE).text
 
 
+def test_the_app_page_carries_the_front_doors_headers(client: Client) -> None:
+    """Issue 9: a site on another origin must not frame or script the app."""
+    for path in ("/", "/progress/"):
+        response = client.get(path)
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'self'" in policy
+        assert "default-src 'self'" in policy
+        assert "'wasm-unsafe-eval'" in policy and "worker-src 'self' blob:" in policy
+        assert "frame-src 'self'" in policy  # the chart frames
+        assert response.headers["x-frame-options"] == "SAMEORIGIN"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert "access-control-allow-origin" not in response.headers
+
+
+def test_flets_other_answers_lose_the_open_cors_header(client: Client) -> None:
+    response = client.get("/main.dart.js")
+    assert "access-control-allow-origin" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in response.headers  # not a page
+
+
 class Pictures(StaticCharts):
     """Draws a stand-in SVG naming the figure's title, x window and size (or nothing)."""
 
@@ -222,8 +250,42 @@ def test_a_chart_is_served_as_a_picture_under_its_pages_token(pages: ChartPages,
     # The page's x window is applied, as the interactive chart applies it.
     assert response.text == ('<svg data-title="Pain" data-window="[\'2026-01-01 00:00\', '
                              '\'2026-02-01 23:59\']" width="380" height="400"></svg>')
-    second = client.get(f"{PREFIX}{token}/static/1.svg?w=abc")
+    second = client.get(f"{PREFIX}{token}/static/1.svg")
     assert 'data-title="Soreness" data-window="None" width="400"' in second.text
+
+
+@pytest.mark.parametrize("query", ["w=0&h=0", "w=abc", "h=-5", "w=4001", "w=1e3",
+                                   "w=%D9%A3", "w=99999999999999999999"])
+def test_a_picture_of_an_unusable_size_is_refused(pages: ChartPages, library: Path,
+                                                  query: str) -> None:
+    pictures = Pictures()
+    client = pictures_client(pages, library, pictures)
+    token = filled(pages)
+    assert client.get(f"{PREFIX}{token}/static/0.svg?{query}").status_code == 400
+
+
+class FailsOnce(Pictures):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def draw(self, figure: dict[str, Any], width: int, height: int) -> bytes:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("this figure at this size could not be drawn")
+        return super().draw(figure, width, height)
+
+
+def test_one_failed_picture_fails_only_that_request(pages: ChartPages,
+                                                    library: Path) -> None:
+    """Issue 9: /static/0.svg?w=0&h=0 made every user's pictures answer 503 for 5
+    minutes."""
+    client = pictures_client(pages, library, FailsOnce())
+    token = filled(pages)
+    assert client.get(f"{PREFIX}{token}/static/0.svg?w=380&h=400").status_code == 503
+    assert client.get(f"{PREFIX}{token}/static/0.svg?w=380&h=400").status_code == 200
+    other = filled(pages)  # another user's page
+    assert client.get(f"{PREFIX}{other}/static/1.svg?w=300&h=300").status_code == 200
 
 
 @pytest.mark.parametrize("tail", ["static/2.svg", "static/-1.svg", "static/0.png",
