@@ -219,8 +219,8 @@ def _acknowledge(shell: Shell, viewer: Account, patient: Account,
         ft.Text("Acknowledge the flag" if held is None else
                 "Acknowledged — you can update the note", size=16,
                 weight=ft.FontWeight.W_600),
-        ft.Row([note, ft.FilledButton("Update acknowledgement" if held else "Acknowledge",
-                                      height=theme.TOUCH, on_click=acknowledge)],
-               vertical_alignment=ft.CrossAxisAlignment.START),
+        ft.Row([note]),  # full width: beside the button its label wrapped on a phone
         problem,
+        ft.Row([ft.FilledButton("Update acknowledgement" if held else "Acknowledge",
+                                height=theme.TOUCH, on_click=acknowledge)]),
     ], spacing=4)
