@@ -1,18 +1,25 @@
 """Who may see a patient's data, grants and invite codes, and the audit trail.
 
-Every read of a patient's data by someone other than the patient is written to the
-audit log (kind "audit", owned by the patient, so the patient can see who looked).
+Decisions come from the one policy table (app.domain.policy): this service only works out
+how the actor stands to the patient (their own record, shared with them through a grant,
+or neither) and asks the table. `authorize` is the one call a service makes before it
+reads or changes a patient's record; it also writes the audit event. Every read of a
+patient's data by someone other than the patient is written to the audit log (kind
+"audit", owned by the patient, so the patient can see who looked).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
-from app.domain.accounts import Account, Grant, Role, may_read_patient
+from app.domain import policy
+from app.domain.accounts import Account, Grant
 from app.domain.codec import to_json
-from app.domain.errors import InvalidInput, NotAllowed
+from app.domain.errors import InvalidInput
+from app.domain.policy import Operation, Relation, Scope
+from app.domain.sharing import AuditEvent, Invite
 from app.domain.sharing_codes import format_code, normalise_code
 from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, new_id, system_clock
@@ -24,24 +31,6 @@ AUDIT = "audit"
 # A sharing code works once, within this time: a code written on paper or sent by message
 # should not open the record months later.
 INVITE_VALID_FOR = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    id: str
-    patient_id: str
-    actor_id: str
-    actor_role: str
-    action: str  # e.g. "read:progress"
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Invite:
-    id: str  # the code the patient types
-    patient_id: str
-    created_at: datetime
-    used: bool = False
 
 
 class AccessService:
@@ -79,8 +68,7 @@ class AccessService:
 
     def _existing_grant(self, patient: Account, clinician: Account) -> Grant | None:
         """The grant already in force, if any, once the two may share at all."""
-        if patient.role is not Role.PATIENT:
-            raise NotAllowed("Only a patient can share their own data.")
+        policy.require(patient.role, Operation.SHARE, Relation.OWN)
         if not clinician.role.is_clinician:
             raise InvalidInput.one("clinician", "You can only share with a therapist or the "
                                                 "care team.")
@@ -88,11 +76,13 @@ class AccessService:
         return existing[0].value if existing else None
 
     def revoke(self, patient: Account, clinician_id: str) -> None:
+        policy.require(patient.role, Operation.UNSHARE, Relation.OWN)
         for found in self.grants.find(patient.id, clinician_id=clinician_id, revoked=False):
             self.grants.correct(replace(found.value, revoked=True), patient.id, found.version)
 
     def create_invite(self, patient: Account) -> str:
         """A short code the patient gives their therapist to link accounts."""
+        policy.require(patient.role, Operation.CREATE_SHARING_CODE, Relation.OWN)
         code = format_code(secrets.token_hex(6))
         self.invites.add(Invite(code, patient.id, self.clock()), owner=patient.id)
         return code
@@ -101,6 +91,7 @@ class AccessService:
         """Link a clinician to the patient who made the code. A code works once: marking it
         used and creating the grant are one atomic save that expects the code's version as
         read, so of clinicians redeeming it at the same moment exactly one gets the grant."""
+        policy.require(clinician.role, Operation.REDEEM_SHARING_CODE, Relation.NONE)
         not_valid = InvalidInput.one("code", "That code is not valid. Ask the patient for "
                                              "a new one.")
         found = self.invites.get(normalise_code(code))
@@ -121,32 +112,50 @@ class AccessService:
             raise not_valid from None  # someone else redeemed it a moment earlier
         return patient
 
-    def check_read(self, actor: Account, patient_id: str, action: str) -> None:
-        """Raise NotAllowed unless the actor may read; audit every clinician read."""
-        self._require_access(actor, patient_id)
-        if actor.id != patient_id:
+    # -- the one access check --------------------------------------------------------
+
+    def relation(self, actor: Account, patient_id: str) -> tuple[Relation, Scope]:
+        """How the actor stands to the patient's record, and the scope of their grant.
+        Every grant is FULL until issue 13 gives grants a scope (read it here then)."""
+        if actor.id == patient_id:
+            return Relation.OWN, Scope.FULL
+        granted = self.grants.find(patient_id, clinician_id=actor.id, revoked=False)
+        return (Relation.SHARED if granted else Relation.NOT_SHARED), Scope.FULL
+
+    def authorize(self, actor: Account, patient_id: str, operation: Operation,
+                  action: str | None = None) -> None:
+        """NotAllowed unless the policy lets the actor do `operation` on the patient's
+        record; a read by anyone but the patient is audited as `action` (default: the
+        operation's own name), once per call."""
+        relation, scope = self.relation(actor, patient_id)
+        policy.require(actor.role, operation, relation, scope)
+        if policy.audited(operation, relation):
             event = AuditEvent(new_id(), patient_id, actor.id, actor.role.value,
-                               action, self.clock())
+                               action or operation.value, self.clock())
             self.audit.add(event, owner=patient_id)
 
-    def check_write(self, actor: Account, patient_id: str) -> None:
-        self._require_access(actor, patient_id)
+    def check_read(self, actor: Account, patient_id: str, action: str) -> None:
+        """`authorize` for a read named by its audit action ("read:progress",
+        "export:csv", "read:history", …; see policy.operation_for)."""
+        self.authorize(actor, patient_id, policy.operation_for(action), action)
+
+    def check_write(self, actor: Account, patient_id: str,
+                    operation: Operation = Operation.WRITE_ENTRY) -> None:
+        self.authorize(actor, patient_id, operation)
+
+    def may(self, actor: Account, patient_id: str, operation: Operation) -> bool:
+        """Whether the actor may do `operation` (to decide what to offer; not itself a
+        read, so not audited: the read that follows goes through `authorize`)."""
+        relation, scope = self.relation(actor, patient_id)
+        return policy.allows(actor.role, operation, relation, scope)
 
     def may_read(self, actor: Account, patient_id: str) -> bool:
-        """Whether the actor is the patient or a granted clinician (to decide what to
-        offer; not itself a read, so not audited: the read that follows goes through
-        `check_read`)."""
-        granted = {g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)}
-        return may_read_patient(actor, patient_id, granted)
-
-    def _require_access(self, actor: Account, patient_id: str) -> None:
-        if not self.may_read(actor, patient_id):
-            raise NotAllowed("You don't have access to this patient's data.")
+        """Whether the actor may read the patient's logged entries (see `may`)."""
+        return self.may(actor, patient_id, Operation.READ_LOGGING)
 
     def audit_trail(self, actor: Account, patient_id: str) -> list[AuditEvent]:
         """Who read a patient's data, newest first: for the patient only (NotAllowed for
         anyone else; the operator's command line reads the store directly)."""
-        if actor.id != patient_id:
-            raise NotAllowed("Only the patient sees who read their record.")
+        self.authorize(actor, patient_id, Operation.READ_AUDIT_TRAIL)
         events = [v.value for v in self.audit.find(patient_id)]
         return sorted(events, key=lambda e: e.at, reverse=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.domain.accounts import Account, Role, check_risk_factors
-from app.domain.errors import NotAllowed, NotFound
+from app.domain.accounts import Account, check_risk_factors
+from app.domain.errors import NotFound
 from app.domain.guidance import (
     Assessment,
     Rulebook,
@@ -26,6 +26,7 @@ from app.domain.guidance import (
     parse_rulebook,
 )
 from app.domain.guidance.education import fill_education
+from app.domain.policy import Operation
 from app.services.access import AccessService
 from app.services.accounts import ACCOUNT
 from app.services.base import Collection
@@ -98,7 +99,7 @@ class GuidanceService:
         the patient or a clinician they granted (NotAllowed otherwise)."""
         if not patient_id:
             raise ValueError("patient_id is required")
-        self._access.check_write(actor, patient_id)
+        self._access.check_write(actor, patient_id, Operation.ASSESS)
         when = assessed_at or self._clock()
         if when.tzinfo is None:
             raise ValueError("assessed_at must carry a time zone")
@@ -126,8 +127,7 @@ class GuidanceService:
     def remember_risk_factors(self, actor: Account, factors: tuple[str, ...]) -> Account:
         """Keep the patient's own answers on their profile. Only the patient changes them
         (a clinician's check on their behalf does not rewrite the patient's profile)."""
-        if actor.role is not Role.PATIENT:
-            raise NotAllowed("Only the patient can change what their profile remembers.")
+        self._access.check_write(actor, actor.id, Operation.REMEMBER_RISK_FACTORS)
         clean = check_risk_factors(factors)
         current = self._accounts.get(actor.id)
         if current is None:
@@ -140,7 +140,7 @@ class GuidanceService:
     def history(self, actor: Account, patient_id: str) -> list[PastAssessment]:
         """Every saved assessment of one patient, newest first (ties: last saved first).
         Access-checked; a clinician's read is audited."""
-        self._access.check_read(actor, patient_id, "read:guidance")
+        self._access.authorize(actor, patient_id, Operation.READ_GUIDANCE)
         records = self._store.find(Query(kind=ASSESSMENT_KIND, owner=patient_id))
         past = [_past(record) for record in records]
         return [

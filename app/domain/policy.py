@@ -1,0 +1,175 @@
+"""Who may do what: one table of role × operation → the relations under which it is allowed.
+
+Every service that reads or changes data asks `allows` (or `require`, which raises
+NotAllowed) with the acting account's role, the operation and how the actor stands to
+the patient whose record it touches (`Relation`). Nothing else decides access: routes only
+hide what a role may never do, and services ask here.
+
+- OWN: the actor is that patient (or, for account-level operations, that account).
+- SHARED: the patient granted the actor access (only clinicians can be granted).
+- NOT_SHARED: someone else's record that was not shared with the actor.
+- NONE: the operation touches no patient's record (clinic settings, new accounts, a
+  sharing code not yet redeemed).
+
+A clinician's grant has a `Scope`. Today every grant is FULL; issue 13's narrower care-team
+grant ("reminders and logging only") is one more row of `SCOPES`, so it narrows what a
+SHARED relation allows without another table.
+
+Reads of someone else's record are audited: `audited` says which decisions must leave an
+audit event (the services write it; AccessService.authorize does both in one call).
+An operation's value is also the action written to the audit trail, so the trail reads the
+same as before this table existed ("read:progress", "export:json", …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from app.domain.accounts import Role
+from app.domain.errors import NotAllowed
+
+
+class Operation(StrEnum):
+    # Reads of a patient's record (audited when the reader is not the patient).
+    READ_LOGGING = "read:record"  # check-ins, sessions, soreness, activities, history
+    READ_PROGRESS = "read:progress"
+    READ_GUIDANCE = "read:guidance"
+    READ_REMINDERS = "read:reminders"
+    EXPORT = "export"  # a whole record as a file (JSON, CSV, report)
+    READ_AUDIT_TRAIL = "read:audit"  # who read my record: the patient's own question
+    # Changes to a patient's record.
+    WRITE_ENTRY = "write:entry"  # check-ins, activities, milestones, questionnaires
+    RECORD_SESSION = "write:session"
+    ASSESS = "assess"  # "Is this normal?"
+    REMEMBER_RISK_FACTORS = "write:risk_factors"
+    ACKNOWLEDGE = "acknowledge"  # a clinician saw an urgent answer
+    SCHEDULE_REMINDERS = "write:reminders"
+    RESPOND_REMINDER = "respond:reminder"
+    CHOOSE_CHANNELS = "write:reminder_channels"
+    SHARE = "share"
+    UNSHARE = "unshare"
+    CREATE_SHARING_CODE = "create:sharing_code"
+    # Not about one patient's record.
+    REDEEM_SHARING_CODE = "redeem:sharing_code"
+    UPDATE_OWN_PROFILE = "write:profile"
+    MANAGE_CLINIC = "manage:clinic"
+    CREATE_ACCOUNT = "create:account"
+
+    @property
+    def is_read(self) -> bool:
+        return self in _READS
+
+
+_READS: Final = frozenset({Operation.READ_LOGGING, Operation.READ_PROGRESS,
+                           Operation.READ_GUIDANCE, Operation.READ_REMINDERS,
+                           Operation.EXPORT, Operation.READ_AUDIT_TRAIL})
+
+
+class Relation(StrEnum):
+    OWN = "own"
+    SHARED = "shared"
+    NOT_SHARED = "not_shared"
+    NONE = "none"
+
+
+class Scope(StrEnum):
+    """How much of a record a grant opens (issue 13 adds the narrow one to grants)."""
+
+    FULL = "full"
+    REMINDERS_AND_LOGGING = "reminders_and_logging"
+
+
+OWN, SHARED, NONE = Relation.OWN, Relation.SHARED, Relation.NONE
+PATIENT, THERAPIST, CARE_TEAM, ADMIN = Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN
+_CLINICIANS_SHARED: Final = {THERAPIST: {SHARED}, CARE_TEAM: {SHARED}}
+
+# operation → role → the relations under which that role may do it. A role or relation
+# not listed is refused. Admins manage the clinic and accounts but never read health data.
+TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
+    Operation.READ_LOGGING: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.READ_PROGRESS: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.READ_GUIDANCE: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.READ_REMINDERS: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.EXPORT: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.READ_AUDIT_TRAIL: {PATIENT: {OWN}},
+    # A clinician enters on the patient's behalf (e.g. in the clinic, on their tablet).
+    Operation.WRITE_ENTRY: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.RECORD_SESSION: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.ASSESS: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.REMEMBER_RISK_FACTORS: {PATIENT: {OWN}},
+    Operation.ACKNOWLEDGE: {**_CLINICIANS_SHARED},
+    Operation.SCHEDULE_REMINDERS: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
+    Operation.RESPOND_REMINDER: {PATIENT: {OWN}},
+    Operation.CHOOSE_CHANNELS: {PATIENT: {OWN}},
+    Operation.SHARE: {PATIENT: {OWN}},
+    Operation.UNSHARE: {PATIENT: {OWN}},
+    Operation.CREATE_SHARING_CODE: {PATIENT: {OWN}},
+    Operation.REDEEM_SHARING_CODE: {THERAPIST: {NONE}, CARE_TEAM: {NONE}},
+    Operation.UPDATE_OWN_PROFILE: {role: {OWN} for role in Role},
+    Operation.MANAGE_CLINIC: {ADMIN: {NONE}},
+    Operation.CREATE_ACCOUNT: {ADMIN: {NONE}},
+}
+
+# What a SHARED relation opens under each scope (None: everything the table allows).
+SCOPES: Final[Mapping[Scope, frozenset[Operation] | None]] = {
+    Scope.FULL: None,
+    Scope.REMINDERS_AND_LOGGING: frozenset({
+        Operation.READ_LOGGING, Operation.READ_REMINDERS, Operation.SCHEDULE_REMINDERS}),
+}
+
+_REFUSALS: Final[Mapping[Operation, str]] = {
+    Operation.READ_AUDIT_TRAIL: "Only the patient sees who read their record.",
+    Operation.REMEMBER_RISK_FACTORS: "Only the patient can change what their profile "
+                                     "remembers.",
+    Operation.ACKNOWLEDGE: "Only the patient's therapist or care team can acknowledge.",
+    Operation.RESPOND_REMINDER: "Only the patient can do this.",
+    Operation.CHOOSE_CHANNELS: "Only the patient can do this.",
+    Operation.SHARE: "Only a patient can share their own data.",
+    Operation.UNSHARE: "Only a patient can stop sharing their own data.",
+    Operation.CREATE_SHARING_CODE: "Only a patient can make a sharing code.",
+    Operation.REDEEM_SHARING_CODE: "Only a therapist or the care team can use a sharing "
+                                   "code.",
+    Operation.MANAGE_CLINIC: "Only a clinic admin can change clinic settings.",
+    Operation.CREATE_ACCOUNT: "Only a clinic admin can create accounts.",
+}
+_DEFAULT_REFUSAL: Final = "You don't have access to this patient's data."
+
+
+def allows(role: Role, operation: Operation, relation: Relation,
+           scope: Scope = Scope.FULL) -> bool:
+    """Whether `role` may do `operation` on a record it stands to as `relation` (through
+    a grant of `scope`, when the relation is SHARED)."""
+    if relation not in TABLE[operation].get(role, set()):
+        return False
+    opened = SCOPES[scope]
+    return relation is not Relation.SHARED or opened is None or operation in opened
+
+
+def require(role: Role, operation: Operation, relation: Relation,
+            scope: Scope = Scope.FULL) -> None:
+    """`allows`, or NotAllowed with a message the person can read."""
+    if not allows(role, operation, relation, scope):
+        raise NotAllowed(_REFUSALS.get(operation, _DEFAULT_REFUSAL))
+
+
+def audited(operation: Operation, relation: Relation) -> bool:
+    """A read of someone else's record leaves an audit event the patient can see."""
+    return operation.is_read and relation is Relation.SHARED
+
+
+def operation_for(action: str) -> Operation:
+    """The operation behind an audit action string (e.g. "read:progress", "export:csv",
+    "read:history"): an exact match, else by its first word (every "export:…" is EXPORT),
+    else a read of the logged entries (the logbook's many "read:…" purposes)."""
+    try:
+        return Operation(action)
+    except ValueError:
+        pass
+    head = action.split(":", 1)[0]
+    if head == "export":
+        return Operation.EXPORT
+    if action.startswith("read:reminders"):
+        return Operation.READ_REMINDERS
+    return Operation.READ_LOGGING

@@ -1,0 +1,102 @@
+"""The policy table on its own (tests/services/test_policy_matrix.py walks it through the
+real services)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.accounts import Role
+from app.domain.errors import NotAllowed
+from app.domain.policy import (
+    SCOPES,
+    TABLE,
+    Operation,
+    Relation,
+    Scope,
+    allows,
+    audited,
+    operation_for,
+    require,
+)
+
+PATIENT_RECORD_RELATIONS = (Relation.OWN, Relation.SHARED, Relation.NOT_SHARED)
+
+
+def test_every_operation_has_a_row() -> None:
+    assert set(TABLE) == set(Operation)
+
+
+@pytest.mark.parametrize("operation", list(Operation))
+def test_nobody_touches_a_record_that_was_not_shared_with_them(operation: Operation) -> None:
+    for role in Role:
+        assert not allows(role, operation, Relation.NOT_SHARED)
+
+
+@pytest.mark.parametrize("operation", [o for o in Operation if o.is_read])
+def test_an_admin_never_reads_health_data(operation: Operation) -> None:
+    for relation in Relation:
+        assert not allows(Role.ADMIN, operation, relation)
+
+
+def test_a_patient_never_gets_a_shared_relation() -> None:
+    for operation in Operation:
+        assert not allows(Role.PATIENT, operation, Relation.SHARED)
+
+
+def test_clinicians_read_shared_records_and_those_reads_are_audited() -> None:
+    for role in (Role.THERAPIST, Role.CARE_TEAM):
+        for operation in (Operation.READ_PROGRESS, Operation.READ_GUIDANCE,
+                          Operation.READ_LOGGING, Operation.EXPORT):
+            assert allows(role, operation, Relation.SHARED)
+            assert audited(operation, Relation.SHARED)
+            assert not audited(operation, Relation.OWN)
+    assert not audited(Operation.WRITE_ENTRY, Relation.SHARED)
+
+
+def test_the_patients_own_decisions_stay_theirs() -> None:
+    for operation in (Operation.SHARE, Operation.UNSHARE, Operation.CREATE_SHARING_CODE,
+                      Operation.READ_AUDIT_TRAIL, Operation.RESPOND_REMINDER,
+                      Operation.CHOOSE_CHANNELS, Operation.REMEMBER_RISK_FACTORS):
+        allowed = {(role, relation) for role in Role for relation in Relation
+                   if allows(role, operation, relation)}
+        assert allowed == {(Role.PATIENT, Relation.OWN)}, operation
+
+
+def test_clinic_settings_and_new_accounts_are_the_admins() -> None:
+    for operation in (Operation.MANAGE_CLINIC, Operation.CREATE_ACCOUNT):
+        allowed = {role for role in Role for relation in Relation
+                   if allows(role, operation, relation)}
+        assert allowed == {Role.ADMIN}
+
+
+def test_the_narrow_care_team_scope_opens_reminders_and_logging_only() -> None:
+    narrow = Scope.REMINDERS_AND_LOGGING
+    opened = {o for o in Operation if allows(Role.CARE_TEAM, o, Relation.SHARED, narrow)}
+    assert opened == {Operation.READ_LOGGING, Operation.READ_REMINDERS,
+                      Operation.SCHEDULE_REMINDERS}
+    assert not allows(Role.CARE_TEAM, Operation.READ_PROGRESS, Relation.SHARED, narrow)
+    # The scope narrows a grant only: the patient's own record is theirs whatever it says.
+    assert allows(Role.PATIENT, Operation.READ_PROGRESS, Relation.OWN, narrow)
+    assert set(SCOPES) == set(Scope)
+
+
+def test_require_raises_not_allowed_with_words_for_people() -> None:
+    with pytest.raises(NotAllowed, match="clinic admin"):
+        require(Role.THERAPIST, Operation.MANAGE_CLINIC, Relation.NONE)
+    with pytest.raises(NotAllowed, match="access to this patient"):
+        require(Role.THERAPIST, Operation.READ_PROGRESS, Relation.NOT_SHARED)
+    require(Role.THERAPIST, Operation.READ_PROGRESS, Relation.SHARED)
+
+
+@pytest.mark.parametrize(("action", "operation"), [
+    ("read:progress", Operation.READ_PROGRESS),
+    ("read:guidance", Operation.READ_GUIDANCE),
+    ("read:record", Operation.READ_LOGGING),
+    ("read:history", Operation.READ_LOGGING),
+    ("read:check_in", Operation.READ_LOGGING),
+    ("export:json", Operation.EXPORT),
+    ("export:report", Operation.EXPORT),
+    ("read:reminders:read_plans", Operation.READ_REMINDERS),
+])
+def test_audit_actions_name_their_operation(action: str, operation: Operation) -> None:
+    assert operation_for(action) is operation
