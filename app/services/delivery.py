@@ -42,7 +42,7 @@ from app.domain.reminder_delivery import (
 )
 from app.domain.reminder_plan import LONGEST_USEFUL, Fate, Occurrence, Reminder, fate, occurrences
 from app.domain.reminders import ReminderPrefs
-from app.services.base import Clock, system_clock
+from app.services.base import Clock, Versioned, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
 from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
@@ -74,10 +74,12 @@ class DeliveryService:
                  clinic_name: Callable[[], str], links: ReminderLinks,
                  notifier: Notifier | None = None,
                  notifier_source: Callable[[], Notifier | None] | None = None,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, record_batch: int = 200) -> None:
         """`notifier` None: email is not configured, reminders go to the inbox only.
         `notifier_source`, if given, is asked at each run instead (the admin may have
-        saved or changed the mail server since)."""
+        saved or changed the mail server since). `record_batch`: how many occurrences
+        are recorded per atomic write (one fsync each)."""
+        self.record_batch = record_batch
         self.store = store
         self.notifier_source = notifier_source
         self.reminders = reminders
@@ -108,32 +110,57 @@ class DeliveryService:
         held = {r.id for r in self.store.find(Query(DELIVERY))}
         since = now - LONGEST_USEFUL
         quiet: dict[str, ReminderPrefs] = {}
+        batch: list[list[Delivery]] = []
         for plan, zone in self.reminders.plans_for_delivery(since):
             pid = plan.patient_id
             if pid not in quiet:
                 quiet[pid] = self.reminders.quiet_hours(pid)
             for occurrence in occurrences(plan, zone, quiet[pid], since, now + _JUST_AFTER):
                 if delivery_id(plan.id, occurrence.key, Channel.IN_APP) not in held:
-                    self._record(plan, occurrence, now, summary)
+                    batch.append(self._deliveries(plan, occurrence, now))
+                    if len(batch) >= self.record_batch:
+                        self._record(batch, summary)
+                        batch = []
+        if batch:
+            self._record(batch, summary)
 
-    def _record(self, plan: Reminder, occurrence: Occurrence, now: datetime,
-                summary: RunSummary) -> None:
+    def _deliveries(self, plan: Reminder, occurrence: Occurrence,
+                    now: datetime) -> list[Delivery]:
+        """Every delivery of one occurrence: in-app, and email if the patient has it on."""
         verdict = fate(occurrence, now)
         channels = [Channel.IN_APP]
         if self.notifier is not None and self.reminders.channels_of(plan.patient_id).email:
             channels.append(Channel.EMAIL)
-        deliveries = [self._delivery(plan, occurrence, channel, verdict, now)
-                      for channel in channels]
+        return [self._delivery(plan, occurrence, channel, verdict, now)
+                for channel in channels]
+
+    def _record(self, batch: list[list[Delivery]], summary: RunSummary) -> None:
+        """Write the deliveries of several occurrences in one atomic step (one fsync);
+        if another run got to one of them first, write them one occurrence at a time."""
         try:
-            self.store.save_all([Change(DELIVERY, d.id, to_json(d), owner=d.patient_id,
-                                        expected_version=0) for d in deliveries])
+            self._save_first_versions([d for occurrence in batch for d in occurrence])
         except VersionConflict:
-            return  # another run recorded this occurrence a moment ago
-        if verdict is Fate.STALE:
+            for occurrence in batch:
+                try:
+                    self._save_first_versions(occurrence)
+                except VersionConflict:
+                    continue  # another run recorded this occurrence a moment ago
+                self._count(occurrence[0], summary)
+            return
+        for occurrence in batch:
+            self._count(occurrence[0], summary)
+
+    def _save_first_versions(self, deliveries: list[Delivery]) -> None:
+        self.store.save_all([Change(DELIVERY, d.id, to_json(d), owner=d.patient_id,
+                                    expected_version=0) for d in deliveries])
+
+    @staticmethod
+    def _count(in_app: Delivery, summary: RunSummary) -> None:
+        if in_app.status is Status.SKIPPED:
             summary.skipped += 1
             return
         summary.in_app += 1
-        summary.late += verdict is Fate.LATE
+        summary.late += in_app.late
 
     @staticmethod
     def _delivery(plan: Reminder, occurrence: Occurrence, channel: Channel, verdict: Fate,
@@ -155,6 +182,12 @@ class DeliveryService:
         assert self.notifier is not None
         waiting = self.reminders.deliveries.find(None, channel=Channel.EMAIL.value,
                                                  status=Status.PENDING.value)
+        with self.notifier.batch():
+            self._send_each(waiting, now, summary)
+
+    def _send_each(self, waiting: list[Versioned[Delivery]], now: datetime,
+                   summary: RunSummary) -> None:
+        assert self.notifier is not None
         for held in waiting:
             delivery = held.value
             if not ready_to_send(delivery, now):

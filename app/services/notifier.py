@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -61,6 +63,10 @@ class Notifier(Protocol):
         """Hand the message to the mail server; DeliveryFailed if it was not accepted."""
         ...
 
+    def batch(self) -> AbstractContextManager[object]:
+        """Several sends in a row (one connection for all of them, where that helps)."""
+        ...
+
 
 @dataclass
 class MemoryNotifier:
@@ -74,6 +80,9 @@ class MemoryNotifier:
         if self.failures:
             raise DeliveryFailed(self.failures.pop(0))
         self.sent.append(email)
+
+    def batch(self) -> AbstractContextManager[object]:
+        return nullcontext()
 
 
 class Security(StrEnum):
@@ -98,38 +107,58 @@ class SmtpNotifier:
                  tls_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
         self.tls_context = tls_context or ssl.create_default_context()
+        self._batching = False
+        self._open: smtplib.SMTP | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[object]:
+        """Keep one connection open for the sends inside (a fresh one after a failure):
+        connecting and greeting cost as much as sending a message."""
+        self._batching = True
+        try:
+            yield self
+        finally:
+            self._batching = False
+            self._close()
 
     def send(self, email: ReminderEmail) -> None:
         try:
-            with self._connect() as smtp:
-                if self.settings.user:
-                    smtp.login(self.settings.user, self.settings.password)
-                smtp.send_message(self._message(email))
-        except smtplib.SMTPResponseException as exc:
-            raise DeliveryFailed(f"the mail server answered {exc.smtp_code}") from None
-        except smtplib.SMTPRecipientsRefused:
-            raise DeliveryFailed("the mail server refused the recipient") from None
-        except smtplib.SMTPException as exc:
-            raise DeliveryFailed(f"mail server error ({type(exc).__name__})") from None
-        except ssl.SSLError as exc:
-            raise DeliveryFailed(f"TLS failed ({exc.reason or 'handshake'})") from None
-        except OSError as exc:  # refused, unreachable, timed out, unknown host
-            raise DeliveryFailed(f"cannot reach the mail server ({exc.strerror or exc})") \
-                from None
+            if self._open is None:
+                self._open = self._session()
+            self._open.send_message(self._message(email))
+        except BaseException as exc:
+            self._close()
+            failure = _failure(exc)
+            if failure is exc:
+                raise
+            raise failure from None
+        if not self._batching:
+            self._close()
 
-    def _connect(self) -> smtplib.SMTP:
+    def _session(self) -> smtplib.SMTP:
         s = self.settings
         if s.security is Security.TLS:
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
-                                    context=self.tls_context)
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
-        if s.security is Security.STARTTLS:
-            try:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                                  context=self.tls_context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+        try:
+            if s.security is Security.STARTTLS:
                 smtp.starttls(context=self.tls_context)
-            except BaseException:
-                smtp.close()
-                raise
+            if s.user:
+                smtp.login(s.user, s.password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
+
+    def _close(self) -> None:
+        smtp, self._open = self._open, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
     def _message(self, email: ReminderEmail) -> EmailMessage:
         # Lines up to RFC 5322's 998 characters, so a long unsubscribe link stays one plain
@@ -143,3 +172,19 @@ class SmtpNotifier:
         message["List-Unsubscribe"] = f"<{email.unsubscribe_link}>"
         message.set_content(email.body)
         return message
+
+
+def _failure(exc: BaseException) -> BaseException:
+    """The one-line reason a send failed, as DeliveryFailed; anything that is not a mail or
+    network error (a bug, the process stopping) is passed on as it is."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return DeliveryFailed(f"the mail server answered {exc.smtp_code}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return DeliveryFailed("the mail server refused the recipient")
+    if isinstance(exc, smtplib.SMTPException):
+        return DeliveryFailed(f"mail server error ({type(exc).__name__})")
+    if isinstance(exc, ssl.SSLError):
+        return DeliveryFailed(f"TLS failed ({exc.reason or 'handshake'})")
+    if isinstance(exc, OSError):  # refused, unreachable, timed out, unknown host
+        return DeliveryFailed(f"cannot reach the mail server ({exc.strerror or exc})")
+    return exc

@@ -41,10 +41,11 @@ def make_people(services: Services, zone: str = "America/New_York") -> People:
 
 
 def reminder_services(services: Services, clock: Clock, store: RecordStore | None = None,
-                      notifier: Notifier | None = None) -> tuple[ReminderService,
-                                                                 DeliveryService]:
+                      notifier: Notifier | None = None,
+                      record_batch: int = 200) -> tuple[ReminderService, DeliveryService]:
     store = store if store is not None else services.store
     reminders = ReminderService(store, services.access, clock)
     delivery = DeliveryService(store, reminders, clinic_name=lambda: "Harbour Physio",
-                               links=LINKS, notifier=notifier, clock=clock)
+                               links=LINKS, notifier=notifier, clock=clock,
+                               record_batch=record_batch)
     return reminders, delivery

@@ -16,12 +16,14 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
+        self.peers: list[object] = []  # the client's address per message: one per connection
         self.refuse: str | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return self.refuse
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        self.peers.append(session.peer)
         return "250 OK"
 
 

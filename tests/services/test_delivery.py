@@ -110,13 +110,21 @@ def test_restart_in_the_middle_of_a_run_delivers_each_exactly_once(
     clock.now = datetime(2025, 3, 11, 13, 30, tzinfo=UTC)  # all six are due
     wire: list[ReminderEmail] = []
 
-    # First run: dies while recording the 4th occurrence.
-    crashing_store = CrashingStore(services.store, crash_on=4)
+    # First run: dies while writing the first batch (all six): nothing is recorded.
+    crashing_store = CrashingStore(services.store, crash_on=1)
     _, delivery = reminder_services(services, clock, store=crashing_store,  # type: ignore[arg-type]
                                     notifier=MemoryNotifier(wire))
     with pytest.raises(Crash):
         delivery.run_due()
-    assert len(deliveries(services.store)) == 3 * 2  # three occurrences, two channels each
+    assert deliveries(services.store) == []
+    # Next run, recording two occurrences per write: dies at the third write.
+    crashing_store = CrashingStore(services.store, crash_on=3)
+    _, delivery = reminder_services(services, clock, store=crashing_store,  # type: ignore[arg-type]
+                                    notifier=MemoryNotifier(wire), record_batch=2)
+    with pytest.raises(Crash):
+        delivery.run_due()
+    assert len(deliveries(services.store)) == 4 * 2  # four occurrences, two channels each
+    assert wire == []
     services.close()
 
     # Restart; this run dies handing the 2nd email to the mail server.

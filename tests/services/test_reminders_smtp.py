@@ -182,3 +182,19 @@ def test_an_untrusted_certificate_is_a_recorded_failure(
         assert mailbox.messages == []
     finally:
         controller.stop()
+
+
+def test_one_connection_for_a_run_and_a_fresh_one_after_a_failure(
+        services: Services, people: People, clock: FakeClock, server: Controller,
+        mailbox: Mailbox) -> None:
+    reminders, delivery = reminder_services(services, clock, notifier=plain(server.port))
+    services.access.grant(people.other_patient, people.care_team)
+    for hour in ("07:00", "07:30", "08:00"):
+        reminders.schedule_for_group(
+            people.care_team, [people.patient.id, people.other_patient.id],
+            template=Template.HOME_EXERCISE,
+            schedule=Schedule(Repeat.ONCE, date(2025, 3, 11), hour))
+    clock.advance(days=1)
+    assert delivery.run_due().email == 6
+    assert len(mailbox.messages) == 6 and len(set(mailbox.peers)) == 1
+    assert delivery.run_due().delivered == 0
