@@ -18,7 +18,7 @@ from app.domain.reminders import ReminderPrefs, check_prefs
 from app.domain.zones import patient_today
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
-from app.store.interfaces import RecordStore
+from app.store.interfaces import Query, RecordStore
 
 CHECK_IN = "check_in"
 SESSION = "needling_session"
@@ -64,6 +64,7 @@ class Logbook:
         self.odi = Collection(store, ODI, e.OdiAnswer)
         self.pgic = Collection(store, PGIC, e.PgicAnswer)
         self.reminder_prefs = Collection(store, REMINDER_PREFS, ReminderPrefs)
+        self.store = store
         self.access = access
         self.clock = clock
 
@@ -208,6 +209,19 @@ class Logbook:
         patient_id = str(versions[0].value.patient_id)
         self.access.check_read(actor, patient_id, "read:history")
         return versions
+
+    def withdrawn(self, actor: Account, patient_id: str) -> list[tuple[str, Versioned[Any]]]:
+        """Sessions, soreness entries and milestones the patient withdrew, each as its
+        withdrawn version (the last value, saved_at = when it was withdrawn): History
+        still lists them; guidance, charts and flags never see them."""
+        self.access.check_read(actor, patient_id, "read:history")
+        found: list[tuple[str, Versioned[Any]]] = []
+        for kind in (SESSION, SORENESS, MILESTONE):
+            collection = self._withdrawable(kind)
+            for record in self.store.find(Query(kind, patient_id, include_deleted=True)):
+                if record.deleted:
+                    found.append((kind, collection.history(record.id)[-1]))
+        return found
 
     def get_entry(self, actor: Account, kind: str, entry_id: str) -> Versioned[object] | None:
         """The latest version of a session, soreness entry or milestone (None if unknown

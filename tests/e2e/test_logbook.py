@@ -90,6 +90,8 @@ def test_a_session_region_is_corrected_and_the_guidance_follows_then_it_is_withd
     phone.get_by_role("button", name="Withdraw", exact=True).click()
     expect(phone.get_by_role("button", name=THIS_SESSION)).to_have_count(0, timeout=WAIT)
     expect(phone.get_by_role("checkbox", name="Sessions")).to_be_checked()
+    # Still listed, marked withdrawn (the store keeps every version).
+    expect(phone.get_by_text("Needling session (withdrawn)").first).to_be_visible()
     go(phone, "Today")
     assert "(Lower back, Hip)" in guidance_facts(phone)
 

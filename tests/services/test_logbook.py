@@ -341,6 +341,8 @@ def test_a_withdrawn_session_drops_out_with_its_soreness_but_stays_in_history(
     assert data.sessions == [] and data.soreness == [] and data.last_session is None
     history = services.logbook.entry_history(patient, "needling_session", session.value.id)
     assert len(history) == 2
+    ((kind, withdrawn),) = services.logbook.withdrawn(patient, patient.id)
+    assert kind == "needling_session" and withdrawn.value.regions == ("thoracic",)
     with pytest.raises(NotFound):
         services.logbook.withdraw(patient, "needling_session", session.value.id,
                                   expected_version=2)

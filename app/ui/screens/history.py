@@ -15,6 +15,7 @@ import flet as ft
 
 from app.domain.entries import Milestone, NeedlingSession, SorenessEntry, hours_since
 from app.domain.regions import NEEDLING_REGIONS, PAIN_REGIONS
+from app.services.base import Versioned
 from app.services.logbook import MILESTONE, SESSION, SORENESS, PatientData
 from app.ui import format as fmt
 from app.ui import theme
@@ -47,6 +48,7 @@ class Item:
     version: int = 1
     date_only: bool = False  # a milestone: a day, not a moment
     under: tuple[Item, ...] = ()  # soreness listed under its session
+    withdrawn_at: datetime | None = None  # withdrawn: listed, never counted
 
 
 def _soreness_item(data: PatientData, entry: SorenessEntry, version: int,
@@ -103,6 +105,33 @@ def timeline(data: PatientData, timezone: str, show: str = "all",
     return sorted(items, key=lambda i: i.at, reverse=True)
 
 
+def withdrawn_items(data: PatientData, withdrawn: list[tuple[str, Versioned[Any]]],
+                    timezone: str, show: str) -> list[Item]:
+    """What the patient withdrew, as it was, marked withdrawn (listed with its kind)."""
+    kinds = {SESSION: "session", SORENESS: "soreness", MILESTONE: "milestone"}
+    items: list[Item] = []
+    for store_kind, version in withdrawn:
+        kind = kinds[store_kind]
+        if show not in ("all", kind):
+            continue
+        value = version.value
+        when = datetime.fromisoformat(version.saved_at) if version.saved_at else None
+        if isinstance(value, NeedlingSession):
+            at, title = value.performed_at, "Needling session"
+        elif isinstance(value, SorenessEntry):
+            at, title = value.recorded_at, f"Soreness {value.soreness}/10"
+        elif isinstance(value, Milestone):
+            zone = fmt.local(data.patient.created_at, timezone).tzinfo
+            at = datetime.combine(value.achieved_on, datetime.min.time(), zone)
+            title = f"Milestone: {value.text}"
+        else:
+            continue
+        items.append(Item(kind, at, f"{title} (withdrawn)", describe_version(value),
+                          value.id, version.version, date_only=kind == "milestone",
+                          withdrawn_at=when))
+    return items
+
+
 def describe_version(value: object) -> str:
     """One version of an entry in a line ("pain 5", "lower back", "soreness 3")."""
     if isinstance(value, NeedlingSession):
@@ -128,6 +157,10 @@ def build(shell: Shell) -> ft.View:
         if chosen in ("all", "answer") else []
     items = timeline(data, account.timezone, chosen, answers,
                      {k: v.label for k, v in rulebook.tiers.items()})
+    if chosen in ("all", "session", "soreness", "milestone"):
+        gone = shell.services.logbook.withdrawn(account, account.id)
+        items = sorted(items + withdrawn_items(data, gone, account.timezone, chosen),
+                       key=lambda i: i.at, reverse=True)
 
     def open_versions(item: Item) -> ft.Control:
         rows: list[ft.Control] = []
@@ -152,14 +185,20 @@ def build(shell: Shell) -> ft.View:
                   else fmt.when(item.at, account.timezone))
         subtitle: list[ft.Control] = [muted(moment + (f" · {item.detail}" if item.detail
                                                       else ""))]
-        if item.version > 1:
+        if item.withdrawn_at is not None:
+            subtitle.append(ft.Text(f"Withdrawn {fmt.when(item.withdrawn_at, account.timezone)}"
+                                    " — not counted anywhere", size=13,
+                                    color=ft.Colors.TERTIARY))
+        if item.version > 1 and item.withdrawn_at is None:
             subtitle.append(ft.Text(f"Corrected ({item.version} versions)", size=13,
                                     color=ft.Colors.TERTIARY))
             subtitle.append(open_versions(item))
         # The button says which entry it opens (title and time): a screen reader lists
         # many "Correct Needling session" buttons otherwise.
-        if item.kind == "answer":
-            trailing: ft.Control | None = icon_button(
+        if item.withdrawn_at is not None:
+            trailing: ft.Control | None = None
+        elif item.kind == "answer":
+            trailing = icon_button(
                 ft.Icons.CHEVRON_RIGHT, f"Open {item.title}, {moment}",
                 lambda _, i=item.entry_id: shell.go(f"/guidance/result?id={i}"))
         elif item.kind in EDIT_ROUTES:
@@ -172,7 +211,8 @@ def build(shell: Shell) -> ft.View:
             padding=ft.Padding.only(left=indent, top=8, bottom=8),
             border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
             content=ft.Row([
-                ft.Icon(ICONS[item.kind], color=ft.Colors.PRIMARY),
+                ft.Icon(ICONS[item.kind], color=ft.Colors.OUTLINE if item.withdrawn_at
+                        else ft.Colors.PRIMARY),
                 ft.Column([ft.Text(item.title, size=16), *subtitle], spacing=2, expand=True),
                 *([trailing] if trailing else []),
             ], vertical_alignment=ft.CrossAxisAlignment.START, spacing=16),
