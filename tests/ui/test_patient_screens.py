@@ -98,3 +98,20 @@ def test_history_shows_a_milestone_as_a_day_without_a_time(services: Services) -
     services.logbook.add_milestone(patient, patient.id, text="Walked to the shop")
     (item,) = timeline(services.logbook.load(patient, patient.id), "UTC")
     assert item.date_only
+
+
+def buttons(view: ft.View) -> list[str]:
+    return [str(c.content) for c in walk(view)
+            if isinstance(c, ft.FilledButton | ft.OutlinedButton)]
+
+
+def test_a_milestone_opens_for_correction_with_what_was_saved(services: Services) -> None:
+    patient = services.accounts.create("kim@example.com", "Kim", "backtrack-test-pw",
+                                       Role.PATIENT)
+    saved = services.logbook.add_milestone(patient, patient.id, text="Walked to the shop")
+    shell = StubShell(services, patient)
+    shell.query = {"edit": saved.id}
+    view = build_milestones(shell)  # type: ignore[arg-type]
+    assert field(view, "What did you manage?").value == "Walked to the shop"
+    assert field(view, "Date").value == saved.achieved_on.isoformat()
+    assert {"Save correction", "Withdraw this milestone"} <= set(buttons(view))
