@@ -1,8 +1,16 @@
 """Accounts, sign-in and sessions.
 
-Passwords are hashed with Argon2id (argon2-cffi). Repeated failed sign-ins for one email
-lock it for a while; a signed-in session ends after a period of inactivity. Nothing here
-logs an email or a password.
+Passwords are hashed with Argon2id (argon2-cffi). A signed-in session ends after a period
+of inactivity. Nothing here logs an email or a password.
+
+Failed sign-ins pause guessing without handing an attacker a way to lock a patient out
+(issue 9: five wrong passwords from anywhere used to lock the account for 15 minutes):
+- `max_failures` wrong passwords for one account *from one client address* pause that
+  account for that address only; the patient signing in from their own phone is not
+  affected. Each pause is written to the patient's audit log.
+- `max_failures * ADDRESS_FACTOR` failures from one address, whatever the accounts, pause
+  that address: guessing across many accounts slows the guesser, not the clinic.
+- Each guess costs an Argon2id verification (tens of ms by design) on top.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,11 +33,17 @@ from app.domain.accounts import (
 )
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.scales import NAME_MAX_CHARS
+from app.domain.sharing import AuditEvent
 from app.domain.validation import Problems, check_timezone
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
 
 ACCOUNT = "account"
+ADDRESS_FACTOR: Final = 4  # an address may fail this many times max_failures in all
+# The audit log app.services.access keeps (its AUDIT; it imports this module, so the
+# kind is named here too — tests read a pause back through AccessService.audit_trail).
+AUDIT_KIND: Final = "audit"
+SIGN_IN_PAUSED: Final = "sign-in:paused"  # the audit action for a pause
 
 
 class SignInFailed(Exception):
@@ -119,31 +134,40 @@ class AuthService:
         self.max_failures = max_failures
         self.lockout = lockout
         self.idle_timeout = idle_timeout
-        self._failures: dict[str, _Failures] = {}
+        self._audit = Collection(accounts.accounts.store, AUDIT_KIND, AuditEvent)
+        # Keyed ("pair", address, email) and ("address", address).
+        self._failures: dict[tuple[str, ...], _Failures] = {}
         self._sessions: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
         # Verify against a dummy hash for unknown emails so timing does not reveal accounts.
         self._dummy_hash = accounts.hasher.hash(secrets.token_hex(8))
 
-    def sign_in(self, email: str, password: str) -> SignedIn:
+    def sign_in(self, email: str, password: str, client_address: str = "") -> SignedIn:
+        """The account and a new session token, or SignInFailed. `client_address` is
+        where the attempt comes from (the browser's IP address; "" for none known)."""
         key = normalise_email(email)
+        pair, address = ("pair", client_address, key), ("address", client_address)
         now = self.accounts.clock()
         with self._lock:
-            failures = self._failures.get(key)
-            if failures and failures.locked_until and failures.locked_until > now:
-                minutes = max(1, round((failures.locked_until - now).total_seconds() / 60))
-                raise SignInFailed(
-                    f"Too many attempts. For your safety this account is paused; try again "
-                    f"in {minutes} minute{'s' if minutes != 1 else ''}."
-                )
+            paused = [f.locked_until for k in (pair, address)
+                      if (f := self._failures.get(k)) and f.locked_until
+                      and f.locked_until > now]
+        if paused:
+            minutes = max(1, round((max(paused) - now).total_seconds() / 60))
+            raise SignInFailed(
+                f"Too many attempts from here. For your safety sign-in is paused; try "
+                f"again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
         account = self.accounts.by_email(key)
         usable = account is not None and account.active
         stored_hash = account.password_hash if account is not None and usable else self._dummy_hash
         if not self._verify(stored_hash, password) or account is None or not usable:
-            self._record_failure(key, now)
+            if self._record_failure(pair, self.max_failures, now) and account is not None:
+                self._audit_pause(account, now)
+            self._record_failure(address, self.max_failures * ADDRESS_FACTOR, now)
             raise SignInFailed("That email and password don't match. Please try again.")
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(pair, None)
             token = secrets.token_urlsafe(32)
             self._sessions[token] = (account.id, now)
         return SignedIn(token, account)
@@ -154,14 +178,24 @@ class AuthService:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _record_failure(self, key: str, now: datetime) -> None:
+    def _audit_pause(self, account: Account, now: datetime) -> None:
+        """The patient sees on their record that sign-in to it was paused somewhere."""
+        if account.role is Role.PATIENT:
+            self._audit.add(AuditEvent(new_id(), account.id, account.id,
+                                       "sign-in protection", SIGN_IN_PAUSED, now),
+                            owner=account.id)
+
+    def _record_failure(self, key: tuple[str, ...], limit: int, now: datetime) -> bool:
+        """Count a failure under `key`; True when it starts a pause."""
         with self._lock:
             failures = self._failures.setdefault(key, _Failures())
             if failures.locked_until and failures.locked_until <= now:
                 failures.count, failures.locked_until = 0, None
             failures.count += 1
-            if failures.count >= self.max_failures:
+            if failures.count >= limit and failures.locked_until is None:
                 failures.locked_until = now + self.lockout
+                return True
+            return False
 
     def resume(self, token: str) -> Account | None:
         """The account behind a session token, if it is still active; refreshes it."""

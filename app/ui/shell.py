@@ -131,6 +131,12 @@ class Shell:
         return (self.page.route or "/").split("?")[0].rstrip("/") or "/"
 
     @property
+    def client_address(self) -> str:
+        """Where this tab connects from (the browser's IP address as the server sees
+        it), for sign-in protection; "" when unknown."""
+        return self.page.client_ip or ""
+
+    @property
     def is_wide(self) -> bool:
         return (self.page.width or 0) >= theme.WIDE_BREAKPOINT
 

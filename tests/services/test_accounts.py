@@ -10,7 +10,7 @@ import pytest
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput, NotFound
 from app.main import Services
-from app.services.accounts import SignInFailed
+from app.services.accounts import ADDRESS_FACTOR, SIGN_IN_PAUSED, SignInFailed
 from app.store.interfaces import Query
 from tests.conftest import FakeClock
 
@@ -202,6 +202,48 @@ def test_lockout_of_one_email_does_not_touch_another(services: Services,
     services.accounts.create("blair@example.com", "Blair", PASSWORD, Role.PATIENT)
     fail(services, alex.email, services.settings.max_failed_sign_ins)
     assert services.auth.sign_in("blair@example.com", PASSWORD).account.name == "Blair"
+
+
+ATTACKER, PATIENTS_PHONE = "203.0.113.9", "198.51.100.7"
+
+
+def fail_from(services: Services, address: str, email: str, times: int) -> None:
+    for _ in range(times):
+        with pytest.raises(SignInFailed):
+            services.auth.sign_in(email, "not the password", client_address=address)
+
+
+def test_wrong_passwords_elsewhere_do_not_lock_the_patient_out(
+        services: Services, alex: Account) -> None:
+    """Issue 9: five wrong passwords from anywhere locked the patient out for 15 min."""
+    fail_from(services, ATTACKER, alex.email, services.settings.max_failed_sign_ins * 3)
+    signed = services.auth.sign_in(alex.email, PASSWORD, client_address=PATIENTS_PHONE)
+    assert signed.account == alex
+    # The guesser is the one slowed: paused even with the right password.
+    with pytest.raises(SignInFailed, match="Too many attempts from here"):
+        services.auth.sign_in(alex.email, PASSWORD, client_address=ATTACKER)
+
+
+def test_guessing_across_many_accounts_pauses_that_address(services: Services,
+                                                          alex: Account) -> None:
+    limit = services.settings.max_failed_sign_ins
+    for n in range(ADDRESS_FACTOR * limit // (limit - 1) + 1):
+        fail_from(services, ATTACKER, f"guess{n}@example.com", limit - 1)
+    with pytest.raises(SignInFailed, match="Too many attempts from here"):
+        services.auth.sign_in(alex.email, PASSWORD, client_address=ATTACKER)
+    assert services.auth.sign_in(alex.email, PASSWORD,
+                                 client_address=PATIENTS_PHONE).account == alex
+
+
+def test_a_pause_is_written_to_the_patients_audit_log(services: Services,
+                                                     alex: Account) -> None:
+    fail_from(services, ATTACKER, alex.email, services.settings.max_failed_sign_ins - 1)
+    assert services.access.audit_trail(alex, alex.id) == []
+    fail_from(services, ATTACKER, alex.email, 1)
+    events = services.access.audit_trail(alex, alex.id)
+    assert [(e.action, e.patient_id) for e in events] == [(SIGN_IN_PAUSED, alex.id)]
+    # Nothing of the attempt itself (where from, what was typed) is kept.
+    assert ATTACKER not in repr(events) and "not the password" not in repr(events)
 
 
 def test_unknown_emails_are_locked_out_too(services: Services) -> None:

@@ -48,7 +48,7 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
         try:
             signed = await asyncio.to_thread(shell.services.auth.sign_in, email.value or "",
-                                             password.value or "")
+                                             password.value or "", shell.client_address)
         except SignInFailed as exc:
             error.value = str(exc)
             error.visible = True
