@@ -14,7 +14,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from app.domain import policy
+from app.domain import kinds, policy
 from app.domain.accounts import Account, Grant
 from app.domain.codec import to_json
 from app.domain.errors import InvalidInput
@@ -25,9 +25,7 @@ from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import Change, RecordStore, VersionConflict
 
-GRANT = "grant"
-INVITE = "invite"
-AUDIT = "audit"
+GRANT, INVITE, AUDIT = kinds.GRANT, kinds.INVITE, kinds.AUDIT
 # A sharing code works once, within this time: a code written on paper or sent by message
 # should not open the record months later.
 INVITE_VALID_FOR = timedelta(days=7)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.domain import kinds
 from app.domain.accounts import Account, check_risk_factors
 from app.domain.errors import NotFound
 from app.domain.guidance import (
@@ -32,7 +33,7 @@ from app.services.accounts import ACCOUNT
 from app.services.base import Collection
 from app.store.interfaces import Query, Record, RecordStore
 
-ASSESSMENT_KIND = "guidance_assessment"
+ASSESSMENT_KIND = kinds.ASSESSMENT
 
 
 def load_education(path: Path, rulebook: Rulebook) -> str:

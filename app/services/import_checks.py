@@ -32,7 +32,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from app.domain import entries as e
-from app.domain.accounts import Account, Grant, Role, normalise_email
+from app.domain import kinds
+from app.domain.accounts import Account, Role, normalise_email
 from app.domain.codec import DecodeError, from_json
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.followup import FEELING, GOT_HELP, Acknowledgement, FollowUp
@@ -41,12 +42,8 @@ from app.domain.guidance.engine import Assessment
 from app.domain.guidance.rulebook import TIERS
 from app.domain.reminders import ReminderPrefs, check_prefs
 from app.domain.scales import NAME_MAX_CHARS, NOTE_MAX_CHARS, ODI_SECTIONS, PSFS_MAX_ACTIVITIES
+from app.domain.sharing import AuditEvent
 from app.domain.validation import Problems, check_timezone
-from app.services import logbook as lb
-from app.services.access import AUDIT, GRANT, INVITE, AuditEvent, Invite
-from app.services.accounts import ACCOUNT
-from app.services.followup import ACKNOWLEDGEMENT, FOLLOW_UP
-from app.services.guidance import ASSESSMENT_KIND
 from app.store.interfaces import Query, Record, RecordStore
 
 # A year of daily check-ins with a few corrections is about 1 MB; this leaves room for
@@ -65,14 +62,10 @@ _PATIENT_KEYS: Final = {"id", "email", "name"}
 _RECORD_KEYS: Final = {"kind", "id", "version", "owner", "saved_at", "deleted", "data"}
 _ASSESSMENT_KEYS: Final = {"input", "result", "assessed_at", "rulebook"}
 
-PATIENT_KINDS: Final[dict[str, type]] = {
-    lb.CHECK_IN: e.CheckIn, lb.SESSION: e.NeedlingSession, lb.SORENESS: e.SorenessEntry,
-    lb.ACTIVITY: e.PsfsActivity, lb.MILESTONE: e.Milestone, lb.ODI: e.OdiAnswer,
-    lb.PGIC: e.PgicAnswer, lb.REMINDER_PREFS: ReminderPrefs, GRANT: Grant, INVITE: Invite,
-    AUDIT: AuditEvent, ACCOUNT: Account, FOLLOW_UP: FollowUp,
-    ACKNOWLEDGEMENT: Acknowledgement,
-}
-KNOWN_KINDS: Final = frozenset(PATIENT_KINDS) | {ASSESSMENT_KIND}
+# The kinds an export may hold and the type each decodes into: app.domain.kinds.
+PATIENT_KINDS: Final[dict[str, type]] = kinds.EXPORTED_ENTRIES
+KNOWN_KINDS: Final = kinds.EXPORTED
+ASSESSMENT_KIND: Final = kinds.ASSESSMENT
 
 
 def refusal(message: str) -> InvalidInput:
@@ -456,12 +449,12 @@ def _check_references(export: Export,
         if answer is not None and not exists(ASSESSMENT_KIND, answer):
             raise _refuse_record(number, record, "assessment_id" if isinstance(
                 value, FollowUp) else "id", "Not one of the patient's guidance answers.")
-        if isinstance(value, e.SorenessEntry) and not exists(lb.SESSION, value.session_id):
+        if isinstance(value, e.SorenessEntry) and not exists(kinds.SESSION, value.session_id):
             raise _refuse_record(number, record, "session_id",
                                  "Not one of the patient's needling sessions.")
         if isinstance(value, e.CheckIn):
             for activity_id in value.psfs:
-                if not exists(lb.ACTIVITY, activity_id):
+                if not exists(kinds.ACTIVITY, activity_id):
                     raise _refuse_record(number, record, f"psfs.{activity_id[:40]}",
                                          "Not one of the patient's activities.")
 
@@ -472,10 +465,10 @@ def _check_activity_count(export: Export,
     """After the import, each activity's newest version (here or in the file) decides
     whether it is current; no more may be current than the screens let a patient pick."""
     newest: dict[str, tuple[Record, object]] = {}
-    for held in store.find(Query(lb.ACTIVITY, owner=export.patient_id)):
+    for held in store.find(Query(kinds.ACTIVITY, owner=export.patient_id)):
         newest[held.id] = (held, from_json(e.PsfsActivity, held.data))
     for (kind, record_id), versions in decoded.items():
-        if kind != lb.ACTIVITY:
+        if kind != kinds.ACTIVITY:
             continue
         candidate = max(versions, key=lambda pair: pair[0].version)
         if record_id not in newest or newest[record_id][0].version < candidate[0].version:

@@ -19,13 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.domain import kinds
 from app.domain.accounts import Account
 from app.domain.errors import NotFound
+from app.domain.kinds import ACCOUNT, OnImport
 from app.services import import_checks as checks
-from app.services.access import AUDIT, GRANT, INVITE, AccessService
-from app.services.accounts import ACCOUNT, AccountService
+from app.services.access import AccessService
+from app.services.accounts import AccountService
 from app.services.base import Clock, system_clock
-from app.services.followup import ACKNOWLEDGEMENT
 from app.store.interfaces import Record, RecordRefused, RecordStore
 
 EXPORT_FORMAT = "backtrack.patient-export"
@@ -78,7 +79,8 @@ class Portability:
             self.access.check_read(actor, patient.id, "export:json")
         if patient is None:
             raise NotFound(f"No patient with the email {patient_email}.")
-        versions = self.store.owner_history(patient.id)
+        # Only the kinds the registry sends along: the import checks exactly those.
+        versions = [r for r in self.store.owner_history(patient.id) if kinds.exported(r.kind)]
         document: dict[str, Any] = {
             "format": EXPORT_FORMAT,
             "format_version": EXPORT_VERSION,
@@ -153,14 +155,15 @@ class Portability:
         return None
 
     def _left_out(self, record: Record, existing: Account | None) -> bool:
-        """Records an import does not write (whether already here or not): sharing codes
-        (a code opens the record; the patient makes a new one here), and for a patient
-        already here, new versions of their account, their sharing, their audit trail or
-        a clinician's acknowledgement (which say who in this clinic read the record or
-        acted on it: only this clinic writes them)."""
-        if record.kind == INVITE:
+        """Records an import does not write, by their kind's `on_import` in
+        app.domain.kinds: never a sharing code (a code opens the record; the patient makes
+        a new one here), and for a patient already here no new versions of their account,
+        their sharing, their audit trail or a clinician's acknowledgement (which say who in
+        this clinic read the record or acted on it: only this clinic writes them)."""
+        rule = kinds.BY_NAME[record.kind].on_import  # the checks refused unknown kinds
+        if rule is OnImport.NEVER:
             return True
-        if existing is None or record.kind not in (ACCOUNT, GRANT, AUDIT, ACKNOWLEDGEMENT):
+        if existing is None or rule is OnImport.KEEP:
             return False
         return not any(v.version == record.version
                        for v in self.store.history(record.kind, record.id))

@@ -17,6 +17,7 @@ from typing import Final
 
 from app.domain.accounts import Account
 from app.domain.entries import hours_since
+from app.domain.kinds import CHECK_IN, CSV_TABLES, MILESTONE, SESSION, SORENESS
 from app.domain.regions import NEEDLING_REGIONS, PAIN_REGIONS
 from app.domain.zones import to_local
 from app.services.logbook import Logbook, PatientData
@@ -83,5 +84,8 @@ def _tables(data: PatientData) -> dict[str, list[list[object]]]:
     milestones: list[list[object]] = [["date", "milestone", "note"]]
     for m in (v.value for v in data.milestones):
         milestones.append([f"{m.achieved_on:%Y-%m-%d}", safe(m.text), safe(m.note)])
-    return {"check-ins.csv": check_ins, "needling-sessions.csv": sessions,
-            "soreness.csv": soreness, "milestones.csv": milestones}
+    tables = {CHECK_IN: check_ins, SESSION: sessions, SORENESS: soreness,
+              MILESTONE: milestones}
+    # Each table under its kind's file name in the registry (tests/services/test_kinds.py
+    # checks that every kind the registry gives a table has one here).
+    return {CSV_TABLES[kind]: rows for kind, rows in tables.items()}

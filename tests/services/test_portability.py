@@ -716,3 +716,26 @@ def test_every_demo_patients_export_imports_into_an_empty_clinic_unchanged() -> 
     finally:
         source.close()
         target.close()
+
+
+def test_a_patient_with_reminders_and_a_calendar_feed_still_moves_clinic(
+        services: Services, filled: Filled, fresh: Services, clock: FakeClock) -> None:
+    """Reminder records and the calendar feed token are the patient's (issue 13), but the
+    import has no checks for them: the registry (app.domain.kinds) keeps them out of the
+    export, so the file still imports whole. Before it, the export held them and every such
+    patient's file was refused ("not a kind of record BackTrack exports")."""
+    from datetime import date
+
+    from app.domain.reminder_plan import Repeat, Schedule, Template
+    from app.services.calendar_feed import CalendarFeedService
+    from tests.services.reminder_helpers import LINKS, reminder_services
+
+    reminders, _ = reminder_services(services, clock)
+    reminders.schedule(filled.therapist, filled.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "19:00"))
+    CalendarFeedService(services.store, reminders, LINKS, clock).turn_on(
+        filled.patient, filled.patient.id)
+    document = json.loads(services.portability.export_json(None, filled.patient.email))
+    result = fresh.portability.import_json(json.dumps(document))
+    assert result.added == len(document["records"])
+    assert not {"reminder", "calendar_feed"} & {r["kind"] for r in document["records"]}
