@@ -30,7 +30,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/soreness", sessions.build_soreness, PATIENT),
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),
-    Route("/history", history.build, PATIENT),
+    Route("/history", history.build, PATIENT, numbers=("limit",)),
     Route("/progress", progress.build, PATIENT_OR_CLINICIAN),
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),

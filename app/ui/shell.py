@@ -22,6 +22,7 @@ import flet as ft
 from app.domain.accounts import Account, Role
 from app.main import Services
 from app.ui import theme
+from app.ui.errors import BadParameter, build_safely
 from app.ui.remembered import RememberedSignIn
 
 ScreenBuilder = Callable[["Shell"], ft.View]
@@ -32,6 +33,14 @@ class Route:
     path: str
     build: ScreenBuilder
     roles: frozenset[Role] | None = None  # None: anyone signed in
+    # Query parameters that must be whole numbers when given (else: "Not found").
+    numbers: tuple[str, ...] = ()
+
+    def check_query(self, query: dict[str, str]) -> None:
+        for name in self.numbers:
+            value = query.get(name)
+            if value is not None and not (value.isascii() and value.isdigit()):
+                raise BadParameter(name)
 
 
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
@@ -194,13 +203,18 @@ class Shell:
         if account is None and path != "/login":
             if path != "/":
                 self.after_sign_in = self.page.route or path
-            view = resolve("/login").build(self)
+            route = resolve("/login")
         else:
             route = resolve(path)
             if route.roles is not None and account is not None and account.role not in \
                     route.roles:
                 route = resolve("/")
-            view = route.build(self)
+
+        def build() -> ft.View:
+            route.check_query(self.query)
+            return route.build(self)
+
+        view = build_safely(self, route.path, build)
         self.page.views.clear()
         self.page.views.append(view)
         if self.flash:
