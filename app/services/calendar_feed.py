@@ -24,16 +24,16 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from app.domain.accounts import Account
-from app.domain.errors import NotAllowed, NotFound
+from app.domain.errors import NotFound
+from app.domain.kinds import CALENDAR_FEED as FEED
 from app.domain.reminder_delivery import token_digest as _digest
 from app.domain.reminder_plan import Reminder, Repeat, Template, occurrences, wall_to_instant
 from app.domain.reminders import ReminderPrefs
 from app.domain.zones import zone_of
 from app.services.base import Clock, Collection, system_clock
-from app.services.reminders import ReminderLinks, ReminderService
+from app.services.reminders import CHOOSE_CHANNELS, ReminderLinks, ReminderService
 from app.store.interfaces import RecordStore
 
-FEED = "calendar_feed"
 TOKEN_BYTES = 32
 # How far the feed looks back and ahead for one-off events (recurring ones carry an RRULE).
 FEED_PAST = timedelta(days=7)
@@ -88,10 +88,9 @@ class CalendarFeedService:
         held = self.feeds.get(patient_id)
         return held is not None and not held.value.revoked
 
-    @staticmethod
-    def _only_the_patient(actor: Account, patient_id: str) -> None:
-        if actor.id != patient_id:
-            raise NotAllowed("Only the patient can turn their calendar feed on or off.")
+    def _only_the_patient(self, actor: Account, patient_id: str) -> None:
+        """The feed is one of the patient's channels: their choice alone."""
+        self.reminders.authorize(actor, patient_id, CHOOSE_CHANNELS)
 
     # -- serving ---------------------------------------------------------------------
 

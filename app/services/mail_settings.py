@@ -16,8 +16,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.domain.accounts import Account, Role
-from app.domain.errors import InvalidInput, NotAllowed
+from app.domain import policy
+from app.domain.accounts import Account
+from app.domain.errors import InvalidInput
+from app.domain.policy import Operation, Relation
 from app.domain.validation import Problems
 from app.services.notifier import (
     Notifier,
@@ -131,5 +133,4 @@ class MailSettingsService:
 
     @staticmethod
     def _admin_only(actor: Account) -> None:
-        if actor.role is not Role.ADMIN:
-            raise NotAllowed("Only a clinic admin can see or change the mail server.")
+        policy.require(actor.role, Operation.MANAGE_CLINIC, Relation.NONE)

@@ -1,10 +1,11 @@
 """Reminders for one patient: scheduling, editing and cancelling plans, the patient's
 channel choices, and the inbox (list, unread count, "Done" / "Not now").
 
-Who may do what is decided in one place, `ReminderService.authorize`: the patient, and
-clinicians the patient shared with (AccessService), every clinician read audited. A
-care-team scope ("reminders and logging only") is a check in that same method: every
-operation here is inside that scope, so such a member passes where a full grant passes.
+Who may do what is decided in one place, `ReminderService.authorize`, which maps each
+operation here onto the clinic's one policy (app.domain.policy, through
+AccessService.authorize): the patient, and clinicians the patient shared with, every
+clinician read audited. The care team's narrow scope ("reminders and logging only") is
+a row of that policy: reading and scheduling reminders are inside it.
 
 The reminders the app makes by itself (the patient's daily check-in from their
 preferences, soreness check-ins after each needling session, a nudge after some days
@@ -23,6 +24,12 @@ from app.domain import entries as e
 from app.domain.accounts import Account
 from app.domain.codec import to_json
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.kinds import CHECK_IN, REMINDER_PREFS, SESSION
+from app.domain.kinds import DELIVERY as DELIVERY
+from app.domain.kinds import OUTCOME as OUTCOME
+from app.domain.kinds import REMINDER as REMINDER
+from app.domain.kinds import REMINDER_CHANNELS as CHANNELS
+from app.domain.policy import Operation
 from app.domain.reminder_delivery import (
     Answer,
     Channel,
@@ -48,19 +55,21 @@ from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs
 from app.domain.zones import patient_today, to_local
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
-from app.services.logbook import CHECK_IN, REMINDER_PREFS, SESSION
 from app.store.interfaces import Change, RecordStore
-
-REMINDER = "reminder"
-DELIVERY = "reminder_delivery"
-OUTCOME = "reminder_outcome"
-CHANNELS = "reminder_channels"
 
 # Operations on a patient's reminders. Reads are audited when a clinician does them.
 SCHEDULE, READ_PLANS, READ_INBOX, READ_ACTIVITY, RESPOND, CHOOSE_CHANNELS = (
     "schedule", "read_plans", "read_inbox", "read_activity", "respond", "choose_channels")
-_PATIENT_ONLY = {RESPOND, CHOOSE_CHANNELS}
-_READS = {READ_PLANS, READ_INBOX, READ_ACTIVITY}
+# Each operation here as the policy knows it. The audit trail names reads in detail
+# ("read:reminders:read_inbox").
+POLICY_OPERATIONS: dict[str, Operation] = {
+    SCHEDULE: Operation.SCHEDULE_REMINDERS,
+    READ_PLANS: Operation.READ_REMINDERS,
+    READ_INBOX: Operation.READ_REMINDERS,
+    READ_ACTIVITY: Operation.READ_REMINDERS,  # whether they logged and responded
+    RESPOND: Operation.RESPOND_REMINDER,
+    CHOOSE_CHANNELS: Operation.CHOOSE_CHANNELS,
+}
 
 
 @dataclass(frozen=True)
@@ -135,12 +144,9 @@ class ReminderService:
         """The one check for every operation on a patient's reminders (see the module
         docstring). NotAllowed for anyone but the patient and clinicians they shared with;
         answering a reminder and choosing channels are the patient's own."""
-        if operation in _PATIENT_ONLY and actor.id != patient_id:
-            raise NotAllowed("Only the patient can do this.")
-        if operation in _READS:
-            self.access.check_read(actor, patient_id, f"read:reminders:{operation}")
-        else:
-            self.access.check_write(actor, patient_id)
+        mapped = POLICY_OPERATIONS[operation]
+        self.access.authorize(actor, patient_id, mapped,
+                              f"read:reminders:{operation}" if mapped.is_read else None)
 
     # -- plans ----------------------------------------------------------------------
 

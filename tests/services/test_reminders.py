@@ -8,12 +8,16 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from app.domain import policy
+from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.policy import Relation, Scope
 from app.domain.reminder_delivery import Answer
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.main import Services
 from app.services.notifier import MemoryNotifier
-from app.services.reminders import REMINDER
+from app.services.reminder_overview import ReminderOverview
+from app.services.reminders import CHOOSE_CHANNELS, POLICY_OPERATIONS, REMINDER, RESPOND
 from app.store.interfaces import Query
 from tests.conftest import FakeClock
 from tests.services.reminder_helpers import People, make_people, reminder_services
@@ -174,3 +178,27 @@ def test_next_reminder_for_today_screen(services: Services, people: People,
     # Default quiet hours 22:00-07:00: the 06:30 reminder comes at 07:00 tomorrow.
     assert nxt is not None and nxt.strftime("%d %H:%M") == "11 07:00"
     assert nxt - clock.now < timedelta(days=1)
+
+
+def test_a_care_team_grant_scoped_to_reminders_and_logging_does_everything_here(
+        services: Services, people: People, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grants carry no scope yet (AccessService.relation says FULL); pretend the care
+    team's is the narrow one: every reminder operation still works through the policy."""
+    def narrow(actor: Account, patient_id: str) -> tuple[Relation, Scope]:
+        if actor.id == patient_id:
+            return Relation.OWN, Scope.FULL
+        return Relation.SHARED, Scope.REMINDERS_AND_LOGGING
+    monkeypatch.setattr(services.access, "relation", narrow)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "09:00"))
+    clock.advance(hours=2)
+    delivery.run_due()
+    assert len(reminders.inbox(people.care_team, people.patient.id)) == 1
+    assert reminders.planned(people.care_team, people.patient.id)
+    assert ReminderOverview(reminders, clock).activity(people.care_team)
+    for name, operation in POLICY_OPERATIONS.items():
+        if name not in (RESPOND, CHOOSE_CHANNELS):
+            assert policy.allows(Role.CARE_TEAM, operation, Relation.SHARED,
+                                 Scope.REMINDERS_AND_LOGGING), name
