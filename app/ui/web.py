@@ -24,6 +24,12 @@ answer; nothing of ours is meant for other origins). The policy also keeps the c
 from asking a CDN for Rive's runtime, which the app does not use (its URL is built into
 Flutter's client): the browser refuses it before any request leaves.
 
+``/assets/fonts/notocoloremoji/…`` — the colour emoji font. Flutter's client draws text
+itself and fetches a font for emoji from there (`fontFallbackBaseUrl` is ``assets/fonts/``
+in a no-CDN build), one file per part of Google's split of Noto Color Emoji; the app
+ships the whole font once (assets/fonts/NotoColorEmoji.ttf, from Debian, SIL OFL) and
+answers every part with it, so emoji show as typed, offline, instead of empty boxes.
+
 The chart routes never read patient data: they hand back what a screen registered in
 app.ui.chart_pages, under its token and checks. Pages are sent with ``no-store`` and may
 only be framed by the app itself. Nothing here touches the store or the services.
@@ -40,6 +46,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from app import paths
 from app.charts.html import plotly_js_path
 from app.charts.static import KaleidoEngine, StaticCharts
 from app.ui.chart_pages import (
@@ -220,6 +227,29 @@ def _with_warm_up(inner: ASGIApp) -> ASGIApp:
     return app
 
 
+EMOJI_ROUTE: Final = "/assets/fonts/notocoloremoji/"
+EMOJI_FONT: Final = paths.ASSETS_DIR / "fonts" / "NotoColorEmoji.ttf"
+
+
+def _with_emoji_font(inner: ASGIApp, font: Path = EMOJI_FONT) -> ASGIApp:
+    """`inner` with the emoji font answered at every URL Flutter asks it from."""
+    cached: list[bytes] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(EMOJI_ROUTE) or \
+                not path.endswith(".woff2") or not font.is_file():
+            await inner(scope, receive, send)
+            return
+        if not cached:
+            cached.append(await asyncio.to_thread(font.read_bytes))
+        await _respond(send, 200, cached[0], b"font/ttf",
+                       [(b"cache-control", f"public, max-age={_YEAR}, immutable".encode())],
+                       scope.get("method") == "HEAD")
+
+    return app
+
+
 def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                 plotly_js: Path | None = None,
                 data_wait_seconds: float = DATA_WAIT_SECONDS,
@@ -233,7 +263,7 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
     revalidate = [(b"cache-control", b"no-cache")]
     no_store = [(b"cache-control", b"no-store")]
     text = b"text/plain; charset=utf-8"
-    client = _with_front_door(_with_warm_up(inner))
+    client = _with_front_door(_with_emoji_font(_with_warm_up(inner)))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
