@@ -214,10 +214,19 @@ def soreness_reminder(*, session_id: str, patient_id: str, performed_at: datetim
     """The automatic soreness check-ins after a needling session (clinic-configured hours,
     24 h and 48 h by default). Its id comes from the session, so it exists once."""
     moments = tuple((performed_at + timedelta(hours=h)).astimezone(UTC) for h in hours)
-    return Reminder(id=f"soreness-{session_id}", patient_id=patient_id,
+    return Reminder(id=f"{_SORENESS_PREFIX}{session_id}", patient_id=patient_id,
                     template=Template.SORENESS_CHECK,
                     schedule=Schedule(Repeat.AT_MOMENTS, moments=moments),
                     created_by="automatic", created_at=performed_at)
+
+
+_SORENESS_PREFIX = "soreness-"
+
+
+def session_of(reminder_id: str) -> str | None:
+    """The needling session a soreness check-in follows (its logging screen opens on it)."""
+    return reminder_id.removeprefix(_SORENESS_PREFIX) \
+        if reminder_id.startswith(_SORENESS_PREFIX) else None
 
 
 def daily_check_in_reminder(prefs: ReminderPrefs, since: datetime) -> Reminder | None:

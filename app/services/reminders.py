@@ -49,6 +49,7 @@ from app.domain.reminder_plan import (
     logging_nudge_reminder,
     new_reminder,
     occurrences,
+    session_of,
     soreness_reminder,
 )
 from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs
@@ -106,6 +107,7 @@ class InboxItem:
     outcome: Answer | None
     appointment_at: datetime | None = None  # on the patient's wall clock
     place: str = ""
+    session_id: str | None = None  # a soreness check: the session it follows
 
     @property
     def unread(self) -> bool:
@@ -339,7 +341,7 @@ class ReminderService:
                 message=plan.message if plan else "",
                 outcome=answers.get(outcome_id(d.reminder_id, d.occurrence_key)),
                 appointment_at=to_local(appointment, zone) if appointment else None,
-                place=plan.place if plan else ""))
+                place=plan.place if plan else "", session_id=session_of(d.reminder_id)))
         return sorted(items, key=lambda i: i.delivery.due_at, reverse=True)
 
     def unread_count(self, actor: Account, patient_id: str) -> int:

@@ -253,6 +253,10 @@ def test_soreness_check_ins_after_a_session_and_the_daily_check_in(
     run_every(delivery.run_due, clock, ny(3, 12, 20), timedelta(hours=1))
     got = sorted((i.delivery.template.value, i.delivery.due_at)
                  for i in reminders.inbox(people.patient, people.patient.id))
+    soreness = [i for i in reminders.inbox(people.patient, people.patient.id)
+                if i.action == "/soreness"]
+    assert {i.session_id for i in soreness} == {
+        services.logbook.load(people.patient, people.patient.id).sessions[0].value.id}
     assert got == [
         ("daily_check_in", ny(3, 10, 19)), ("daily_check_in", ny(3, 11, 19)),
         ("daily_check_in", ny(3, 12, 19)),
