@@ -1,6 +1,6 @@
 """A clinician's caseload: every patient who shared with them, flagged by what needs
-attention and sorted by need (red-flag report first, then soreness not settling, no
-meaningful response after a reasonable trial, stopped logging).
+attention and sorted by need (red-flag report first, then soreness not settling, getting
+worse, no meaningful response after a reasonable trial, stopped logging).
 
 Each patient's record is read once through the progress service and their "Is this
 normal?" answers through the guidance service, so both reads are access-checked and
@@ -33,8 +33,11 @@ FLAGS: dict[str, tuple[int, str]] = {
     "emergency": (0, "Emergency answer in the last 7 days"),
     "call_clinic": (1, "Asked to contact the clinic"),
     "soreness_not_settling": (2, "Soreness not settling"),
-    "reassess": (3, "No meaningful change: reassess"),
-    "stopped_logging": (4, "Stopped logging"),
+    # Getting worse (sustained, beyond measurement error) outranks "no change": the
+    # patient is moving the wrong way, not just standing still.
+    "worse": (3, "Getting worse: reassess"),
+    "reassess": (4, "No meaningful change: reassess"),
+    "stopped_logging": (5, "Stopped logging"),
 }
 
 
@@ -87,7 +90,9 @@ class Caseload:
         curves = soreness_curves(record.sessions, record.soreness, thresholds)
         if curves and (curves[-1].not_settling or curves[-1].rising):
             flags.append("soreness_not_settling")
-        if summary.needs_reassessment:
+        if summary.worse:  # also needs reassessment: one flag, the more urgent words
+            flags.append("worse")
+        elif summary.needs_reassessment:
             flags.append("reassess")
         if stopped_logging(record.check_ins, record.today, thresholds):
             flags.append("stopped_logging")

@@ -1,6 +1,7 @@
 """The caseload's flags as coloured chips, the same on the clinician's home and on one
-patient's Progress: red for an emergency answer, amber for "call" and soreness, blue for
-"reassess" and "stopped logging" (the words say it too; colour is not the only cue)."""
+patient's Progress: red for an emergency answer, amber for "call" and soreness, deep orange
+for "getting worse", blue for "reassess" and "stopped logging" (the words say it too;
+colour is not the only cue)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ FLAG_COLOURS: dict[str, str] = {
     "emergency": ft.Colors.RED_700,
     "call_clinic": ft.Colors.AMBER_800,
     "soreness_not_settling": ft.Colors.AMBER_800,
+    "worse": ft.Colors.DEEP_ORANGE_800,
     "reassess": ft.Colors.BLUE_700,
     "stopped_logging": ft.Colors.BLUE_GREY_600,
 }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from app.domain.accounts import Role
 from app.domain.errors import NotAllowed
 from app.main import Services, seed_demo_if_empty
+from app.services.caseload import FLAGS
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
@@ -47,3 +52,34 @@ def test_a_revoked_patient_leaves_the_caseload(seeded: Services) -> None:
     assert "blair@example.com" not in emails
     with pytest.raises(NotAllowed):
         seeded.progress.record(taylor, blair.id)
+
+
+def test_a_patient_getting_worse_is_flagged_worse_above_reassess(
+    seeded: Services, clock: FakeClock,
+) -> None:
+    """Pain from 3 to 9 in nine days is the "worse" verdict: the caseload used to call it
+    "No meaningful change: reassess" and rank it with the non-responders."""
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    assert taylor is not None
+    drew = seeded.accounts.create("drew@example.com", "Drew Worse", "a long demo passphrase",
+                                  Role.PATIENT)
+    seeded.access.grant(drew, taylor)
+    start = clock.now
+    for day, pain in [(0, 3), (1, 3), (2, 3), (7, 9), (8, 9), (9, 9)]:
+        clock.now = start + timedelta(days=day, hours=1)
+        seeded.logbook.check_in(drew, drew.id, pain_now=pain)
+        if day == 1:
+            seeded.logbook.log_session(taylor, drew.id, regions=["lumbar"])
+    status = next(s for s in seeded.caseload.for_clinician(taylor)
+                  if s.patient.email == "drew@example.com")
+    assert status.summary.worse
+    assert "worse" in status.flags and "reassess" not in status.flags
+    assert FLAGS["worse"][1] == "Getting worse: reassess"
+    assert FLAGS["soreness_not_settling"][0] < FLAGS["worse"][0] < FLAGS["reassess"][0]
+    assert status.priority == FLAGS["worse"][0]
+
+
+def test_every_flag_has_a_chip_colour() -> None:
+    from app.ui.flags import FLAG_COLOURS
+
+    assert set(FLAG_COLOURS) == set(FLAGS)
