@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from app.domain import entries as e
 from app.domain.accounts import Account
 from app.domain.codec import to_json
-from app.domain.errors import InvalidInput, NotAllowed, NotFound
+from app.domain.errors import InvalidInput, NotFound
 from app.domain.kinds import CHECK_IN, REMINDER_PREFS, SESSION
 from app.domain.kinds import DELIVERY as DELIVERY
 from app.domain.kinds import OUTCOME as OUTCOME
@@ -347,8 +347,7 @@ class ReminderService:
     def unread_count(self, actor: Account, patient_id: str) -> int:
         """For the badge on Today and the navigation: the patient's own, not audited as a
         clinician read (only the patient is shown a badge)."""
-        if actor.id != patient_id:
-            raise NotAllowed("Only the patient has an inbox badge.")
+        self.authorize(actor, patient_id, RESPOND)
         return sum(1 for item in self._inbox(patient_id) if item.unread)
 
     def open_item(self, actor: Account, delivery_id: str) -> Delivery:
