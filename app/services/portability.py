@@ -21,12 +21,12 @@ from typing import Any
 
 from app.domain import kinds
 from app.domain.accounts import Account
-from app.domain.errors import NotFound
 from app.domain.kinds import ACCOUNT, OnImport
 from app.services import import_checks as checks
 from app.services.access import AccessService
 from app.services.accounts import AccountService
 from app.services.base import Clock, system_clock
+from app.services.exports import ExportService
 from app.store.interfaces import Record, RecordRefused, RecordStore
 
 EXPORT_FORMAT = "backtrack.patient-export"
@@ -61,24 +61,19 @@ def read_export(text: str | bytes) -> checks.Export:
     return checks.read_export(checks.parse_json(text), EXPORT_FORMAT, EXPORT_VERSION)
 
 
-class Portability:
-    def __init__(self, store: RecordStore, accounts: AccountService,
-                 access: AccessService, clock: Clock = system_clock) -> None:
+class JsonExport:
+    """The restorable export (app.services.exports.Exporter): every version of every kind
+    the registry exports, account versions without their password hash."""
+
+    name = "json"
+    media_type = "application/json"
+    file_suffix = ".json"
+
+    def __init__(self, store: RecordStore, clock: Clock = system_clock) -> None:
         self.store = store
-        self.accounts = accounts
-        self.access = access
         self.clock = clock
 
-    def export_json(self, actor: Account | None, patient_email: str) -> str:
-        """The patient's full record as JSON. `actor` None = the operator's command line."""
-        patient = self.accounts.by_email(patient_email)
-        if actor is not None:
-            # Same answer for "no such patient" and "not yours": don't reveal who exists.
-            if patient is None:
-                raise NotFound("No such patient, or no access.")
-            self.access.check_read(actor, patient.id, "export:json")
-        if patient is None:
-            raise NotFound(f"No patient with the email {patient_email}.")
+    def export(self, actor: Account | None, patient: Account) -> bytes:
         # Only the kinds the registry sends along: the import checks exactly those.
         versions = [r for r in self.store.owner_history(patient.id) if kinds.exported(r.kind)]
         document: dict[str, Any] = {
@@ -88,7 +83,22 @@ class Portability:
             "patient": {"id": patient.id, "email": patient.email, "name": patient.name},
             "records": [_without_password(r).to_json() for r in versions],
         }
-        return json.dumps(document, indent=1, ensure_ascii=False)
+        return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+class Portability:
+    def __init__(self, store: RecordStore, accounts: AccountService,
+                 access: AccessService, clock: Clock = system_clock) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.access = access
+        self.clock = clock
+        self.exports = ExportService(accounts, access, [JsonExport(store, clock)], clock)
+
+    def export_json(self, actor: Account | None, patient_email: str) -> str:
+        """The patient's full record as JSON. `actor` None = the operator's command line.
+        (ExportService.export(actor, email, "json") with the text decoded.)"""
+        return self.exports.export(actor, patient_email, "json").content.decode("utf-8")
 
     def import_json(self, text: str | bytes) -> Imported:
         """Load an export back. Idempotent: versions already here are skipped.

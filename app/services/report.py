@@ -5,10 +5,15 @@ charts, the sessions with the soreness logged after each, the PSFS activity scor
 milestones and every guidance assessment, in one file that opens offline in any browser:
 plotly.js is embedded once, inline (the figures themselves carry no copy of it).
 
-Privacy: the record is read through the logbook with the purpose "export:report", which
-checks that the actor is the patient or a granted clinician and audits clinician reads.
-`actor` None means the operator's command line (`python -m app export --format html`),
-as for the JSON export. Guidance history is read only after that check passed.
+Privacy: `ProgressReport` is the "report" format of app.services.exports, which checks
+the actor against the policy and audits a clinician's export once ("export:report")
+before the report reads anything. The older `progress_report_html` does the same check
+through the logbook (purpose "export:report"). `actor` None means the operator's command
+line (`python -m app export --format html`), as for the JSON export. Guidance history is
+read only after that check passed, as the patient's own (not audited a second time).
+
+Takes the services it needs (records, progress, guidance), not the composition root's
+whole bundle.
 
 Never imports flet or plotly: figures come from app.charts, HTML escaping from the
 standard library. Errors: NotFound (no such patient), NotAllowed (no access).
@@ -19,7 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS
 from app.charts.html import figure_div, plotly_js_path
@@ -35,11 +40,10 @@ from app.domain.progress import (
 )
 from app.domain.regions import NEEDLING_REGIONS
 from app.domain.zones import to_local
-from app.services.guidance import PastAssessment
-from app.services.progress import to_record
-
-if TYPE_CHECKING:
-    from app.main import Services
+from app.services.accounts import AccountService
+from app.services.guidance import GuidanceService, PastAssessment
+from app.services.logbook import Logbook, PatientData
+from app.services.progress import ProgressService, to_record
 
 PURPOSE: Final = "export:report"
 VERDICT_LABELS: Final[dict[Verdict, str]] = {
@@ -59,9 +63,78 @@ def report_file_name(patient: Account, now: datetime) -> str:
     return f"backtrack-progress-{first}-{now:%Y-%m-%d}.html"
 
 
-def progress_report_html(services: Services, patient_email: str,
+class ReportReader(Protocol):
+    """What the report reads a record through (app.services.logbook.Logbook)."""
+
+    def load(self, actor: Account, patient_id: str, purpose: str = ...) -> PatientData: ...
+
+
+class ProgressReport:
+    """The HTML report as an export format (app.services.exports.Exporter), built from the
+    three services it needs. `export` reads as the patient's own: ExportService checked and
+    audited the actor before calling it."""
+
+    name = "report"
+    media_type = "text/html; charset=utf-8"
+    file_suffix = ".html"
+
+    def __init__(self, records: ReportReader, progress: ProgressService,
+                 guidance: GuidanceService) -> None:
+        self.records = records
+        self.progress = progress
+        self.guidance = guidance
+
+    def export(self, actor: Account | None, patient: Account) -> bytes:
+        return self.render(self.records.load(patient, patient.id, PURPOSE)).encode("utf-8")
+
+    def render(self, data: PatientData) -> str:
+        """The page for a record already read (and access-checked) by the caller. The
+        guidance history is read as the patient's own, so it adds no second audit event."""
+        patient = data.patient
+        progress = self.progress
+        now = progress.clock()
+        record = to_record(data, now)
+        thresholds = progress.thresholds
+        summary, figures = progress.progress_of(patient.id, record)
+        assessments = self.guidance.history(patient, patient.id)
+        rulebook = self.guidance.rulebook
+        tier_labels: dict[str, str] = {tier: advice.label
+                                       for tier, advice in rulebook.tiers.items()}
+        parts = [
+            _header(patient, record, to_local(now, patient.timezone)),
+            _summary(summary, thresholds),
+            _charts({key: figure_div(figures[key], div_id=f"chart-{key}")
+                     for key in CHART_KEYS}),
+            _sessions(record, thresholds),
+            _psfs(record, summary, thresholds),
+            _milestones(record),
+            _assessments(assessments, tier_labels, patient.timezone, rulebook),
+            _footer(thresholds),
+        ]
+        return _page(f"Progress report — {patient.name}", "\n".join(parts), _plotly_js())
+
+
+class ReportServices(Protocol):
+    """The old caller's bundle (the composition root's Services has all four)."""
+
+    @property
+    def accounts(self) -> AccountService: ...
+
+    @property
+    def logbook(self) -> Logbook: ...
+
+    @property
+    def progress(self) -> ProgressService: ...
+
+    @property
+    def guidance(self) -> GuidanceService: ...
+
+
+def progress_report_html(services: ReportServices, patient_email: str,
                          actor: Account | None = None) -> str:
-    """The report for one patient (see the module docstring for who may read it)."""
+    """The report for one patient (see the module docstring for who may read it). Kept
+    for callers that predate ExportService.export(actor, patient, "report"): it checks and
+    audits here, once ("export:report"), then renders with ProgressReport."""
     patient = services.accounts.by_email(patient_email)
     if patient is None:
         # With an actor, the same answer for "no such patient" and "not yours".
@@ -69,25 +142,7 @@ def progress_report_html(services: Services, patient_email: str,
                        else f"No patient with the email {patient_email}.")
     reader = actor if actor is not None else patient
     data = services.logbook.load(reader, patient.id, PURPOSE)  # access check + audit
-    progress = services.progress
-    now = progress.clock()
-    record = to_record(data, now)
-    thresholds = progress.thresholds
-    summary, figures = progress.progress_of(patient.id, record)
-    assessments = services.guidance.history(reader, patient.id)
-    tiers = services.rulebook.tiers
-    tier_labels: dict[str, str] = {tier: advice.label for tier, advice in tiers.items()}
-    parts = [
-        _header(patient, record, to_local(now, patient.timezone)),
-        _summary(summary, thresholds),
-        _charts({key: figure_div(figures[key], div_id=f"chart-{key}") for key in CHART_KEYS}),
-        _sessions(record, thresholds),
-        _psfs(record, summary, thresholds),
-        _milestones(record),
-        _assessments(assessments, tier_labels, patient.timezone, services.rulebook),
-        _footer(thresholds),
-    ]
-    return _page(f"Progress report — {patient.name}", "\n".join(parts), _plotly_js())
+    return ProgressReport(services.logbook, services.progress, services.guidance).render(data)
 
 
 # -- sections ---------------------------------------------------------------------------
