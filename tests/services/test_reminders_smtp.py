@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from app.domain.reminder_delivery import Channel, Status
 from app.domain.reminder_plan import Repeat, Schedule, Template
@@ -198,3 +199,37 @@ def test_one_connection_for_a_run_and_a_fresh_one_after_a_failure(
     assert delivery.run_due().email == 6
     assert len(mailbox.messages) == 6 and len(set(mailbox.peers)) == 1
     assert delivery.run_due().delivered == 0
+
+
+def test_login_over_starttls_and_a_wrong_password_recorded(
+        services: Services, people: People, clock: FakeClock, mailbox: Mailbox,
+        ca: trustme.CA) -> None:
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        ok = auth_data.login == b"clinic" and auth_data.password == b"right-password"
+        return AuthResult(success=ok, handled=False)  # handled=False: answer 535 if not ok
+
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(HOST).configure_cert(server_context)
+    controller = Controller(mailbox, hostname=HOST, port=free_port(),
+                            tls_context=server_context, require_starttls=True,
+                            auth_required=True, authenticator=authenticator)
+    controller.start()
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+
+    def notifier(password: str) -> SmtpNotifier:
+        return SmtpNotifier(SmtpSettings(HOST, controller.port, "reminders@clinic.example",
+                                         Security.STARTTLS, "clinic", password, 5),
+                            tls_context=client)
+    try:
+        reminders, delivery = schedule_one(services, people, clock, notifier("wrong"))
+        assert delivery.run_due().failed == 1
+        [email] = [v.value for v in reminders.deliveries.find(None, channel="email")]
+        assert email.last_error == "the mail server answered 535"
+        _, fixed = reminder_services(services, clock, notifier=notifier("right-password"))
+        clock.advance(minutes=1)
+        assert fixed.run_due().email == 1
+        assert len(mailbox.messages) == 1
+    finally:
+        controller.stop()
