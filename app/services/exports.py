@@ -82,7 +82,7 @@ class ExportService:
             if patient is None:
                 raise NotFound("No such patient, or no access.")
             self.access.authorize(actor, patient.id, Operation.EXPORT, f"export:{fmt}")
-        if patient is None:
+        if patient is None or patient.role is not Role.PATIENT:  # staff have no record
             raise NotFound(f"No patient with the email {patient_email_or_id}.")
         return ExportedFile(exporter.export(actor, patient), exporter.media_type,
                             self.file_name(exporter, patient))
@@ -102,4 +102,4 @@ class ExportService:
                 found = self.accounts.get(email_or_id)
             except NotFound:
                 found = None
-        return found if found is not None and found.role is Role.PATIENT else None
+        return found
