@@ -120,8 +120,15 @@ class GuidanceService:
         )
         return assessment, record
 
+    def remembered_risk_factors(self, actor: Account, patient_id: str) -> tuple[str, ...]:
+        """The risk factors remembered on the patient's profile (for pre-filling): part of
+        the guidance record, so checked (and a clinician's read audited) like its history."""
+        self._access.authorize(actor, patient_id, Operation.READ_GUIDANCE)
+        return self.risk_factors(patient_id)
+
     def risk_factors(self, patient_id: str) -> tuple[str, ...]:
-        """The risk factors remembered on the patient's profile (for pre-filling)."""
+        """`remembered_risk_factors` without the check: only for app/ui/screens/guidance.py,
+        which passes the signed-in patient's own id, until it passes the actor instead."""
         current = self._accounts.get(patient_id)
         return current.value.risk_factors if current is not None else ()
 

@@ -179,6 +179,22 @@ def test_risk_factors_are_remembered_only_by_the_patient(
     assert service.risk_factors(pat.id) == ()
 
 
+def test_remembered_risk_factors_are_read_like_the_guidance_record(
+    service: GuidanceService, services: Services, pat: Account
+) -> None:
+    service.remember_risk_factors(pat, ("age_over_50",))
+    assert service.remembered_risk_factors(pat, pat.id) == ("age_over_50",)
+    other = person(services, "other@example.com", Role.PATIENT)
+    therapist = person(services, "tay@example.com", Role.THERAPIST)
+    for stranger in (other, therapist):
+        with pytest.raises(NotAllowed):
+            service.remembered_risk_factors(stranger, pat.id)
+    services.access.grant(pat, therapist)
+    assert service.remembered_risk_factors(therapist, pat.id) == ("age_over_50",)
+    assert [(e.actor_id, e.action) for e in services.access.audit_trail(pat, pat.id)] == [
+        (therapist.id, "read:guidance")]
+
+
 def test_an_old_saved_assessment_without_the_new_keys_still_reads_back(
     service: GuidanceService, services: Services, pat: Account
 ) -> None:
