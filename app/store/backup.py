@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,12 @@ class BackupInfo:
 
 
 def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
-    """Write the whole store into `out_file` (a .zip) atomically; returns its path."""
+    """Write the whole store into `out_file` (a .zip) atomically; returns its path.
+
+    An existing regular file at `out_file` is replaced; anything else there (a folder, a
+    device, a pipe, a link) is refused with StoreError and left alone."""
+    out_file = Path(out_file)
+    _check_replaceable(out_file)
     if isinstance(store_or_data_dir, JournalStore):
         body, versions, last_seq = store_or_data_dir.consistent_snapshot()
     else:
@@ -111,12 +117,30 @@ def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
         archive.writestr(SNAPSHOT_NAME, body)
-    out_file = Path(out_file)
     if not out_file.parent.exists():
         out_file.parent.mkdir(mode=0o700, parents=True)
     write_file_atomically(out_file, [buffer.getvalue()])  # 0600, whole or not at all
     verify_backup(out_file)  # read back what landed on disk
     return out_file
+
+
+def _check_replaceable(out_file: Path) -> None:
+    """The backup is renamed into place, which replaces whatever has that name: a device
+    (`--out /dev/full` replaced the device node), a pipe or a link would be lost, and a
+    folder cannot be replaced at all. Only a regular file (or nothing) may be there."""
+    try:
+        mode = os.lstat(out_file).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"Could not check {out_file} ({exc}). Nothing was written.") from exc
+    if stat.S_ISREG(mode):
+        return
+    what = ("a folder" if stat.S_ISDIR(mode) else "a link" if stat.S_ISLNK(mode)
+            else "a device, pipe or socket")
+    raise StoreError(
+        f"{out_file} is {what}, not a regular file: a backup would replace it. Nothing was "
+        "written. Give the path of a new .zip file (or of an old backup to replace).")
 
 
 def _load_backup(backup_file: Path) -> tuple[BackupInfo, SnapshotData]:

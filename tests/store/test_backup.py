@@ -207,3 +207,30 @@ def test_restore_into_open_store_is_refused(source: Path, tmp_path: Path) -> Non
         restore(archive, target)
     with pytest.raises(StoreLocked), JournalStore.open(source):
         backup(source, tmp_path / "c.zip")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link"])
+def test_backup_refuses_to_replace_what_is_not_a_regular_file(
+        source: Path, tmp_path: Path, kind: str) -> None:
+    """`backup --out /dev/full` renamed the backup over the device: whatever is at the
+    path and is not a plain file (a pipe, a device, a folder, a link) is left alone."""
+    out = tmp_path / "out"
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif kind == "folder":
+        out.mkdir()
+        (out / "kept.txt").write_text("kept")
+    else:
+        (tmp_path / "elsewhere.zip").write_bytes(b"kept")
+        out.symlink_to(tmp_path / "elsewhere.zip")
+    before = os.lstat(out)
+    with pytest.raises(StoreError) as caught:
+        backup(source, out)
+    message = str(caught.value)
+    assert str(out) in message and "not a regular file" in message
+    assert "Nothing was written" in message
+    after = os.lstat(out)
+    assert (after.st_ino, stat.S_IFMT(after.st_mode)) == (before.st_ino,
+                                                          stat.S_IFMT(before.st_mode))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["source", "out"] + (["elsewhere.zip"] if kind == "link" else []))
