@@ -11,9 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def zone_of(name: str) -> tzinfo | None:
+    """The zone called `name`, or None for anything that is not one. The lookup reads a
+    file named after the zone, so a very long name fails with OSError (file name too
+    long) and a folder of the database ("America") with IsADirectoryError: unknown too."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app.domain.zones import patient_today
+import pytest
+
+from app.domain.zones import patient_today, to_local, zone_of
 
 
 def test_evening_in_los_angeles_is_still_the_patients_today() -> None:
@@ -21,3 +23,13 @@ def test_morning_in_auckland_is_already_tomorrow() -> None:
 def test_an_unknown_zone_keeps_the_moment_as_it_is() -> None:
     now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     assert patient_today(now, "Not/AZone") == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("name", ["A" * 300, "Europe/" + "x" * 300, "America", "a\x00b", ""])
+def test_a_name_the_zone_database_cannot_even_look_up_is_an_unknown_zone(name: str) -> None:
+    """A 300-character name raised OSError (file name too long) out of zone_of, and a
+    folder of the database ("America") IsADirectoryError: both are just unknown zones."""
+    assert zone_of(name) is None
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    assert to_local(now, name) == now
+    assert patient_today(now, name) == date(2026, 12, 1)
