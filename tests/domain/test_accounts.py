@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from app.domain.accounts import (
+    EMAIL_MAX_CHARS,
     PASSWORD_MIN_CHARS,
     Account,
     Role,
     check_new_account,
+    is_valid_email,
     may_read_patient,
     normalise_email,
 )
@@ -35,6 +37,20 @@ def test_bad_email_is_rejected(email: str) -> None:
         check_new_account(email, "Alex", GOOD_PASSWORD)
     assert set(caught.value.problems) == {"email"}
     assert "name@example.com" in caught.value.problems["email"]
+
+
+def test_the_one_email_rule_is_public_for_imports_too() -> None:
+    """app.services.import_checks repeated the pattern and the 254-character limit; sign-up
+    had the pattern without the limit."""
+    longest = "a" * (EMAIL_MAX_CHARS - len("@example.com")) + "@example.com"
+    assert is_valid_email("alex@example.com") and is_valid_email(longest)
+    for bad in ("", "alex", "alex@example", "a@b@c.com", "alex@example.com\n",
+                "x" + longest):
+        assert not is_valid_email(bad), bad
+    check_new_account(longest, "Alex", GOOD_PASSWORD)
+    with pytest.raises(InvalidInput) as caught:
+        check_new_account("x" + longest, "Alex", GOOD_PASSWORD)
+    assert set(caught.value.problems) == {"email"}
 
 
 @pytest.mark.parametrize("password", ["", "short", "x" * (PASSWORD_MIN_CHARS - 1)])
