@@ -6,7 +6,8 @@
 - `build_all` builds the four for one patient; `FigureCache` keeps them per patient and
   colour scheme until the data fingerprint (`data_fingerprint`) changes.
 
-Every text comes from the thresholds asset's wording (user-typed names are escaped:
+Every text comes from the thresholds asset's wording, in the words for who is looking
+(`Audience`: the patient, or a clinician they share with; user-typed names are escaped:
 Plotly renders a subset of HTML). Every clinical number comes from ProgressThresholds.
 
 Speed: a figure is built from whole lists in one `go.Figure(...)` call; x values are
@@ -29,6 +30,7 @@ from typing import Any, Final
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.wording import Audience, ChartWords
 from app.domain.entries import CheckIn, Milestone, NeedlingSession, PsfsActivity
 from app.domain.progress import (
     ProgressRecord,
@@ -99,10 +101,11 @@ def pain_figure(
     summary: ResponseSummary,
     thresholds: ProgressThresholds,
     dark: bool = False,
+    audience: Audience = Audience.PATIENT,
 ) -> go.Figure:
     """Pain now and worst in 24 h, a rolling average, needling sessions, and the start
     level with the band inside which a change is not yet meaningful."""
-    words = thresholds.wording
+    words = ChartWords(thresholds.wording, audience)
     title = words.chart("pain_title")
     if len(check_ins) < 2:
         key = "pain_empty" if not check_ins else "pain_one"
@@ -186,14 +189,15 @@ def pain_figure(
 
 
 def soreness_figure(
-    curves: Sequence[SorenessCurve], thresholds: ProgressThresholds, dark: bool = False
+    curves: Sequence[SorenessCurve], thresholds: ProgressThresholds, dark: bool = False,
+    audience: Audience = Audience.PATIENT,
 ) -> go.Figure:
     """Soreness against hours since each session, with the expected settling window.
 
     The most recent sessions get a line each; older ones are merged into one faint line
     (and one warning line for those flagged) so the legend stays readable on a phone.
     """
-    words = thresholds.wording
+    words = ChartWords(thresholds.wording, audience)
     title = words.chart("soreness_title")
     total_points = sum(len(c.points) for c in curves)
     if total_points < 2:
@@ -266,10 +270,11 @@ def function_figure(
     milestones: Sequence[Milestone],
     thresholds: ProgressThresholds,
     dark: bool = False,
+    audience: Audience = Audience.PATIENT,
 ) -> go.Figure:
     """Each PSFS activity over time, their mean in bold, the meaningful-change target
     (starting mean + the PSFS threshold) and milestones as labelled stars."""
-    words = thresholds.wording
+    words = ChartWords(thresholds.wording, audience)
     title = words.chart("function_title")
     ordered = sorted(check_ins, key=lambda c: c.recorded_at)
     rated = [c for c in ordered if c.psfs]
@@ -348,10 +353,13 @@ def function_figure(
 
 
 def adherence_figure(
-    adherence_map: Mapping[date, int], thresholds: ProgressThresholds, dark: bool = False
+    adherence_map: Mapping[date, int], thresholds: ProgressThresholds, dark: bool = False,
+    audience: Audience = Audience.PATIENT,
 ) -> go.Figure:
-    """A calendar: one column per week (Monday first), one row per weekday."""
-    words = thresholds.wording
+    """A calendar: one column per week (Monday first), one row per weekday. Each cell's
+    hover text is built here ("Thu 5 Mar: 1 check-in"): a Plotly template cannot pick
+    the singular."""
+    words = ChartWords(thresholds.wording, audience)
     title = words.chart("adherence_title")
     if not adherence_map or not any(adherence_map.values()):
         return _empty(words.chart("adherence_empty"), title, dark)
@@ -361,16 +369,18 @@ def adherence_figure(
     weeks = (last - week0).days // 7 + 1
     z: list[list[int | None]] = [[None] * weeks for _ in range(7)]
     labels: list[list[str]] = [[""] * weeks for _ in range(7)]
+    hovers: list[list[str]] = [[""] * weeks for _ in range(7)]
     for day, count in adherence_map.items():
         column = (day - week0).days // 7
         z[day.weekday()][column] = count
         labels[day.weekday()][column] = day_label(day)
+        hovers[day.weekday()][column] = _logged(words, day_label(day), count)
     top = max(2, max(adherence_map.values()))
     data = [{
         "type": "heatmap",
         "x": [_x(week0 + timedelta(weeks=w)) for w in range(weeks)],
-        "y": list(thresholds.wording.weekdays),
-        "z": z, "customdata": labels, "zmin": 0, "zmax": top,
+        "y": list(words.weekdays),
+        "z": z, "customdata": labels, "text": hovers, "zmin": 0, "zmax": top,
         "colorscale": [[0.0, p.empty_cell], [1.0 / top, p.heat[0]], [1.0, p.heat[1]]],
         "xgap": 2, "ygap": 2, "showscale": False, "hoverongaps": False,
         "name": words.chart("adherence_scale"),
@@ -386,6 +396,14 @@ def adherence_figure(
     return _figure(data, layout)
 
 
+def _logged(words: ChartWords, day: str, count: int) -> str:
+    if count == 0:
+        return words.chart("adherence_day_none", date=day)
+    if count == 1:
+        return words.chart("adherence_day_one", date=day)
+    return words.chart("adherence_day_many", date=day, count=count)
+
+
 # -- all of one patient's charts, cached ------------------------------------------------
 
 
@@ -394,8 +412,10 @@ def build_all(
     summary: ResponseSummary,
     thresholds: ProgressThresholds,
     dark: bool = False,
+    audience: Audience = Audience.PATIENT,
 ) -> Figures:
-    """The four progress charts of one patient, keyed by CHART_KEYS."""
+    """The four progress charts of one patient, keyed by CHART_KEYS, in the words for
+    `audience`."""
     curves = soreness_curves(record.sessions, record.soreness, thresholds)
     if record.check_ins:
         start = min(c.recorded_at for c in record.check_ins).date()
@@ -403,11 +423,12 @@ def build_all(
     else:
         logged = {}
     return {
-        PAIN: pain_figure(record.check_ins, record.sessions, summary, thresholds, dark),
-        SORENESS: soreness_figure(curves, thresholds, dark),
+        PAIN: pain_figure(record.check_ins, record.sessions, summary, thresholds, dark,
+                          audience),
+        SORENESS: soreness_figure(curves, thresholds, dark, audience),
         FUNCTION: function_figure(record.activities, record.check_ins, record.milestones,
-                                  thresholds, dark),
-        ADHERENCE: adherence_figure(logged, thresholds, dark),
+                                  thresholds, dark, audience),
+        ADHERENCE: adherence_figure(logged, thresholds, dark, audience),
     }
 
 
@@ -421,9 +442,10 @@ def data_fingerprint(record: ProgressRecord, thresholds: ProgressThresholds) -> 
 
 
 class FigureCache:
-    """Built figures per (patient, colour scheme), kept while the fingerprint holds.
+    """Built figures per (patient, colour scheme, audience), kept while the fingerprint
+    holds.
 
-    One entry per patient and scheme: a new fingerprint replaces the old figures. The
+    One entry per patient, scheme and audience: a new fingerprint replaces the old figures. The
     least recently used patients are dropped beyond `max_patients`. Thread-safe: Flet runs
     blocking work on threads.
 
@@ -432,17 +454,19 @@ class FigureCache:
 
     def __init__(self, max_patients: int = 64) -> None:
         self._max = max_patients
-        self._entries: OrderedDict[tuple[str, bool], tuple[str, Figures]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, bool, Audience], tuple[str, Figures]] = (
+            OrderedDict())
         self._lock = threading.Lock()
         self.builds = 0  # how many times a builder ran (for tests and diagnostics)
 
     def get(
         self, patient_id: str, fingerprint: str, dark: bool,
         build: Callable[[], Figures] | None = None,
+        audience: Audience = Audience.PATIENT,
     ) -> Figures | None:
         """The cached figures for this fingerprint; on a miss, build and keep them (or
-        return None when no builder is given)."""
-        key = (patient_id, dark)
+        return None when no builder is given). `build` must draw for `audience`."""
+        key = (patient_id, dark, audience)
         with self._lock:
             held = self._entries.get(key)
             if held is not None and held[0] == fingerprint:

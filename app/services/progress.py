@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 
 from app import paths
 from app.charts.figures import FigureCache, Figures, build_all, data_fingerprint
-from app.charts.wording import chart_wording_problems
+from app.charts.wording import Audience, chart_wording_problems
 from app.domain.accounts import Account
 from app.domain.progress import (
     ProgressRecord,
@@ -90,14 +90,17 @@ class ProgressService:
         """Summary and the four charts. Figures are shared between calls: read-only."""
         return self.progress_of(patient_id, self.record(actor, patient_id), dark=dark)
 
-    def progress_of(self, patient_id: str, record: ProgressRecord, *,
-                    dark: bool = False) -> tuple[ResponseSummary, Figures]:
-        """Summary and charts for a record already read by the caller."""
+    def progress_of(self, patient_id: str, record: ProgressRecord, *, dark: bool = False,
+                    audience: Audience = Audience.PATIENT,
+                    ) -> tuple[ResponseSummary, Figures]:
+        """Summary and charts for a record already read by the caller; the charts in the
+        words for `audience` (a clinician's say "Starting level", not "Your …")."""
         summary = self._assess(record)
         fingerprint = data_fingerprint(record, self.thresholds)
         figures = self.cache.get(
             patient_id, fingerprint, dark,
-            lambda: build_all(record, summary, self.thresholds, dark),
+            lambda: build_all(record, summary, self.thresholds, dark, audience),
+            audience,
         )
         assert figures is not None
         return summary, figures

@@ -17,6 +17,9 @@ from tests.e2e.test_sign_in import sign_in
 WAIT = 20_000
 CHART_TITLES = ("Pain over time", "Soreness after each session", "Your activities",
                 "Days you logged")
+# What a clinician reads on a patient's charts: about the patient, not "your".
+CLINICIAN_CHART_TITLES = ("Pain over time", "Soreness after each session", "Activities",
+                          "Days logged")
 
 
 def open_progress(page: Page, email: str) -> FrameLocator:
@@ -27,12 +30,14 @@ def open_progress(page: Page, email: str) -> FrameLocator:
     return page.frame_locator(CHART_FRAME)
 
 
-def expect_charts_drawn(frame: FrameLocator) -> None:
+def expect_charts_drawn(frame: FrameLocator,
+                        titles: tuple[str, ...] = CHART_TITLES) -> None:
     """Each of the four boxes holds a Plotly plot with data in it, not a blank box."""
     expect(frame.locator(".chart:has(.main-svg)")).to_have_count(4, timeout=WAIT)
     expect(frame.locator(".chart .main-svg .trace").first).to_be_attached(timeout=WAIT)
-    for title in CHART_TITLES:
-        expect(frame.locator(".gtitle", has_text=title)).to_have_count(1, timeout=WAIT)
+    for title in titles:
+        expect(frame.locator(".gtitle", has_text=re.compile(f"^{re.escape(title)}$"))
+               ).to_have_count(1, timeout=WAIT)
 
 
 def test_responder_sees_a_meaningful_change_and_drawn_charts(phone: Page) -> None:
@@ -157,7 +162,13 @@ def test_a_therapist_opens_a_shared_patients_charts(desktop: Page) -> None:
         timeout=WAIT)
     expect(desktop.get_by_text("No meaningful change: reassess")).to_be_visible()
     expect(desktop.get_by_text(re.compile(r"^Pain \d+\.\d to \d+\.\d"))).to_be_visible()
-    expect_charts_drawn(desktop.frame_locator(CHART_FRAME))
+    frame = desktop.frame_locator(CHART_FRAME)
+    expect_charts_drawn(frame, CLINICIAN_CHART_TITLES)
+    expect(frame.locator(".legendtext", has_text=re.compile("^Starting level$"))
+           ).to_have_count(1)
+    drawn = frame.locator("body").evaluate(
+        "b => Array.from(b.querySelectorAll('.main-svg text')).map(t => t.textContent)")
+    assert not [t for t in drawn if re.search(r"\byour?\b", t, re.IGNORECASE)], drawn
     with desktop.expect_download(timeout=WAIT) as download:
         desktop.get_by_role("button", name="Download report").click()
     assert "Blair Chen" in download.value.path().read_text(encoding="utf-8")

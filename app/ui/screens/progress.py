@@ -31,6 +31,7 @@ import flet_webview as fwv
 
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
 from app.charts.theme import palette
+from app.charts.wording import Audience
 from app.domain.progress import ResponseSummary, Verdict
 from app.services.report import VERDICT_LABELS, progress_report_html, report_file_name
 from app.ui import format as fmt
@@ -86,7 +87,8 @@ def build(shell: Shell) -> ft.View:
                        size=20, weight=ft.FontWeight.W_600)
     detail = muted("")
     reassess = ft.Container(visible=False)
-    charts = _waiting_box(layout.frame_height)
+    charts = _waiting_box(layout.frame_height, "Drawing your charts…" if own else
+                          "Drawing the charts…")
     base = chart_base_url(shell.page.url) if shell.page.web else None
     token_owner = shell.token
 
@@ -100,7 +102,8 @@ def build(shell: Shell) -> ft.View:
     token: str | None = None
     if base is not None:
         # The frame first: its plotly.js loads while the figures are built.
-        token = PAGES.open(chart_frame(len(CHART_KEYS), dark=dark, title="Your progress",
+        title = "Your progress" if own else f"{account.name}'s progress"
+        token = PAGES.open(chart_frame(len(CHART_KEYS), dark=dark, title=title,
                                        height_px=layout.chart_height,
                                        columns=layout.columns, gap_px=CHART_GAP),
                            still_valid)
@@ -170,9 +173,12 @@ def build(shell: Shell) -> ft.View:
             if token is not None:
                 PAGES.fail(token)
             if current():
-                headline.value = "Your progress could not be shown just now."
+                headline.value = ("Your progress could not be shown just now." if own else
+                                  f"{account.name}'s progress could not be shown just now.")
                 charts.alignment, charts.padding = None, 16
-                charts.content = muted("Please try again in a moment. Your entries are safe.")
+                charts.content = muted("Please try again in a moment. "
+                                       + ("Your entries are safe." if own else
+                                          "The entries are safe."))
                 shell.page.update()
             return
         if not current():
@@ -220,11 +226,14 @@ def _prepare(shell: Shell, viewer: Account, account: Account, chosen: TimeRange,
                                          ft.Control | None]:
     """Summary, the caseload's flags and the "Is this normal?" answers (for a clinician)
     and figures (cached by ProgressService) of `account`, read by `viewer` (access-checked;
-    a clinician's reads are audited); with a chart frame open, its data. Runs in a worker
-    thread."""
+    a clinician's reads are audited); with a chart frame open, its data. The charts speak
+    to the patient on their own screen, about the patient on a clinician's. Runs in a
+    worker thread."""
     services = shell.services
     record = services.progress.record(viewer, account.id)
-    summary, figures = services.progress.progress_of(account.id, record, dark=dark)
+    audience = Audience.PATIENT if viewer.id == account.id else Audience.CLINICIAN
+    summary, figures = services.progress.progress_of(account.id, record, dark=dark,
+                                                     audience=audience)
     flags: tuple[str, ...] = ()
     answers: ft.Control | None = None
     if viewer.id != account.id:
@@ -291,7 +300,7 @@ def _dark(shell: Shell) -> bool:
     return shell.page.platform_brightness == ft.Brightness.DARK
 
 
-def _waiting_box(height: int) -> ft.Container:
+def _waiting_box(height: int, words: str) -> ft.Container:
     return ft.Container(
         height=height,
         border_radius=12,
@@ -299,7 +308,7 @@ def _waiting_box(height: int) -> ft.Container:
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         alignment=ft.Alignment.TOP_CENTER,
         padding=ft.Padding.only(top=48),
-        content=ft.Column([ft.ProgressRing(width=28, height=28), muted("Drawing your charts…")],
+        content=ft.Column([ft.ProgressRing(width=28, height=28), muted(words)],
                           horizontal_alignment=ft.CrossAxisAlignment.CENTER,
                           alignment=ft.MainAxisAlignment.CENTER, tight=True),
     )
