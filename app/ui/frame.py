@@ -3,58 +3,28 @@ phone, rail on a desktop), and a content column that uses the width it is given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.accounts import Role
 from app.ui.components import icon_button
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
 
-@dataclass(frozen=True)
-class Destination:
-    route: str
-    label: str
-    icon: ft.IconData
-
-
-NAVIGATION: dict[Role, tuple[Destination, ...]] = {
-    Role.PATIENT: (
-        Destination("/", "Today", ft.Icons.HOME_OUTLINED),
-        Destination("/checkin", "Check in", ft.Icons.ADD_CIRCLE_OUTLINE),
-        Destination("/progress", "Progress", ft.Icons.SHOW_CHART),
-        Destination("/history", "History", ft.Icons.HISTORY),
-        Destination("/settings", "Settings", ft.Icons.SETTINGS_OUTLINED),
-    ),
-    Role.THERAPIST: (
-        Destination("/", "Patients", ft.Icons.PEOPLE_OUTLINE),
-        Destination("/settings", "Settings", ft.Icons.SETTINGS_OUTLINED),
-    ),
-    Role.CARE_TEAM: (
-        Destination("/", "Patients", ft.Icons.PEOPLE_OUTLINE),
-        Destination("/settings", "Settings", ft.Icons.SETTINGS_OUTLINED),
-    ),
-    Role.ADMIN: (
-        Destination("/", "Clinic", ft.Icons.LOCAL_HOSPITAL_OUTLINED),
-        Destination("/settings", "Settings", ft.Icons.SETTINGS_OUTLINED),
-    ),
-}
-
-
 def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
              back: str | None = None,
              action: ft.FloatingActionButton | None = None) -> ft.View:
     """`action` is the screen's main action, kept in reach without scrolling."""
+    from app.ui.routes import navigation  # the table imports the screens, which use this
+
     account = shell.require_account()
-    destinations = NAVIGATION[account.role]
-    selected = next((i for i, d in enumerate(destinations) if d.route == route), None)
+    destinations = navigation(account.role)
+    selected = next((i for i, (path, _) in enumerate(destinations) if path == route), None)
 
     def navigate(event: Any) -> None:
-        shell.go(destinations[int(event.control.selected_index)].route)
+        shell.go(destinations[int(event.control.selected_index)][0])
 
     appbar = ft.AppBar(
         title=ft.Text(title),
@@ -73,8 +43,8 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
         rail = ft.NavigationRail(
             selected_index=selected,
             label_type=ft.NavigationRailLabelType.ALL,
-            destinations=[ft.NavigationRailDestination(icon=d.icon, label=d.label)
-                          for d in destinations],
+            destinations=[ft.NavigationRailDestination(icon=tab.icon, label=tab.label)
+                          for _, tab in destinations],
             on_change=navigate,
         )
         controls: list[ft.BaseControl] = [ft.Row(
@@ -86,8 +56,8 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
                        floating_action_button=action)
     bar = ft.NavigationBar(
         selected_index=selected if selected is not None else 0,
-        destinations=[ft.NavigationBarDestination(icon=d.icon, label=d.label)
-                      for d in destinations],
+        destinations=[ft.NavigationBarDestination(icon=tab.icon, label=tab.label)
+                      for _, tab in destinations],
         on_change=navigate,
     ) if len(destinations) > 1 else None
     if action is not None:  # room under the last field for the floating button

@@ -1,6 +1,10 @@
-"""The route table: path → screen builder (and which roles may open it)."""
+"""The route table: path → screen builder, which roles may open it, and its place in each
+role's navigation. The one source for all three: frame.py draws the navigation from
+`navigation(role)`, the shell gates roles, the every-route tests walk the table."""
 
 from __future__ import annotations
+
+import flet as ft
 
 from app.domain.accounts import Role
 from app.ui.screens import (
@@ -15,29 +19,45 @@ from app.ui.screens import (
     sharing,
 )
 from app.ui.screens import settings as settings_screen
-from app.ui.shell import Route
+from app.ui.shell import Route, Tab
 
 PATIENT = frozenset({Role.PATIENT})
 # A clinician opens one patient's progress, or records a session for them (?patient=ID),
 # when that patient shared with them.
 PATIENT_OR_CLINICIAN = frozenset({Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM})
+CLINICIANS = frozenset({Role.THERAPIST, Role.CARE_TEAM})
+EVERYONE = frozenset(Role)
 
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
-    Route("/", home.build),
-    Route("/checkin", checkin.build, PATIENT),
+    Route("/", home.build, tabs=(
+        Tab("Today", ft.Icons.HOME_OUTLINED, PATIENT),
+        Tab("Patients", ft.Icons.PEOPLE_OUTLINE, CLINICIANS),
+        Tab("Clinic", ft.Icons.LOCAL_HOSPITAL_OUTLINED, frozenset({Role.ADMIN})),
+    )),
+    Route("/checkin", checkin.build, PATIENT,
+          tabs=(Tab("Check in", ft.Icons.ADD_CIRCLE_OUTLINE, PATIENT),)),
+    Route("/progress", progress.build, PATIENT_OR_CLINICIAN,
+          tabs=(Tab("Progress", ft.Icons.SHOW_CHART, PATIENT),)),
+    Route("/history", history.build, PATIENT, numbers=("limit",),
+          tabs=(Tab("History", ft.Icons.HISTORY, PATIENT),)),
+    Route("/settings", settings_screen.build,
+          tabs=(Tab("Settings", ft.Icons.SETTINGS_OUTLINED, EVERYONE),)),
     Route("/session", sessions.build_session, PATIENT_OR_CLINICIAN),
     Route("/soreness", sessions.build_soreness, PATIENT),
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),
-    Route("/history", history.build, PATIENT, numbers=("limit",)),
-    Route("/progress", progress.build, PATIENT_OR_CLINICIAN),
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),
-    Route("/settings", settings_screen.build),
     Route("/sharing", sharing.build, PATIENT),
 )}
+
+
+def navigation(role: Role) -> list[tuple[str, Tab]]:
+    """The role's navigation destinations: (path, tab), in the table's order."""
+    return [(route.path, tab) for route in ROUTES.values() for tab in route.tabs
+            if role in tab.roles and (route.roles is None or role in route.roles)]
 
 
 def resolve(path: str) -> Route:

@@ -29,10 +29,19 @@ ScreenBuilder = Callable[["Shell"], ft.View]
 
 
 @dataclass(frozen=True)
+class Tab:
+    """A route's place in the navigation bar (or rail) for some roles."""
+    label: str
+    icon: ft.IconData
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
 class Route:
     path: str
     build: ScreenBuilder
     roles: frozenset[Role] | None = None  # None: anyone signed in
+    tabs: tuple[Tab, ...] = ()  # in the navigation, in the table's order
     # Query parameters that must be whole numbers when given (else: "Not found").
     numbers: tuple[str, ...] = ()
 
