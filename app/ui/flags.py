@@ -13,7 +13,7 @@ FLAG_COLOURS: dict[str, str] = {
     "emergency": ft.Colors.RED_700,
     "call_clinic": ft.Colors.AMBER_800,
     "soreness_not_settling": ft.Colors.AMBER_800,
-    "worse": ft.Colors.DEEP_ORANGE_800,
+    "worse": ft.Colors.DEEP_ORANGE_900,  # white text 5.6:1
     "reassess": ft.Colors.BLUE_700,
     "stopped_logging": ft.Colors.BLUE_GREY_600,
 }
