@@ -66,7 +66,6 @@ def message_view(shell: Shell, path: str, title: str, text: str,
         controls=[ft.Container(
             padding=24, width=theme.MAX_FORM_WIDTH,
             content=ft.Column([
-                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
                 ft.Text(text, size=16),
                 ft.Row(actions, wrap=True, spacing=12),
             ], spacing=16),
