@@ -298,7 +298,8 @@ def _planned(reminder: Reminder, zone: object,
         for moment in sorted(schedule.moments):
             # Keyed by the moment itself: a rescheduled appointment is reminded again.
             at_utc = moment.astimezone(UTC)
-            yield at_utc.strftime("%Y%m%dT%H%MZ"), at_utc
+            if at_utc >= from_moment:  # earlier ones cannot fall in the window
+                yield at_utc.strftime("%Y%m%dT%H%MZ"), at_utc
         return
     assert schedule.first_day is not None  # checked by new_reminder
     at = parse_hhmm(Problems(), "at", schedule.at)

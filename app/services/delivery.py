@@ -42,7 +42,7 @@ from app.domain.reminder_delivery import (
 )
 from app.domain.reminder_plan import LONGEST_USEFUL, Fate, Occurrence, Reminder, fate, occurrences
 from app.domain.reminders import ReminderPrefs
-from app.services.base import Clock, Versioned, system_clock
+from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
 from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
@@ -99,15 +99,27 @@ class DeliveryService:
                     self.notifier = None
             now = self.clock()
             summary = RunSummary()
-            self._record_due(now, summary)
+            # One pass over the delivery records: which occurrences are recorded, and
+            # which emails wait (the scheduler runs every minute; this is most of an idle
+            # run's cost).
+            held: set[str] = set()
+            waiting: list[str] = []
+            for record in self.store.find(Query(DELIVERY)):
+                held.add(record.id)
+                if record.data.get("channel") == Channel.EMAIL.value and \
+                        record.data.get("status") == Status.PENDING.value:
+                    waiting.append(record.id)
+            self._record_due(now, summary, held, waiting)
             if self.notifier is not None:
-                self._send_emails(now, summary)
+                self._send_emails(now, summary, waiting)
             return summary
 
     # -- 1. record what is due --------------------------------------------------------
 
-    def _record_due(self, now: datetime, summary: RunSummary) -> None:
-        held = {r.id for r in self.store.find(Query(DELIVERY))}
+    def _record_due(self, now: datetime, summary: RunSummary, held: set[str],
+                    waiting: list[str]) -> None:
+        """Record every due occurrence not in `held`; add the emails it makes pending to
+        `waiting`."""
         since = now - LONGEST_USEFUL
         quiet: dict[str, ReminderPrefs] = {}
         batch: list[list[Delivery]] = []
@@ -119,10 +131,10 @@ class DeliveryService:
                 if delivery_id(plan.id, occurrence.key, Channel.IN_APP) not in held:
                     batch.append(self._deliveries(plan, occurrence, now))
                     if len(batch) >= self.record_batch:
-                        self._record(batch, summary)
+                        waiting += self._record(batch, summary)
                         batch = []
         if batch:
-            self._record(batch, summary)
+            waiting += self._record(batch, summary)
 
     def _deliveries(self, plan: Reminder, occurrence: Occurrence,
                     now: datetime) -> list[Delivery]:
@@ -134,21 +146,25 @@ class DeliveryService:
         return [self._delivery(plan, occurrence, channel, verdict, now)
                 for channel in channels]
 
-    def _record(self, batch: list[list[Delivery]], summary: RunSummary) -> None:
+    def _record(self, batch: list[list[Delivery]], summary: RunSummary) -> list[str]:
         """Write the deliveries of several occurrences in one atomic step (one fsync);
-        if another run got to one of them first, write them one occurrence at a time."""
+        if another run got to one of them first, write them one occurrence at a time.
+        Returns the ids of the emails now pending."""
+        written = batch
         try:
             self._save_first_versions([d for occurrence in batch for d in occurrence])
         except VersionConflict:
+            written = []
             for occurrence in batch:
                 try:
                     self._save_first_versions(occurrence)
                 except VersionConflict:
                     continue  # another run recorded this occurrence a moment ago
-                self._count(occurrence[0], summary)
-            return
-        for occurrence in batch:
+                written.append(occurrence)
+        for occurrence in written:
             self._count(occurrence[0], summary)
+        return [d.id for occurrence in written for d in occurrence
+                if d.status is Status.PENDING]
 
     def _save_first_versions(self, deliveries: list[Delivery]) -> None:
         self.store.save_all([Change(DELIVERY, d.id, to_json(d), owner=d.patient_id,
@@ -178,17 +194,17 @@ class DeliveryService:
 
     # -- 2. send the emails waiting to go ------------------------------------------------
 
-    def _send_emails(self, now: datetime, summary: RunSummary) -> None:
+    def _send_emails(self, now: datetime, summary: RunSummary, waiting: list[str]) -> None:
         assert self.notifier is not None
-        waiting = self.reminders.deliveries.find(None, channel=Channel.EMAIL.value,
-                                                 status=Status.PENDING.value)
         with self.notifier.batch():
             self._send_each(waiting, now, summary)
 
-    def _send_each(self, waiting: list[Versioned[Delivery]], now: datetime,
-                   summary: RunSummary) -> None:
+    def _send_each(self, waiting: list[str], now: datetime, summary: RunSummary) -> None:
         assert self.notifier is not None
-        for held in waiting:
+        for delivery_key in waiting:
+            held = self.reminders.deliveries.get(delivery_key)
+            if held is None:
+                continue
             delivery = held.value
             if not ready_to_send(delivery, now):
                 continue
