@@ -11,7 +11,7 @@ from app.services.caseload import FLAGS
 
 FLAG_COLOURS: dict[str, str] = {
     "emergency": ft.Colors.RED_700,  # white text 5.0:1
-    "call_clinic": ft.Colors.AMBER_800,  # black text 9.6:1 (white would be 2.3:1)
+    "call_clinic": ft.Colors.AMBER_800,  # black text 9.2:1 (white would be 2.3:1)
     "soreness_not_settling": ft.Colors.AMBER_800,
     "worse": ft.Colors.DEEP_ORANGE_900,  # white text 5.6:1
     "reassess": ft.Colors.BLUE_700,  # white text 4.6:1
