@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs, after_quiet_hours, parse_hhmm
 from app.domain.validation import Problems
@@ -202,8 +201,8 @@ def _check_schedule(p: Problems, schedule: Schedule) -> None:
         p.add("until", "The last day is before the first day.")
 
 
-def appointment_schedule(appointment_at: datetime, zone: ZoneInfo | object) -> Schedule:
-    local = appointment_at.astimezone(zone)  # type: ignore[arg-type]
+def appointment_schedule(appointment_at: datetime, zone: tzinfo) -> Schedule:
+    local = appointment_at.astimezone(zone)
     day_before = wall_to_instant(local.date() - timedelta(days=1), local.time(), zone)
     short = appointment_at - APPOINTMENT_SHORT_NOTICE
     return Schedule(Repeat.AT_MOMENTS, moments=(day_before, short.astimezone(UTC)))
@@ -258,10 +257,10 @@ def logging_nudge_reminder(prefs: ReminderPrefs, last_check_in_day: date, *,
 
 # -- occurrences ----------------------------------------------------------------------
 
-def wall_to_instant(day: date, at: time, zone: object) -> datetime:
+def wall_to_instant(day: date, at: time, zone: tzinfo) -> datetime:
     """The instant a wall-clock time happens in a zone (RFC 5545: a time in the gap moves
     forward by the gap, a repeated time is the first one)."""
-    local = datetime.combine(day, at).replace(tzinfo=zone, fold=0)  # type: ignore[arg-type]
+    local = datetime.combine(day, at).replace(tzinfo=zone, fold=0)
     return local.astimezone(UTC)
 
 
@@ -291,7 +290,7 @@ def occurrences(reminder: Reminder, timezone: str, quiet: ReminderPrefs | None,
     return found
 
 
-def _planned(reminder: Reminder, zone: object,
+def _planned(reminder: Reminder, zone: tzinfo,
              from_moment: datetime) -> Iterator[tuple[str, datetime]]:
     schedule = reminder.schedule
     if schedule.repeat is Repeat.AT_MOMENTS:
@@ -303,7 +302,7 @@ def _planned(reminder: Reminder, zone: object,
         return
     assert schedule.first_day is not None  # checked by new_reminder
     at = parse_hhmm(Problems(), "at", schedule.at)
-    local_start = from_moment.astimezone(zone).date()  # type: ignore[arg-type]
+    local_start = from_moment.astimezone(zone).date()
     day = max(schedule.first_day, local_start)
     if schedule.repeat is Repeat.ONCE:
         if day == schedule.first_day:
@@ -315,10 +314,10 @@ def _planned(reminder: Reminder, zone: object,
         day += timedelta(days=1)
 
 
-def _after_quiet(when: datetime, zone: object, quiet: ReminderPrefs | None) -> datetime:
+def _after_quiet(when: datetime, zone: tzinfo, quiet: ReminderPrefs | None) -> datetime:
     if quiet is None:
         return when
-    local = when.astimezone(zone)  # type: ignore[arg-type]
+    local = when.astimezone(zone)
     moved = after_quiet_hours(local, quiet)
     if moved == local:
         return when

@@ -21,6 +21,16 @@ from app.services.reminders import ReminderService
 DEMO_MESSAGE = "Please bring your home-exercise sheet to your next visit."
 
 
+class _At:
+    """A clock stopped at one moment (the demo replays the last three days)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
 def seed_demo_reminders(reminders: ReminderService, delivery: DeliveryService,
                         made: dict[str, Account], now: datetime) -> None:
     jordan = made["jordan@example.com"]
@@ -29,7 +39,7 @@ def seed_demo_reminders(reminders: ReminderService, delivery: DeliveryService,
     saved_clocks = reminders.clock, delivery.clock
     try:
         # Scheduled three days ago, as the care team would have.
-        reminders.clock = delivery.clock = lambda: three_days_ago
+        reminders.clock = delivery.clock = _At(three_days_ago)
         local_then = to_local(three_days_ago + timedelta(minutes=30), alex.timezone)
         reminders.schedule_for_group(
             jordan, [alex.id, blair.id, casey.id], template=Template.MESSAGE,
@@ -48,7 +58,7 @@ def seed_demo_reminders(reminders: ReminderService, delivery: DeliveryService,
         # The scheduler has run every hour since; Alex answered the message at once.
         run_at = three_days_ago + timedelta(minutes=31)
         while run_at < now:
-            delivery.clock = reminders.clock = lambda at=run_at: at  # type: ignore[misc]
+            delivery.clock = reminders.clock = _At(run_at)
             delivery.run_due()
             message = [i for i in reminders.inbox(alex, alex.id)
                        if i.delivery.template is Template.MESSAGE and i.outcome is None]
