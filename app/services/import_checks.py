@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from app.domain import entries as e
 from app.domain import kinds
-from app.domain.accounts import Account, Role, normalise_email
+from app.domain.accounts import Account, Role, is_valid_email, normalise_email
 from app.domain.codec import DecodeError, from_json
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.followup import FEELING, GOT_HELP, Acknowledgement, FollowUp
@@ -56,7 +56,6 @@ MAX_VERSION: Final = 1_000_000
 # Ids the app makes are uuid hex, invite codes (AB12-CD34-EF56) or patient ids.
 _ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 _ACTION: Final = re.compile(r"[a-z_]{1,30}(:[a-z_]{1,30}){0,3}")
-_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _DOCUMENT_KEYS: Final = {"format", "format_version", "exported_at", "patient", "records"}
 _PATIENT_KEYS: Final = {"id", "email", "name"}
 _RECORD_KEYS: Final = {"kind", "id", "version", "owner", "saved_at", "deleted", "data"}
@@ -173,7 +172,7 @@ def read_export(document: object, fmt: str, version: int) -> Export:
     patient_id, email = patient["id"], patient["email"]
     if not _ID.fullmatch(patient_id):
         raise refusal("The patient id in the export is not an id BackTrack makes.")
-    if email != normalise_email(email) or not _EMAIL.fullmatch(email) or len(email) > 254:
+    if email != normalise_email(email) or not is_valid_email(email):
         raise refusal("The patient's email in the export is not a valid email address.")
     raw_records = document.get("records")
     if not isinstance(raw_records, list):
@@ -343,8 +342,7 @@ def _entry(value: Any, p: Problems, export: Export) -> None:
 def _account(value: Account, p: Problems, export: Export) -> None:
     if value.role is not Role.PATIENT:
         p.add("role", "An export holds only the patient's own account.")
-    if value.email != normalise_email(value.email) or not _EMAIL.fullmatch(value.email) \
-            or len(value.email) > 254:
+    if value.email != normalise_email(value.email) or not is_valid_email(value.email):
         p.add("email", "This is not a valid email address.")
     p.name("name", value.name, NAME_MAX_CHARS, "a name")
     check_timezone(p, value.timezone)
