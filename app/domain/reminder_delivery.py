@@ -38,6 +38,10 @@ class Status(StrEnum):
     FAILED = "failed"  # every retry failed; `last_error` says why
 
 
+SKIPPED_STALE = "it no longer made sense when it could be sent"
+SKIPPED_DONE = "the patient had already checked in that day"
+
+
 class Answer(StrEnum):
     DONE = "done"
     NOT_NOW = "not_now"
@@ -73,6 +77,7 @@ class Delivery:
     # email: the SHA-256 of the unsubscribe token its message carried (the token itself is
     # never stored, so no backup or export holds a working link)
     unsubscribe_sha256: str = ""
+    skipped_because: str = ""  # SKIPPED: why it was not sent (see SKIPPED_* below)
 
     @property
     def unread(self) -> bool:

@@ -153,6 +153,13 @@ def fate(occurrence: Occurrence, now: datetime) -> Fate:
     return Fate.LATE if now - occurrence.due > LATE_AFTER else Fate.ON_TIME
 
 
+def already_done(template: Template, due_local_day: date, check_in_days: set[date]) -> bool:
+    """A check-in reminder for a day on which the patient has already checked in is not
+    sent: it would ask for something done (CareKit would show the event as complete)."""
+    return template in (Template.DAILY_CHECK_IN, Template.LOGGING_NUDGE) \
+        and due_local_day in check_in_days
+
+
 # -- building plans -------------------------------------------------------------------
 
 def new_reminder(*, id: str, patient_id: str, template: Template, schedule: Schedule,

@@ -28,10 +28,12 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from app.domain.codec import to_json
 from app.domain.reminder_delivery import (
+    SKIPPED_DONE,
+    SKIPPED_STALE,
     Channel,
     Delivery,
     Status,
@@ -40,14 +42,25 @@ from app.domain.reminder_delivery import (
     ready_to_send,
     token_digest,
 )
-from app.domain.reminder_plan import LONGEST_USEFUL, Fate, Occurrence, Reminder, fate, occurrences
+from app.domain.reminder_plan import (
+    LONGEST_USEFUL,
+    Fate,
+    Occurrence,
+    Reminder,
+    Template,
+    already_done,
+    fate,
+    occurrences,
+)
 from app.domain.reminders import ReminderPrefs
+from app.domain.zones import patient_today
 from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
 from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
 
 _JUST_AFTER = timedelta(microseconds=1)
+CHECK_IN_TEMPLATES = (Template.DAILY_CHECK_IN, Template.LOGGING_NUDGE)
 log = logging.getLogger("backtrack.reminders")
 
 
@@ -122,6 +135,7 @@ class DeliveryService:
         `waiting`."""
         since = now - LONGEST_USEFUL
         quiet: dict[str, ReminderPrefs] = {}
+        check_in_days: dict[str, set[date]] = {}  # read only when a check-in reminder is due
         batch: list[list[Delivery]] = []
         for plan, zone in self.reminders.plans_for_delivery(since):
             pid = plan.patient_id
@@ -129,21 +143,30 @@ class DeliveryService:
                 quiet[pid] = self.reminders.quiet_hours(pid)
             for occurrence in occurrences(plan, zone, quiet[pid], since, now + _JUST_AFTER):
                 if delivery_id(plan.id, occurrence.key, Channel.IN_APP) not in held:
-                    batch.append(self._deliveries(plan, occurrence, now))
+                    batch.append(self._deliveries(plan, zone, occurrence, now,
+                                                  check_in_days))
                     if len(batch) >= self.record_batch:
                         waiting += self._record(batch, summary)
                         batch = []
         if batch:
             waiting += self._record(batch, summary)
 
-    def _deliveries(self, plan: Reminder, occurrence: Occurrence,
-                    now: datetime) -> list[Delivery]:
+    def _deliveries(self, plan: Reminder, zone: str, occurrence: Occurrence,
+                    now: datetime, check_in_days: dict[str, set[date]]) -> list[Delivery]:
         """Every delivery of one occurrence: in-app, and email if the patient has it on."""
         verdict = fate(occurrence, now)
+        skipped_because = SKIPPED_STALE if verdict is Fate.STALE else ""
+        pid = plan.patient_id
+        if not skipped_because and plan.template in CHECK_IN_TEMPLATES:
+            if pid not in check_in_days:
+                check_in_days[pid] = self.reminders.check_in_days(pid)
+            if already_done(plan.template, patient_today(occurrence.due, zone),
+                            check_in_days[pid]):
+                skipped_because = SKIPPED_DONE
         channels = [Channel.IN_APP]
-        if self.notifier is not None and self.reminders.channels_of(plan.patient_id).email:
+        if self.notifier is not None and self.reminders.channels_of(pid).email:
             channels.append(Channel.EMAIL)
-        return [self._delivery(plan, occurrence, channel, verdict, now)
+        return [self._delivery(plan, occurrence, channel, verdict, skipped_because, now)
                 for channel in channels]
 
     def _record(self, batch: list[list[Delivery]], summary: RunSummary) -> list[str]:
@@ -180,8 +203,8 @@ class DeliveryService:
 
     @staticmethod
     def _delivery(plan: Reminder, occurrence: Occurrence, channel: Channel, verdict: Fate,
-                  now: datetime) -> Delivery:
-        if verdict is Fate.STALE:
+                  skipped_because: str, now: datetime) -> Delivery:
+        if skipped_because:
             status = Status.SKIPPED
         else:
             status = Status.DELIVERED if channel is Channel.IN_APP else Status.PENDING
@@ -189,8 +212,9 @@ class DeliveryService:
             id=delivery_id(plan.id, occurrence.key, channel), reminder_id=plan.id,
             patient_id=plan.patient_id, occurrence_key=occurrence.key, channel=channel,
             template=plan.template, due_at=occurrence.due, recorded_at=now, status=status,
-            late=verdict is Fate.LATE,
-            delivered_at=now if status is Status.DELIVERED else None)
+            late=verdict is Fate.LATE and not skipped_because,
+            delivered_at=now if status is Status.DELIVERED else None,
+            skipped_because=skipped_because)
 
     # -- 2. send the emails waiting to go ------------------------------------------------
 

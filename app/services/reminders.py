@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from app.domain import entries as e
 from app.domain.accounts import Account
@@ -286,6 +286,12 @@ class ReminderService:
         may see reminders; the scores are not read here)."""
         times = [v.value.recorded_at for v in self._check_ins.find(patient_id)]
         return max(times, default=None)
+
+    def check_in_days(self, patient_id: str) -> set[date]:
+        """The patient's own calendar days with a check-in (their zone)."""
+        zone = self._zone(patient_id)
+        return {patient_today(v.value.recorded_at, zone)
+                for v in self._check_ins.find(patient_id)}
 
     def session_times(self, patient_id: str) -> list[datetime]:
         """When the patient's needling sessions were (for picking a group to remind)."""

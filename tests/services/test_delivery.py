@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.reminder_delivery import RETRY_BACKOFF, Channel, Status
+from app.domain.reminder_delivery import RETRY_BACKOFF, SKIPPED_DONE, Channel, Status
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.domain.reminders import ReminderPrefs
 from app.main import Services, build_services
@@ -357,3 +357,22 @@ def test_a_moved_appointment_is_reminded_again_a_changed_time_not_twice_a_day(
         ("home_exercise", "12 11:00"), ("home_exercise", "13 11:00"),
         ("home_exercise", "14 11:00"),
     ]
+
+
+def test_no_check_in_reminder_on_a_day_the_patient_already_checked_in(
+        services: Services, people: People, clock: FakeClock) -> None:
+    services.logbook.set_reminders(people.patient, ReminderPrefs(
+        people.patient.id, daily_check_in=True, check_in_time="19:00",
+        quiet_from="00:00", quiet_until="00:00"))
+    reminders, delivery = reminder_services(services, clock)
+    clock.now = ny(3, 10, 9)
+    services.logbook.check_in(people.patient, people.patient.id, pain_now=3)
+    clock.now = ny(3, 10, 19, 1)
+    assert delivery.run_due().line() == \
+        "delivered 0 (in_app 0, email 0), late 0, skipped 1, failed 0"
+    [skipped] = [r for r in deliveries(services.store) if r.data["status"] == "skipped"]
+    assert skipped.data["skipped_because"] == SKIPPED_DONE
+    clock.now = ny(3, 11, 19, 1)  # no check-in on the 11th: reminded
+    assert delivery.run_due().in_app == 1
+    assert [i.delivery.occurrence_key for i in reminders.inbox(
+        people.patient, people.patient.id)] == ["2025-03-11"]
