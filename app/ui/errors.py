@@ -6,6 +6,11 @@ entry that is not yours looks the same as one that does not exist, so a link rev
 nothing — and anything else shows "Something went wrong" and is logged with the exception
 type and the route's path only (never the query, a message or a value: they can carry
 health data). Before this, Flet drew its red "Error running app" with the raw exception.
+
+An event handler that fails (a tap whose code raises) reaches Flet, which logs it and
+tells the browser the session crashed; the shell takes that report over
+(`Shell._on_crash`) and shows "Something went wrong" instead, and `WithoutDetails` keeps
+Flet's own log lines to the exception type (no message, no traceback with values).
 """
 
 from __future__ import annotations
@@ -28,6 +33,29 @@ NOT_FOUND_TITLE = "Not found"
 NOT_FOUND_TEXT = "This page or entry does not exist, or it is not yours to open."
 WENT_WRONG_TITLE = "Something went wrong"
 WENT_WRONG_TEXT = "This screen could not be shown. Please try again in a moment."
+
+
+class WithoutDetails(logging.Filter):
+    """Turns a log record that carries an exception into one naming only its type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"{record.getMessage()} ({record.exc_info[0].__name__})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+# Flet's loggers that report a failing handler or session (with the exception).
+FLET_LOGGERS = ("flet", "flet_web.fastapi")
+
+
+def keep_flet_logs_free_of_details() -> None:
+    for name in FLET_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, WithoutDetails) for f in logger.filters):
+            logger.addFilter(WithoutDetails())
 
 
 class BadParameter(ValueError):

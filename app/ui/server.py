@@ -18,6 +18,7 @@ import uvicorn
 from app import paths
 from app.main import Services
 from app.ui.chart_pages import PAGES, ChartPages
+from app.ui.errors import keep_flet_logs_free_of_details
 from app.ui.shell import Shell
 from app.ui.web import ASGIApp, with_charts
 
@@ -50,6 +51,7 @@ def asgi_app(services: Services, pages: ChartPages = PAGES) -> ASGIApp:
 
 
 def serve(services: Services) -> int:
+    keep_flet_logs_free_of_details()
     settings = services.settings
     url = f"http://{settings.host}:{settings.port}"
     print(f"BackTrack is running at {url}  (Ctrl+C to stop)", flush=True)

@@ -22,7 +22,13 @@ import flet as ft
 from app.domain.accounts import Account, Role
 from app.main import Services
 from app.ui import theme
-from app.ui.errors import BadParameter, build_safely
+from app.ui.errors import (
+    WENT_WRONG_TEXT,
+    WENT_WRONG_TITLE,
+    BadParameter,
+    build_safely,
+    message_view,
+)
 from app.ui.remembered import RememberedSignIn
 
 ScreenBuilder = Callable[["Shell"], ft.View]
@@ -82,6 +88,8 @@ class Shell:
         # A reload that finds this session again gets the last screen as it was drawn:
         # draw it anew, so a sign-in that ended meanwhile shows the sign-in screen.
         self.page.on_connect = self._on_route_change
+        # A failing event handler: our screen instead of Flet's crash card (errors.py).
+        self.page.session.error = self._on_crash  # type: ignore[method-assign,assignment]
         self._wide = self.is_wide
         self.file_picker = ft.FilePicker()
         self.page.services.append(self.file_picker)
@@ -229,6 +237,14 @@ class Shell:
         if self.flash:
             self.toast(self.flash)
             self.flash = None
+        self.page.update()
+
+    def _on_crash(self, _message: str) -> None:
+        """Flet's report that a handler failed (already logged, type only): the message
+        and traceback stay on the server; the person gets a way on."""
+        self.page.views.clear()
+        self.page.views.append(message_view(self, self.path, WENT_WRONG_TITLE,
+                                            WENT_WRONG_TEXT, retry=True))
         self.page.update()
 
     def toast(self, message: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from app.domain.accounts import Account, Role
 from app.main import Services
 from app.ui import routes
-from app.ui.errors import NOT_FOUND_TITLE, WENT_WRONG_TITLE
+from app.ui.errors import NOT_FOUND_TITLE, WENT_WRONG_TITLE, keep_flet_logs_free_of_details
 from app.ui.shell import Shell
 
 PASSWORD = "correct horse battery"
@@ -131,3 +131,25 @@ def test_every_route_builds_for_every_role_it_allows(services: Services) -> None
             drawn = shown(shell, path)
             assert WENT_WRONG_TITLE not in drawn, (role, path)
             assert NOT_FOUND_TITLE not in drawn, (role, path)
+
+
+def test_a_failing_handler_shows_a_friendly_screen(shell: Shell) -> None:
+    """Flet reports a handler's failure to the browser as a crash (its red card with the
+    traceback); the shell shows its own screen instead."""
+    shown(shell, "/history")
+    shell._on_crash("RuntimeError: pain 7/10\nTraceback (most recent call last): ...")
+    drawn = texts(shell.page.views[-1])
+    assert WENT_WRONG_TITLE in drawn
+    assert not any("pain 7/10" in text or "Traceback" in text for text in drawn)
+
+
+def test_flets_log_lines_keep_only_the_exception_type(
+        caplog: pytest.LogCaptureFixture) -> None:
+    keep_flet_logs_free_of_details()
+    try:
+        raise RuntimeError("pain 7/10 after the session on Monday")
+    except RuntimeError:
+        logging.getLogger("flet").error("Unhandled error in 'on_click' handler",
+                                        exc_info=True)
+    assert "Unhandled error in 'on_click' handler (RuntimeError)" in caplog.text
+    assert "pain 7/10" not in caplog.text and "Traceback" not in caplog.text
