@@ -39,6 +39,7 @@ class Operation(StrEnum):
     READ_REMINDERS = "read:reminders"
     EXPORT = "export"  # a whole record as a file (JSON, CSV, report)
     READ_AUDIT_TRAIL = "read:audit"  # who read my record: the patient's own question
+    READ_SHARING = "read:sharing"  # who may see my record: the patient's own question too
     # Changes to a patient's record.
     WRITE_ENTRY = "write:entry"  # check-ins, activities, milestones, questionnaires
     RECORD_SESSION = "write:session"
@@ -64,7 +65,8 @@ class Operation(StrEnum):
 
 _READS: Final = frozenset({Operation.READ_LOGGING, Operation.READ_PROGRESS,
                            Operation.READ_GUIDANCE, Operation.READ_REMINDERS,
-                           Operation.EXPORT, Operation.READ_AUDIT_TRAIL})
+                           Operation.EXPORT, Operation.READ_AUDIT_TRAIL,
+                           Operation.READ_SHARING})
 
 
 class Relation(StrEnum):
@@ -94,6 +96,7 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
     Operation.READ_REMINDERS: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
     Operation.EXPORT: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
     Operation.READ_AUDIT_TRAIL: {PATIENT: {OWN}},
+    Operation.READ_SHARING: {PATIENT: {OWN}},
     # A clinician enters on the patient's behalf (e.g. in the clinic, on their tablet).
     Operation.WRITE_ENTRY: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
     Operation.RECORD_SESSION: {PATIENT: {OWN}, **_CLINICIANS_SHARED},
@@ -121,6 +124,7 @@ SCOPES: Final[Mapping[Scope, frozenset[Operation] | None]] = {
 
 _REFUSALS: Final[Mapping[Operation, str]] = {
     Operation.READ_AUDIT_TRAIL: "Only the patient sees who read their record.",
+    Operation.READ_SHARING: "Only the patient sees who they share their record with.",
     Operation.REMEMBER_RISK_FACTORS: "Only the patient can change what their profile "
                                      "remembers.",
     Operation.ACKNOWLEDGE: "Only the patient's therapist or care team can acknowledge.",
@@ -152,6 +156,12 @@ def require(role: Role, operation: Operation, relation: Relation,
     """`allows`, or NotAllowed with a message the person can read."""
     if not allows(role, operation, relation, scope):
         raise NotAllowed(_REFUSALS.get(operation, _DEFAULT_REFUSAL))
+
+
+def roles_allowed(operation: Operation) -> frozenset[Role]:
+    """The roles that may do `operation` on some record: what a route or a menu offers
+    (whether this actor may do it on this patient's record is still `allows`)."""
+    return frozenset(role for role, relations in TABLE[operation].items() if relations)
 
 
 def audited(operation: Operation, relation: Relation) -> bool:

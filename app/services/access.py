@@ -41,7 +41,14 @@ class AccessService:
         self.accounts = accounts
         self.clock = clock
 
+    def clinicians_with_access(self, actor: Account, patient_id: str) -> list[Account]:
+        """The clinicians who may see the patient's record: the patient's own question."""
+        self.authorize(actor, patient_id, Operation.READ_SHARING)
+        return self.granted_clinicians(patient_id)
+
     def granted_clinicians(self, patient_id: str) -> list[Account]:
+        """`clinicians_with_access` without the check: only for app/ui/screens/sharing.py
+        (the signed-in patient's own id) until it passes the actor instead."""
         ids = [g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)]
         return self._existing(ids)
 

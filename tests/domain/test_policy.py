@@ -17,6 +17,7 @@ from app.domain.policy import (
     audited,
     operation_for,
     require,
+    roles_allowed,
 )
 
 PATIENT_RECORD_RELATIONS = (Relation.OWN, Relation.SHARED, Relation.NOT_SHARED)
@@ -55,8 +56,9 @@ def test_clinicians_read_shared_records_and_those_reads_are_audited() -> None:
 
 def test_the_patients_own_decisions_stay_theirs() -> None:
     for operation in (Operation.SHARE, Operation.UNSHARE, Operation.CREATE_SHARING_CODE,
-                      Operation.READ_AUDIT_TRAIL, Operation.RESPOND_REMINDER,
-                      Operation.CHOOSE_CHANNELS, Operation.REMEMBER_RISK_FACTORS):
+                      Operation.READ_AUDIT_TRAIL, Operation.READ_SHARING,
+                      Operation.RESPOND_REMINDER, Operation.CHOOSE_CHANNELS,
+                      Operation.REMEMBER_RISK_FACTORS):
         allowed = {(role, relation) for role in Role for relation in Relation
                    if allows(role, operation, relation)}
         assert allowed == {(Role.PATIENT, Relation.OWN)}, operation
@@ -78,6 +80,16 @@ def test_the_narrow_care_team_scope_opens_reminders_and_logging_only() -> None:
     # The scope narrows a grant only: the patient's own record is theirs whatever it says.
     assert allows(Role.PATIENT, Operation.READ_PROGRESS, Relation.OWN, narrow)
     assert set(SCOPES) == set(Scope)
+
+
+def test_what_a_route_offers_follows_the_table() -> None:
+    assert roles_allowed(Operation.READ_PROGRESS) == {Role.PATIENT, Role.THERAPIST,
+                                                      Role.CARE_TEAM}
+    assert roles_allowed(Operation.WRITE_ENTRY) == {Role.PATIENT, Role.THERAPIST,
+                                                    Role.CARE_TEAM}
+    assert roles_allowed(Operation.SHARE) == {Role.PATIENT}
+    assert roles_allowed(Operation.MANAGE_CLINIC) == {Role.ADMIN}
+    assert roles_allowed(Operation.UPDATE_OWN_PROFILE) == set(Role)
 
 
 def test_require_raises_not_allowed_with_words_for_people() -> None:

@@ -83,6 +83,7 @@ PROBES: dict[Operation, Probe] = {
         w.services.store, w.services.accounts, w.services.access, w.services.logbook,
         w.services.progress, w.services.guidance).export(a, p, "json"),
     Operation.READ_AUDIT_TRAIL: lambda w, a, p: w.services.access.audit_trail(a, p),
+    Operation.READ_SHARING: lambda w, a, p: w.services.access.clinicians_with_access(a, p),
     Operation.WRITE_ENTRY: lambda w, a, p: w.services.logbook.check_in(a, p, pain_now=3),
     Operation.RECORD_SESSION: lambda w, a, p: w.services.logbook.log_session(
         a, p, regions=["lumbar"]),
