@@ -246,8 +246,9 @@ class ReminderService:
     def plans_for_delivery(self, since: datetime,
                            patient_id: str | None = None) -> list[tuple[Reminder, str]]:
         """Every live plan with its patient's zone (of one patient, or everyone's):
-        scheduled ones, each patient's daily check-in and the soreness checks of sessions
-        whose last check is after `since`."""
+        scheduled ones (a clinician's while the patient still shares with them), each
+        patient's daily check-in and nudge, and the soreness checks of sessions whose last
+        check is after `since`."""
         zones: dict[str, str] = {}
 
         def zone(patient_id: str) -> str:
@@ -255,8 +256,14 @@ class ReminderService:
                 zones[patient_id] = self._zone(patient_id)
             return zones[patient_id]
 
+        # A clinician's reminders reach the patient only while the patient shares with
+        # them: "stop sharing" also stops what that person scheduled.
+        shared = {(g.value.patient_id, g.value.clinician_id)
+                  for g in self.access.grants.find(patient_id, revoked=False)}
         found = [(v.value, zone(v.value.patient_id)) for v in self.plans.find(patient_id)
-                 if not v.value.cancelled]
+                 if not v.value.cancelled and (
+                     v.value.created_by == v.value.patient_id
+                     or (v.value.patient_id, v.value.created_by) in shared)]
         for prefs in self._prefs.find(patient_id):
             # The daily reminder counts from the patient's first day here (occurrences are
             # keyed by day, so changing its time never sends a day's reminder twice).

@@ -376,3 +376,21 @@ def test_no_check_in_reminder_on_a_day_the_patient_already_checked_in(
     assert delivery.run_due().in_app == 1
     assert [i.delivery.occurrence_key for i in reminders.inbox(
         people.patient, people.patient.id)] == ["2025-03-11"]
+
+
+def test_stop_sharing_also_stops_what_that_clinician_scheduled(
+        services: Services, people: People, clock: FakeClock) -> None:
+    no_quiet_hours(services, people)
+    reminders, delivery = reminder_services(services, clock)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "09:00"))
+    reminders.schedule(people.patient, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.DAILY, date(2025, 3, 10), "09:30"))
+    clock.now = ny(3, 10, 10)
+    assert delivery.run_due().in_app == 2
+    services.access.revoke(people.patient, people.care_team.id)
+    clock.now = ny(3, 11, 10)
+    assert delivery.run_due().in_app == 1  # the patient's own goes on
+    services.access.grant(people.patient, people.care_team)
+    clock.now = ny(3, 12, 10)
+    assert delivery.run_due().in_app == 2
