@@ -183,3 +183,21 @@ def operation_for(action: str) -> Operation:
     if action.startswith("read:reminders"):
         return Operation.READ_REMINDERS
     return Operation.READ_LOGGING
+
+
+def table_markdown() -> str:
+    """The table as docs/policy.md shows it (a test keeps that page equal to this)."""
+    words = {Relation.OWN: "own", Relation.SHARED: "if shared", Relation.NOT_SHARED: "any",
+             Relation.NONE: "yes"}
+    roles = list(Role)
+    lines = ["| operation | name | " + " | ".join(r.label for r in roles)
+             + " | a clinician's use audited |",
+             "| --- | --- |" + " --- |" * (len(roles) + 1)]
+    for operation in Operation:
+        cells = [", ".join(words[r] for r in Relation if r in TABLE[operation].get(role, ()))
+                 or "no" for role in roles]
+        audit = "yes" if audited(operation, Relation.SHARED) and any(
+            Relation.SHARED in TABLE[operation].get(role, ()) for role in roles) else "–"
+        lines.append(f"| {operation.name.lower()} | `{operation.value}` | "
+                     + " | ".join(cells) + f" | {audit} |")
+    return "\n".join(lines) + "\n"

@@ -3,6 +3,8 @@ real services)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.domain.accounts import Role
@@ -18,6 +20,7 @@ from app.domain.policy import (
     operation_for,
     require,
     roles_allowed,
+    table_markdown,
 )
 
 PATIENT_RECORD_RELATIONS = (Relation.OWN, Relation.SHARED, Relation.NOT_SHARED)
@@ -112,3 +115,8 @@ def test_require_raises_not_allowed_with_words_for_people() -> None:
 ])
 def test_audit_actions_name_their_operation(action: str, operation: Operation) -> None:
     assert operation_for(action) is operation
+
+
+def test_the_documented_table_is_the_table() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text("utf-8")
+    assert table_markdown() in page, "docs/policy.md is stale: paste policy.table_markdown()"
