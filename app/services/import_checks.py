@@ -17,17 +17,15 @@ layers, each refusing with one message that names the record and the field:
    activities, follow-ups and acknowledgements belong to one of the patient's guidance
    answers, at most PSFS_MAX_ACTIVITIES current activities.
 
-Nothing here writes; `Portability.import_json` writes only what passed all of it.
+Steps 1–4 are in app.services.import_envelope, 5–6 here. Nothing here writes;
+`Portability.import_json` writes only what passed all of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -44,187 +42,32 @@ from app.domain.reminders import ReminderPrefs, check_prefs
 from app.domain.scales import NAME_MAX_CHARS, NOTE_MAX_CHARS, ODI_SECTIONS, PSFS_MAX_ACTIVITIES
 from app.domain.sharing import AuditEvent
 from app.domain.validation import Problems, check_timezone
+from app.services.import_envelope import (
+    ASSESSMENT_KIND,
+    ID,
+    KNOWN_KINDS,
+    MAX_IMPORT_BYTES,
+    MAX_NESTING,
+    MAX_VERSION,
+    PATIENT_KINDS,
+    Export,
+    decode_bytes,
+    field_names,
+    is_aware,
+    parse_json,
+    read_export,
+    refusal,
+)
 from app.store.interfaces import Query, Record, RecordStore
 
-# A year of daily check-ins with a few corrections is about 1 MB; this leaves room for
-# decades while keeping a crafted file from filling the server's memory.
-MAX_IMPORT_BYTES: Final = 64 * 1024 * 1024
-# The deepest real export is 5 levels (document → records → record → data → list).
-MAX_NESTING: Final = 16
-# Far beyond any real number of corrections; keeps version numbers plain small integers.
-MAX_VERSION: Final = 1_000_000
-# Ids the app makes are uuid hex, invite codes (AB12-CD34-EF56) or patient ids.
-_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+# Steps 1-4 live in app.services.import_envelope; their names are part of this module's
+# interface (portability and the command line read a file through here).
+__all__ = ["ASSESSMENT_KIND", "KNOWN_KINDS", "MAX_IMPORT_BYTES", "MAX_NESTING",
+           "MAX_VERSION", "PATIENT_KINDS", "Export", "check_records", "decode_bytes",
+           "parse_json", "read_export", "refusal"]
+
 _ACTION: Final = re.compile(r"[a-z_]{1,30}(:[a-z_]{1,30}){0,3}")
-_DOCUMENT_KEYS: Final = {"format", "format_version", "exported_at", "patient", "records"}
-_PATIENT_KEYS: Final = {"id", "email", "name"}
-_RECORD_KEYS: Final = {"kind", "id", "version", "owner", "saved_at", "deleted", "data"}
 _ASSESSMENT_KEYS: Final = {"input", "result", "assessed_at", "rulebook"}
-
-# The kinds an export may hold and the type each decodes into: app.domain.kinds.
-PATIENT_KINDS: Final[dict[str, type]] = kinds.EXPORTED_ENTRIES
-KNOWN_KINDS: Final = kinds.EXPORTED
-ASSESSMENT_KIND: Final = kinds.ASSESSMENT
-
-
-def refusal(message: str) -> InvalidInput:
-    return InvalidInput.one("file", message)
-
-
-@dataclass(frozen=True)
-class Export:
-    """A document that passed steps 1–4: whose it claims to be and its records."""
-
-    patient_id: str
-    email: str
-    records: list[Record]
-
-
-# -- 1-2: bytes and JSON ------------------------------------------------------------------
-
-
-def decode_bytes(raw: bytes) -> str:
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise refusal(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
-                      "a patient export is far smaller. Nothing was imported.")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise refusal(f"The file is not UTF-8 text (byte {exc.start}). This is not a "
-                      "BackTrack export. Nothing was imported.") from None
-
-
-def parse_json(text: str) -> object:
-    if len(text) > MAX_IMPORT_BYTES:
-        raise refusal(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
-                      "a patient export is far smaller. Nothing was imported.")
-    try:
-        document = json.loads(text, parse_constant=_no_constant, parse_float=_finite,
-                              object_pairs_hook=_no_repeats)
-    except json.JSONDecodeError as exc:
-        raise refusal(f"This is not a BackTrack export: not JSON (line {exc.lineno}, "
-                      f"column {exc.colno}: {exc.msg}). Nothing was imported.") from None
-    except RecursionError:
-        raise refusal("The file is nested far deeper than an export. "
-                      "Nothing was imported.") from None
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise refusal(f"This is not a BackTrack export ({exc}). Nothing was imported.") \
-            from None
-    if _too_deep(document):
-        raise refusal(f"The file is nested more than {MAX_NESTING} levels deep, far "
-                      "deeper than an export. Nothing was imported.")
-    return document
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a number an export can contain")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):  # 1e5000 reads as infinity
-        raise ValueError(f"{text[:20]} is not a number an export can contain")
-    return number
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        raise ValueError("a key appears twice in one object")
-    return found
-
-
-def _too_deep(document: object) -> bool:
-    """Without recursion: the checks below and the store walk values recursively."""
-    stack: list[tuple[object, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_NESTING:
-            return True
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-    return False
-
-
-# -- 3-4: the document and each record's envelope -------------------------------------
-
-
-def read_export(document: object, fmt: str, version: int) -> Export:
-    if not isinstance(document, dict) or document.get("format") != fmt:
-        raise refusal("This is not a BackTrack patient export.")
-    found = document.get("format_version")
-    if isinstance(found, int) and not isinstance(found, bool) and found > version:
-        raise refusal("This export was made by a newer BackTrack.")
-    if found != version or isinstance(found, bool):
-        raise refusal(f"format_version should be {version}. Nothing was imported.")
-    unknown = set(document) - _DOCUMENT_KEYS
-    if unknown:
-        raise refusal(f"The export has fields BackTrack does not write: "
-                      f"{_names(unknown)}. Nothing was imported.")
-    patient = document.get("patient")
-    if not isinstance(patient, dict) or set(patient) - _PATIENT_KEYS or \
-            not isinstance(patient.get("id"), str) or \
-            not isinstance(patient.get("email"), str):
-        raise refusal("The export's patient block (id, email, name) is missing or "
-                      "damaged. Nothing was imported.")
-    patient_id, email = patient["id"], patient["email"]
-    if not _ID.fullmatch(patient_id):
-        raise refusal("The patient id in the export is not an id BackTrack makes.")
-    if email != normalise_email(email) or not is_valid_email(email):
-        raise refusal("The patient's email in the export is not a valid email address.")
-    raw_records = document.get("records")
-    if not isinstance(raw_records, list):
-        raise refusal("The export's records are missing (no list of records).")
-    records = [_record(n, raw, patient_id) for n, raw in enumerate(raw_records, start=1)]
-    return Export(patient_id, email, records)
-
-
-def _names(keys: set[str]) -> str:
-    return ", ".join(sorted(repr(k[:40]) for k in keys)[:5])
-
-
-def _record(number: int, raw: object, patient_id: str) -> Record:
-    """One record's envelope. Refusals read "Record 6 (check_in 3fa…), version: …", like
-    those about its data (see `_refuse_record`)."""
-    def bad(why: str, field: str = "", where: str = "") -> InvalidInput:
-        return refusal(f"Record {number}{f' ({where})' if where else ''}"
-                       f"{f', {field}' if field else ''}: {why}. Nothing was imported.")
-
-    if not isinstance(raw, dict):
-        raise bad("Not an object")
-    unknown = set(raw) - _RECORD_KEYS
-    if unknown:
-        raise bad(f"Fields BackTrack does not write ({_names(unknown)})")
-    kind, record_id, version = raw.get("kind"), raw.get("id"), raw.get("version")
-    if not isinstance(kind, str) or kind not in KNOWN_KINDS:
-        raise bad("Not a kind of record a patient's export holds", "kind")
-    if not isinstance(record_id, str) or not _ID.fullmatch(record_id):
-        raise bad("Not an id BackTrack makes", "id", kind)
-    where = f"{kind} {record_id}"
-    if isinstance(version, bool) or not isinstance(version, int) or \
-            not 1 <= version <= MAX_VERSION:
-        raise bad(f"Should be a whole number from 1 to {MAX_VERSION:,}", "version", where)
-    if raw.get("owner") != patient_id:
-        raise bad("Someone else than the patient of this export", "owner", where)
-    saved_at = raw.get("saved_at")
-    if not isinstance(saved_at, str) or not _aware(saved_at):
-        raise bad("Should be a time with a time zone", "saved_at", where)
-    deleted = raw.get("deleted", False)
-    if not isinstance(deleted, bool):
-        raise bad("Should be true or false", "deleted", where)
-    data = raw.get("data")
-    if not isinstance(data, dict):
-        raise bad("Should be an object", "data", where)
-    return Record(kind, record_id, version, data, patient_id, saved_at, deleted)
-
-
-def _aware(text: str) -> bool:
-    try:
-        return len(text) <= 40 and datetime.fromisoformat(text).tzinfo is not None
-    except ValueError:
-        return False
 
 
 # -- 5-6: each record's data, and the records together -----------------------------------
@@ -303,7 +146,7 @@ def _check_plain_values(value: object, now: datetime) -> None:
             problems.day(name, item, today)
         elif isinstance(item, str) and (name == "id" or name.endswith("_id")
                                         or name == "recorded_by"):
-            if not _ID.fullmatch(item):
+            if not ID.fullmatch(item):
                 problems.add(name, "This is not an id BackTrack makes.")
         elif isinstance(item, str) and len(item) > NOTE_MAX_CHARS:
             problems.add(name, f"Text can be up to {NOTE_MAX_CHARS:,} characters; this has "
@@ -384,14 +227,14 @@ def _check_assessment(data: dict[str, Any], now: datetime) -> None:
     shape the history and the report read back, and a time with a zone."""
     unknown = set(data) - _ASSESSMENT_KEYS
     if unknown:
-        raise _Problem(_names(unknown), "Not a field of a guidance answer.")
+        raise _Problem(field_names(unknown), "Not a field of a guidance answer.")
     try:
         parse_report(data.get("input"))
     except DomainError as exc:
         raise _Problem("input", f"Not a valid symptom report ({exc}).") from None
     _check_result(data.get("result"))
     assessed_at = data.get("assessed_at")
-    if not isinstance(assessed_at, str) or not _aware(assessed_at):
+    if not isinstance(assessed_at, str) or not is_aware(assessed_at):
         raise _Problem("assessed_at", "Should be a time with a time zone.")
     p = Problems()
     p.when("assessed_at", datetime.fromisoformat(assessed_at), now)

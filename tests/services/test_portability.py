@@ -572,9 +572,9 @@ def test_a_malformed_file_gets_one_refusal(fresh: Services, text: str | bytes,
 
 def test_a_huge_file_is_refused_before_it_is_parsed(fresh: Services,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.services import import_checks
+    from app.services import import_envelope  # steps 1-4 (import_checks re-exports them)
 
-    monkeypatch.setattr(import_checks, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(import_envelope, "MAX_IMPORT_BYTES", 1000)
     with pytest.raises(InvalidInput, match="larger than"):
         fresh.portability.import_json(b" " * 1001)
     with pytest.raises(InvalidInput, match="larger than"):
