@@ -24,7 +24,16 @@ from app.ui.chart_pages import (
     chart_data,
     chart_frame,
 )
-from app.ui.web import ASGIApp, Receive, Scope, Send, with_charts
+from app.ui.web import (
+    EMOJI_FONT,
+    EMOJI_ROUTE,
+    ASGIApp,
+    Receive,
+    Scope,
+    Send,
+    _with_emoji_font,
+    with_charts,
+)
 
 CLIENT_PAGE = b"<!DOCTYPE html><html><head></head><body><script>flutter()</script></body></html>"
 
@@ -311,3 +320,19 @@ def test_unavailable_pictures_say_so(pages: ChartPages, library: Path) -> None:
     client = pictures_client(pages, library, Pictures(available=False))
     response = client.get(f"{PREFIX}{filled(pages)}/static/0.svg")
     assert response.status_code == 503
+
+
+def test_every_part_of_the_emoji_font_is_answered_with_the_shipped_font(
+        tmp_path: Path) -> None:
+    """Flutter asks for Google's split of Noto Color Emoji (…/notocoloremoji/v32/<id>.<n>
+    .woff2); the app answers each part with the whole font it ships."""
+    font = tmp_path / "NotoColorEmoji.ttf"
+    font.write_bytes(b"\x00\x01\x00\x00 a font")
+    client = Client(_with_emoji_font(flet_stand_in, font))
+    for part in (0, 9):
+        response = client.get(f"{EMOJI_ROUTE}v32/Yq6P-KqIXTD0t4D9z1ESnKM3.{part}.woff2")
+        assert response.status_code == 200
+        assert response.content == font.read_bytes()
+        assert response.headers["content-type"] == "font/ttf"
+    assert client.get("/assets/fonts/roboto.woff2").text == "flet:/assets/fonts/roboto.woff2"
+    assert EMOJI_FONT.is_file()  # shipped in the repository
