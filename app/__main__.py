@@ -141,7 +141,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print("Demo clinic created. Sign in as alex@example.com / backtrack-demo.")
             from app.ui.server import serve
 
-            return serve(services)
+            return serve(services.screens, host=settings.host, port=settings.port,
+                         open_browser=settings.open_browser)
         if command == "seed-demo":
             if not seed_demo_if_empty(services):
                 print("The store already has accounts; the demo was not added.")

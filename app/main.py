@@ -1,5 +1,9 @@
 """Composition root: settings → store → services (→ UI). The one place that picks the
-concrete store; tests build the app through `build_services` too."""
+concrete store and reads the settings; tests build the app through `build_services` too.
+
+`Services` is the root's own bundle (it holds the store, to close it, and the settings):
+the command line uses it. The UI gets `Services.screens` (app.services.facade), which has
+neither; each service gets only the services and store it uses, as constructor arguments."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
+from app.services.export_formats import build_exports
+from app.services.exports import ExportService
+from app.services.facade import ScreenServices
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
 from app.services.logbook import Logbook
@@ -39,6 +46,8 @@ class Services:
     progress: ProgressService
     caseload: Caseload
     followups: FollowUpService
+    exports: ExportService
+    screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
     def rulebook(self) -> Rulebook:
@@ -69,12 +78,18 @@ def build_services(settings: Settings, store: RecordStore | None = None,
                                clock=clock)
     progress = ProgressService(logbook, load_thresholds(), clock)
     followups = FollowUpService(store, access, guidance, clock)
-    return Services(
-        settings=settings, store=store, accounts=accounts, auth=auth, access=access,
-        logbook=logbook, clinic=ClinicService(store),
-        portability=Portability(store, accounts, access, clock),
+    screens = ScreenServices(
+        accounts=accounts, auth=auth, access=access, logbook=logbook,
+        clinic=ClinicService(store), portability=Portability(store, accounts, access, clock),
         guidance=guidance, progress=progress,
         caseload=Caseload(access, progress, guidance, followups), followups=followups,
+        exports=build_exports(store, accounts, access, logbook, progress, guidance, clock),
+    )
+    return Services(
+        settings=settings, store=store, accounts=accounts, auth=auth, access=access,
+        logbook=logbook, clinic=screens.clinic, portability=screens.portability,
+        guidance=guidance, progress=progress, caseload=screens.caseload,
+        followups=followups, exports=screens.exports, screens=screens,
     )
 
 

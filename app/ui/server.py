@@ -1,4 +1,7 @@
-"""Start the web server (offline: no CDN) for a built set of services.
+"""Start the web server (offline: no CDN) for the screens' services.
+
+It gets `ScreenServices` (app.services.facade) and the address to listen on from the
+composition root; it never imports app.main, so the store and settings stay out of reach.
 
 Flet's FastAPI app is wrapped by app.ui.web (plotly.js once, the Progress screen's chart
 pages from app.ui.chart_pages), then run under uvicorn on the configured host and port.
@@ -16,7 +19,7 @@ import flet_web.fastapi
 import uvicorn
 
 from app import paths
-from app.main import Services
+from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
 from app.ui.shell import Shell
@@ -27,14 +30,14 @@ APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."
 SHUTDOWN_GRACE_SECONDS = 3  # open browser tabs keep websockets; don't wait on them long
 
 
-def page_handler(services: Services) -> Callable[[ft.Page], Awaitable[None]]:
+def page_handler(services: ScreenServices) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
         await Shell(page, services).start()
 
     return main
 
 
-def asgi_app(services: Services, pages: ChartPages = PAGES) -> ASGIApp:
+def asgi_app(services: ScreenServices, pages: ChartPages = PAGES) -> ASGIApp:
     """The whole web app: Flet's client and sessions, plus the chart routes."""
     # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
     # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
@@ -50,18 +53,17 @@ def asgi_app(services: Services, pages: ChartPages = PAGES) -> ASGIApp:
     return with_charts(flet_app, pages)
 
 
-def serve(services: Services) -> int:
+def serve(services: ScreenServices, *, host: str, port: int, open_browser: bool) -> int:
     keep_flet_logs_free_of_details()
-    settings = services.settings
-    url = f"http://{settings.host}:{settings.port}"
+    url = f"http://{host}:{port}"
     print(f"BackTrack is running at {url}  (Ctrl+C to stop)", flush=True)
 
     def opened() -> None:
-        if settings.open_browser:
+        if open_browser:
             webbrowser.open(url)
 
     config = uvicorn.Config(
-        asgi_app(services), host=settings.host, port=settings.port,
+        asgi_app(services), host=host, port=port,
         log_level="warning", ws="websockets-sansio", lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import flet as ft
 
 from app.domain.accounts import Account, Role
-from app.main import Services
+from app.services.facade import ScreenServices
 from app.ui import theme
 from app.ui.errors import (
     WENT_WRONG_TEXT,
@@ -67,7 +67,7 @@ def _digest(token: str) -> str:
 
 
 class Shell:
-    def __init__(self, page: ft.Page, services: Services) -> None:
+    def __init__(self, page: ft.Page, services: ScreenServices) -> None:
         self.page = page
         self.services = services
         self.token: str | None = None

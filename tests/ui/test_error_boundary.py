@@ -73,7 +73,7 @@ def alex(services: Services) -> Account:
 @pytest.fixture
 def shell(services: Services, alex: Account) -> Iterator[Shell]:
     page = StandInPage()
-    shell = Shell(page, services)  # type: ignore[arg-type]
+    shell = Shell(page, services.screens)  # type: ignore[arg-type]  # a stand-in page
     shell.remembered = None  # type: ignore[assignment]  # no browser storage here
     shell.token = services.auth.sign_in(alex.email, PASSWORD).token
     yield shell
@@ -122,7 +122,7 @@ def test_every_route_builds_for_every_role_it_allows(services: Services) -> None
                 for role in Role}
     for role, account in accounts.items():
         page = StandInPage()
-        shell = Shell(page, services)  # type: ignore[arg-type]
+        shell = Shell(page, services.screens)  # type: ignore[arg-type]  # a stand-in page
         shell.remembered = None  # type: ignore[assignment]
         shell.token = services.auth.sign_in(account.email, PASSWORD).token
         for path, route in routes.ROUTES.items():

@@ -24,7 +24,7 @@ class StubShell(SimpleNamespace):
     """What a screen builder asks of the shell, without a browser."""
 
     def __init__(self, services: Services, account: Account) -> None:
-        super().__init__(services=services, account=account, is_wide=False, query={},
+        super().__init__(services=services.screens, account=account, is_wide=False, query={},
                          page=SimpleNamespace(update=lambda: None), flash=None, went=[])
 
     def require_account(self) -> Account:

@@ -33,7 +33,7 @@ from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, Figures
 from app.charts.theme import palette
 from app.charts.wording import Audience
 from app.domain.progress import ResponseSummary, Verdict
-from app.services.report import VERDICT_LABELS, progress_report_html, report_file_name
+from app.services.report import VERDICT_LABELS
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.chart_pages import (
@@ -125,11 +125,10 @@ def build(shell: Shell) -> ft.View:
         report_busy.visible = True
         shell.page.update()
         try:
-            text = await asyncio.to_thread(progress_report_html, shell.services,
-                                           account.email, viewer)
-            await shell.file_picker.save_file(
-                file_name=report_file_name(account, shell.services.accounts.clock()),
-                src_bytes=text.encode("utf-8"))
+            report_file = await asyncio.to_thread(shell.services.exports.export, viewer,
+                                                  account.id, "report")
+            await shell.file_picker.save_file(file_name=report_file.file_name,
+                                              src_bytes=report_file.content)
         finally:
             report_busy.visible = False
             shell.page.update()
