@@ -3,8 +3,9 @@
 - `pain_figure`, `soreness_figure`, `function_figure`, `adherence_figure` build one chart
   each; with nothing (or a single point) to draw they return an empty-state figure: a
   hint saying what to log, and no axes.
-- `build_all` builds the four for one patient; `FigureCache` keeps them per patient and
-  colour scheme until the data fingerprint (`data_fingerprint`) changes.
+- `build_all` builds the four for one patient; app.charts.cache keeps them per patient and
+  colour scheme until the data fingerprint changes (`FigureCache` and `data_fingerprint`
+  are re-exported here for the callers that import them from this module).
 
 Every text comes from the thresholds asset's wording, in the words for who is looking
 (`Audience`: the patient, or a clinician they share with; user-typed names are escaped:
@@ -18,18 +19,17 @@ each. bench/charts.py measures this against the obvious way.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import textwrap
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.cache import FigureCache as FigureCache  # its older home; see cache.py
+from app.charts.cache import data_fingerprint as data_fingerprint
 from app.charts.wording import Audience, ChartWords
 from app.domain.entries import CheckIn, Milestone, NeedlingSession, PsfsActivity
 from app.domain.progress import (
@@ -404,7 +404,7 @@ def _logged(words: ChartWords, day: str, count: int) -> str:
     return words.chart("adherence_day_many", date=day, count=count)
 
 
-# -- all of one patient's charts, cached ------------------------------------------------
+# -- all of one patient's charts -------------------------------------------------------
 
 
 def build_all(
@@ -430,61 +430,3 @@ def build_all(
                                   thresholds, dark, audience),
         ADHERENCE: adherence_figure(logged, thresholds, dark, audience),
     }
-
-
-def data_fingerprint(record: ProgressRecord, thresholds: ProgressThresholds) -> str:
-    """A short digest that changes whenever anything drawn could change: any entry (a
-    correction too), the day, or the clinic's thresholds."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr(record).encode())
-    digest.update(repr(thresholds.key()).encode())
-    return digest.hexdigest()
-
-
-class FigureCache:
-    """Built figures per (patient, colour scheme, audience), kept while the fingerprint
-    holds.
-
-    One entry per patient, scheme and audience: a new fingerprint replaces the old figures. The
-    least recently used patients are dropped beyond `max_patients`. Thread-safe: Flet runs
-    blocking work on threads.
-
-    The figures returned are shared: treat them as read-only.
-    """
-
-    def __init__(self, max_patients: int = 64) -> None:
-        self._max = max_patients
-        self._entries: OrderedDict[tuple[str, bool, Audience], tuple[str, Figures]] = (
-            OrderedDict())
-        self._lock = threading.Lock()
-        self.builds = 0  # how many times a builder ran (for tests and diagnostics)
-
-    def get(
-        self, patient_id: str, fingerprint: str, dark: bool,
-        build: Callable[[], Figures] | None = None,
-        audience: Audience = Audience.PATIENT,
-    ) -> Figures | None:
-        """The cached figures for this fingerprint; on a miss, build and keep them (or
-        return None when no builder is given). `build` must draw for `audience`."""
-        key = (patient_id, dark, audience)
-        with self._lock:
-            held = self._entries.get(key)
-            if held is not None and held[0] == fingerprint:
-                self._entries.move_to_end(key)
-                return held[1]
-        if build is None:
-            return None
-        figures = build()  # outside the lock: building takes tens of milliseconds
-        with self._lock:
-            self.builds += 1
-            self._entries[key] = (fingerprint, figures)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-        return figures
-
-    def forget(self, patient_id: str) -> None:
-        """Drop a patient's figures (e.g. after their data is deleted)."""
-        with self._lock:
-            for key in [k for k in self._entries if k[0] == patient_id]:
-                del self._entries[key]
