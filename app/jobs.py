@@ -46,20 +46,27 @@ class Jobs:
         self._add(Job(name, work, None))
 
     def _add(self, job: Job) -> None:
-        if self._started:
-            raise RuntimeError("Register jobs before starting them.")
+        """A job added after `start` starts at once (the web server adds its warm-ups
+        when it builds the app, after the composition root started the scheduler)."""
+        if self._stopping.is_set():
+            raise RuntimeError("The jobs were stopped.")
         if job.name in self._jobs:
             raise ValueError(f"There is already a job called {job.name}.")
         self._jobs[job.name] = job
+        if self._started:
+            self._launch(job)
 
     def start(self) -> None:
         if self._started:
             raise RuntimeError("The jobs are already running.")
         self._started = True
         for job in self._jobs.values():
-            job.thread = threading.Thread(target=self._loop, args=(job,),
-                                          name=f"job-{job.name}", daemon=True)
-            job.thread.start()
+            self._launch(job)
+
+    def _launch(self, job: Job) -> None:
+        job.thread = threading.Thread(target=self._loop, args=(job,),
+                                      name=f"job-{job.name}", daemon=True)
+        job.thread.start()
 
     def run_now(self, name: str) -> None:
         """Wake a repeating job before its interval is up (e.g. right after a reminder was

@@ -60,7 +60,7 @@ def test_a_failing_job_is_logged_without_its_message_and_runs_again(
     assert "pain" not in caplog.text and "alex" not in caplog.text
 
 
-def test_registering_wrongly_is_refused() -> None:
+def test_registering_wrongly_is_refused_and_a_late_job_starts_at_once() -> None:
     jobs = Jobs()
     jobs.every("a", 1, lambda: None)
     with pytest.raises(ValueError):
@@ -68,8 +68,11 @@ def test_registering_wrongly_is_refused() -> None:
     with pytest.raises(ValueError):
         jobs.every("b", 0, lambda: None)
     jobs.start()
-    with pytest.raises(RuntimeError):
-        jobs.once("c", lambda: None)
+    late = threading.Event()
+    jobs.once("warm-up", late.set)
+    assert late.wait(WAIT)
     with pytest.raises(RuntimeError):
         jobs.start()
     jobs.stop()
+    with pytest.raises(RuntimeError):
+        jobs.once("too-late", lambda: None)
