@@ -139,10 +139,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "run":
             if args.demo and seed_demo_if_empty(services):
                 print("Demo clinic created. Sign in as alex@example.com / backtrack-demo.")
+            from app.main import background_jobs
             from app.ui.server import serve
 
-            return serve(services.screens, host=settings.host, port=settings.port,
-                         open_browser=settings.open_browser)
+            jobs = background_jobs(services)
+            jobs.start()
+            try:
+                return serve(services.screens, jobs, host=settings.host, port=settings.port,
+                             open_browser=settings.open_browser)
+            finally:
+                jobs.stop()
         if command == "seed-demo":
             if not seed_demo_if_empty(services):
                 print("The store already has accounts; the demo was not added.")

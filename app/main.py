@@ -15,6 +15,8 @@ from argon2 import PasswordHasher
 
 from app import paths
 from app.domain.guidance import Rulebook
+from app.jobs import Jobs
+from app.reminders_wiring import ReminderServices, build_reminder_services, schedule_delivery
 from app.services.access import AccessService
 from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
@@ -47,6 +49,7 @@ class Services:
     caseload: Caseload
     followups: FollowUpService
     exports: ExportService
+    reminders: ReminderServices  # reminders, delivery (the scheduler), calendar, overview, mail
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -78,27 +81,44 @@ def build_services(settings: Settings, store: RecordStore | None = None,
                                clock=clock)
     progress = ProgressService(logbook, load_thresholds(), clock)
     followups = FollowUpService(store, access, guidance, clock)
+    clinic = ClinicService(store)
+    reminders = build_reminder_services(
+        store, access, clinic, data_dir=settings.data_dir,
+        base_url=f"http://{settings.host}:{settings.port}", clock=clock)
     screens = ScreenServices(
-        accounts=accounts, auth=auth, access=access, logbook=logbook,
-        clinic=ClinicService(store), portability=Portability(store, accounts, access, clock),
+        accounts=accounts, auth=auth, access=access, logbook=logbook, clinic=clinic,
+        portability=Portability(store, accounts, access, clock),
         guidance=guidance, progress=progress,
         caseload=Caseload(access, progress, guidance, followups), followups=followups,
         exports=build_exports(store, accounts, access, logbook, progress, guidance, clock),
+        reminders=reminders.reminders, calendar=reminders.calendar,
+        reminder_overview=reminders.overview, mail=reminders.mail,
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
-        logbook=logbook, clinic=screens.clinic, portability=screens.portability,
+        logbook=logbook, clinic=clinic, portability=screens.portability,
         guidance=guidance, progress=progress, caseload=screens.caseload,
-        followups=followups, exports=screens.exports, screens=screens,
+        followups=followups, exports=screens.exports, reminders=reminders, screens=screens,
     )
+
+
+def background_jobs(services: Services) -> Jobs:
+    """The server's background work, registered here; the command that serves starts
+    them before the server and stops them after (the server adds its warm-ups)."""
+    jobs = Jobs()
+    schedule_delivery(jobs, services.reminders.delivery)  # at start, then each minute
+    return jobs
 
 
 def seed_demo_if_empty(services: Services, progress: Callable[[str], None] = print) -> bool:
     """Fill an empty store with the demo clinic; leave a store with accounts alone."""
     from app.services.demo import seed_demo
+    from app.services.demo_reminders import seed_demo_reminders
 
     if services.accounts.accounts.find():
         return False
-    seed_demo(services.accounts, services.access, services.logbook, services.clinic,
-              services.guidance, services.accounts.clock(), progress)
+    now = services.accounts.clock()
+    made = seed_demo(services.accounts, services.access, services.logbook, services.clinic,
+                     services.guidance, now, progress)
+    seed_demo_reminders(services.reminders.reminders, services.reminders.delivery, made, now)
     return True

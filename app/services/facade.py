@@ -1,10 +1,10 @@
 """What the screens may use: the use cases, and nothing beneath them (issue 11).
 
 The composition root (app.main) builds one `ScreenServices` and hands it to the web server
-and every tab's shell. It holds services only: no store, no settings, no password hasher.
-A screen therefore reads and changes data through a service method, which asks the policy
-and audits, and can't open a collection or the data folder by itself. The UI imports this
-module, never app.main (an import contract says so, see pyproject.toml).
+and every tab's shell. It holds services only: no store, no settings, no password hasher,
+no scheduler. A screen therefore reads and changes data through a service method, which
+asks the policy and audits, and can't open a collection or the data folder by itself. The
+UI imports this module, never app.main (an import contract says so, see pyproject.toml).
 
 A new use case a screen needs is one more field here, filled in by app.main.build_services.
 """
@@ -16,14 +16,18 @@ from dataclasses import dataclass
 from app.domain.guidance import Rulebook
 from app.services.access import AccessService
 from app.services.accounts import AccountService, AuthService
+from app.services.calendar_feed import CalendarFeedService
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
 from app.services.exports import ExportService
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.logbook import Logbook
+from app.services.mail_settings import MailSettingsService
 from app.services.portability import Portability
 from app.services.progress import ProgressService
+from app.services.reminder_overview import ReminderOverview
+from app.services.reminders import ReminderService
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class ScreenServices:
     caseload: Caseload
     followups: FollowUpService
     exports: ExportService  # every file a screen offers: JSON, CSV ZIP, progress report
+    reminders: ReminderService
+    calendar: CalendarFeedService
+    reminder_overview: ReminderOverview
+    mail: MailSettingsService  # the admin's mail server settings (never shows the password)
+    # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property
     def rulebook(self) -> Rulebook:

@@ -5,12 +5,16 @@ composition root; it never imports app.main, so the store and settings stay out 
 
 Flet's FastAPI app is wrapped by app.ui.web (plotly.js once, the Progress screen's chart
 pages from app.ui.chart_pages), then run under uvicorn on the configured host and port.
+
+Background work runs as app.jobs jobs, never as threads of its own: the composition root
+creates, starts and stops the `Jobs` (with its own, such as the reminders scheduler);
+`serve` adds the web server's two warm-ups (plotly.js, the chart builders), which run at
+once on jobs already started.
 """
 
 from __future__ import annotations
 
 import socket
-import threading
 import webbrowser
 from collections.abc import Awaitable, Callable
 
@@ -19,6 +23,7 @@ import flet_web.fastapi
 import uvicorn
 
 from app import paths
+from app.jobs import Jobs
 from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
@@ -28,6 +33,7 @@ from app.ui.web import ASGIApp, with_charts
 APP_NAME = "BackTrack"
 APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."
 SHUTDOWN_GRACE_SECONDS = 3  # open browser tabs keep websockets; don't wait on them long
+WARM_CHARTS_JOB = "warm-charts"
 
 
 def page_handler(services: ScreenServices) -> Callable[[ft.Page], Awaitable[None]]:
@@ -37,8 +43,10 @@ def page_handler(services: ScreenServices) -> Callable[[ft.Page], Awaitable[None
     return main
 
 
-def asgi_app(services: ScreenServices, pages: ChartPages = PAGES) -> ASGIApp:
-    """The whole web app: Flet's client and sessions, plus the chart routes."""
+def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
+             jobs: Jobs | None = None) -> ASGIApp:
+    """The whole web app: Flet's client and sessions, plus the chart routes (their
+    warm-up registered with `jobs` when given)."""
     # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
     # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
     flet_app = flet_web.fastapi.FastAPI()
@@ -50,28 +58,29 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES) -> ASGIApp:
         app_description=APP_DESCRIPTION,
         no_cdn=True,
     ))
-    return with_charts(flet_app, pages)
+    return with_charts(flet_app, pages, jobs=jobs)
 
 
-def serve(services: ScreenServices, *, host: str, port: int, open_browser: bool) -> int:
+def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
+          open_browser: bool) -> int:
     keep_flet_logs_free_of_details()
     url = f"http://{host}:{port}"
     print(f"BackTrack is running at {url}  (Ctrl+C to stop)", flush=True)
+    # Plotly builds its validators on first use (~1 s): pay that now, not on the first
+    # patient's Progress screen.
+    jobs.once(WARM_CHARTS_JOB, warm_up_charts)
+    app = asgi_app(services, jobs=jobs)
 
     def opened() -> None:
         if open_browser:
             webbrowser.open(url)
 
     config = uvicorn.Config(
-        asgi_app(services), host=host, port=port,
+        app, host=host, port=port,
         log_level="warning", ws="websockets-sansio", lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    server = _Server(config, on_started=opened)
-    # Plotly builds its validators on first use (~1 s): pay that now, not on the first
-    # patient's Progress screen.
-    threading.Thread(target=warm_up_charts, name="warm-charts", daemon=True).start()
-    server.run()
+    _Server(config, on_started=opened).run()
     return 0
 
 

@@ -49,6 +49,7 @@ from typing import Any, Final
 from app import paths
 from app.charts.html import plotly_js_path
 from app.charts.static import KaleidoEngine, StaticCharts
+from app.jobs import Jobs
 from app.ui.chart_pages import (
     PAGES,
     PLOTLY_JS_ROUTE,
@@ -68,6 +69,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DATA_WAIT_SECONDS: Final = 30.0  # how long a frame's data request waits for the figures
 _YEAR: Final = 365 * 24 * 3600
+PLOTLY_JS_JOB: Final = "plotly-js"  # the background job that reads and compresses it once
 
 
 # -- the ASGI wrapper --------------------------------------------------------------------
@@ -75,7 +77,8 @@ _YEAR: Final = 365 * 24 * 3600
 
 class _PlotlyJs:
     """plotly.min.js read once, with a gzip copy (1.5 MB instead of 4.8 MB over the
-    network), both made by `prepare` — at start-up in a thread, or on first request."""
+    network), both made by `prepare` — at start-up as a background job (app.jobs), or on
+    first request."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -253,11 +256,13 @@ def _with_emoji_font(inner: ASGIApp, font: Path = EMOJI_FONT) -> ASGIApp:
 def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                 plotly_js: Path | None = None,
                 data_wait_seconds: float = DATA_WAIT_SECONDS,
-                pictures: StaticCharts | None = None) -> ASGIApp:
-    """`inner` (the Flet app) with the chart routes in front of it."""
+                pictures: StaticCharts | None = None, jobs: Jobs | None = None) -> ASGIApp:
+    """`inner` (the Flet app) with the chart routes in front of it. With `jobs`, plotly.js
+    is read and compressed once they start (else on its first request)."""
     library = _PlotlyJs(plotly_js or plotly_js_path())
     static = pictures or StaticCharts(KaleidoEngine(library.path))
-    threading.Thread(target=library.prepare, name="plotly-js", daemon=True).start()
+    if jobs is not None:
+        jobs.once(PLOTLY_JS_JOB, library.prepare)
     not_found = b"This chart is no longer available. Open the Progress screen again."
     warm_html = warm_page().encode()
     revalidate = [(b"cache-control", b"no-cache")]
