@@ -157,15 +157,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                   "alex@, blair@, casey@, taylor@, jordan@, admin@example.com")
             return 0
         if command == "export":
-            if args.format == "json":
-                text = services.portability.export_json(None, args.patient)
-            else:
-                from app.services.report import progress_report_html
-
-                text = progress_report_html(services, args.patient)
             from app.commands.export_file import write_export
 
-            write_export(args.out, text)
+            # The operator's export (actor None) through the one export door.
+            exported = services.exports.export(
+                None, args.patient, "json" if args.format == "json" else "report")
+            write_export(args.out, exported.content.decode("utf-8"))
             print(f"Exported {args.patient} to {args.out}")
             return 0
         if command == "import":
