@@ -43,3 +43,19 @@ def test_no_ui_module_imports_the_composition_root() -> None:
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             found += [f"{path.name}: {n}" for n in names if n in ("app.main", "app.settings")]
     assert found == []
+
+
+def test_no_ui_module_reaches_for_a_store_attribute() -> None:
+    """A guard, not a regression test (it passed before the facade too): some services
+    keep their store in a public attribute, which the facade's types can't hide, so this
+    keeps screens from reading `<service>.store` (Flet's `page.session.store` aside)."""
+    found = [f"{path.name}:{node.lineno}" for path in sorted(UI_PACKAGE.rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Attribute) and node.attr in ("store", "_store")
+             and not _is_flet_session(node.value)]
+    assert found == []
+
+
+def _is_flet_session(node: ast.expr) -> bool:
+    """`page.session.store` is Flet's per-tab storage, not ours."""
+    return isinstance(node, ast.Attribute) and node.attr == "session"
