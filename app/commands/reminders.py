@@ -50,9 +50,12 @@ def run(argv: list[str]) -> int:
     except StoreError as exc:
         return _fail(str(exc), 1)
     try:
-        built = build_reminder_services(services.store, services.access, services.clinic,
-                                        data_dir=settings.data_dir, base_url=base_url)
-        print(built.delivery.run_due().line())
+        delivery = services.reminders.delivery
+        if args.base_url:  # links in the emails point at the clinic's public address
+            delivery = build_reminder_services(
+                services.store, services.access, services.clinic,
+                data_dir=settings.data_dir, base_url=base_url).delivery
+        print(delivery.run_due().line())
         return 0
     except StoreError as exc:
         return _fail(str(exc), 1)
