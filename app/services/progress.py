@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from app import paths
-from app.charts.figures import FigureCache, Figures, build_all, data_fingerprint
+from app.charts.cache import FigureCache, data_fingerprint
+from app.charts.figures import Figures, build_all
 from app.charts.wording import Audience, chart_wording_problems
 from app.domain.accounts import Account
 from app.domain.progress import (
