@@ -24,6 +24,7 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.domain import kinds, policy
 from app.domain.accounts import (
     Account,
     Role,
@@ -32,13 +33,14 @@ from app.domain.accounts import (
     normalise_email,
 )
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.policy import Operation, Relation
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.sharing import AuditEvent
 from app.domain.validation import Problems, check_timezone
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
 
-ACCOUNT = "account"
+ACCOUNT = kinds.ACCOUNT
 ADDRESS_FACTOR: Final = 4  # an address may fail this many times max_failures in all
 # The audit log app.services.access keeps (its AUDIT; it imports this module, so the
 # kind is named here too — tests read a pause back through AccessService.audit_trail).
@@ -71,7 +73,11 @@ class AccountService:
         self._create_lock = threading.Lock()
 
     def create(self, email: str, name: str, password: str, role: Role,
-               timezone: str = "UTC") -> Account:
+               timezone: str = "UTC", *, actor: Account | None = None) -> Account:
+        """A new account. `actor` None is the operator's command line or the demo seed;
+        a signed-in actor must be allowed to create accounts (app.domain.policy)."""
+        if actor is not None:
+            policy.require(actor.role, Operation.CREATE_ACCOUNT, Relation.NONE)
         clean_email, clean_name = check_new_account(email, name, password)
         p = Problems()
         timezone = check_timezone(p, timezone)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.domain.accounts import Account, Role
-from app.domain.errors import NotAllowed
+from app.domain import kinds, policy
+from app.domain.accounts import Account
+from app.domain.policy import Operation, Relation
 from app.domain.validation import Problems
 from app.services.base import Collection
 from app.store.interfaces import RecordStore
 
-CLINIC = "clinic_settings"
+CLINIC = kinds.CLINIC_SETTINGS
 _ID = "clinic"
 
 
@@ -32,8 +33,7 @@ class ClinicService:
 
     def update(self, actor: Account, *, name: str, phone: str,
                emergency_number: str) -> ClinicSettings:
-        if actor.role is not Role.ADMIN:
-            raise NotAllowed("Only a clinic admin can change clinic settings.")
+        policy.require(actor.role, Operation.MANAGE_CLINIC, Relation.NONE)
         p = Problems()
         clean = replace(
             self.current(),

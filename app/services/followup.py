@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain import kinds
 from app.domain.accounts import Account
-from app.domain.errors import NotAllowed, NotFound
+from app.domain.errors import NotFound
 from app.domain.followup import (
     Acknowledgement,
     FollowUp,
@@ -19,13 +20,13 @@ from app.domain.followup import (
     new_acknowledgement,
     new_follow_up,
 )
+from app.domain.policy import Operation
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.services.guidance import GuidanceService, PastAssessment
 from app.store.interfaces import RecordStore
 
-FOLLOW_UP = "guidance_follow_up"
-ACKNOWLEDGEMENT = "guidance_acknowledgement"
+FOLLOW_UP, ACKNOWLEDGEMENT = kinds.FOLLOW_UP, kinds.ACKNOWLEDGEMENT
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,7 @@ class FollowUpService:
                     note: str | None = "") -> Acknowledgement:
         """A clinician who shares the patient's record has seen the answer (with a note:
         what they did). Acknowledging again replaces the note (a new version)."""
-        if not clinician.role.is_clinician:
-            raise NotAllowed("Only the patient's therapist or care team can acknowledge.")
-        self.access.check_write(clinician, patient_id)
+        self.access.check_write(clinician, patient_id, Operation.ACKNOWLEDGE)
         self._answer_of(clinician, patient_id, assessment_id)
         ack = new_acknowledgement(assessment_id=assessment_id, patient_id=patient_id,
                                   clinician_id=clinician.id, clinician_name=clinician.name,

@@ -12,22 +12,20 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from app.domain import entries as e
+from app.domain import kinds
 from app.domain.accounts import Account
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.policy import Operation
 from app.domain.reminders import ReminderPrefs, check_prefs
 from app.domain.zones import patient_today
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.store.interfaces import Query, RecordStore
 
-CHECK_IN = "check_in"
-SESSION = "needling_session"
-SORENESS = "soreness"
-ACTIVITY = "psfs_activity"
-MILESTONE = "milestone"
-ODI = "odi"
-PGIC = "pgic"
-REMINDER_PREFS = "reminder_prefs"
+CHECK_IN, SESSION, SORENESS, ACTIVITY = (kinds.CHECK_IN, kinds.SESSION, kinds.SORENESS,
+                                          kinds.ACTIVITY)
+MILESTONE, ODI, PGIC, REMINDER_PREFS = (kinds.MILESTONE, kinds.ODI, kinds.PGIC,
+                                        kinds.REMINDER_PREFS)
 
 V = TypeVar("V")
 
@@ -151,7 +149,7 @@ class Logbook:
         """A new version of a session (wrong region or time); the original stays in its
         history. Guidance, charts and the caseload read the latest version."""
         original = self._current(self.sessions, session_id, "needling session")
-        self.access.check_write(actor, original.patient_id)
+        self.access.check_write(actor, original.patient_id, Operation.RECORD_SESSION)
         corrected = e.new_needling_session(
             id=original.id, patient_id=original.patient_id, performed_at=performed_at,
             now=self.clock(), regions=regions, recorded_by=original.recorded_by, note=note,
@@ -250,7 +248,7 @@ class Logbook:
         self, actor: Account, patient_id: str, *, regions: Sequence[str],
         performed_at: datetime | None = None, note: str | None = "",
     ) -> Versioned[e.NeedlingSession]:
-        self.access.check_write(actor, patient_id)
+        self.access.check_write(actor, patient_id, Operation.RECORD_SESSION)
         now = self.clock()
         session = e.new_needling_session(
             id=new_id(), patient_id=patient_id, performed_at=performed_at or now, now=now,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.domain import policy
 from app.domain.accounts import Role
+from app.domain.policy import Operation
 from app.ui.screens import (
     activities,
     checkin,
@@ -22,9 +24,9 @@ from app.ui.screens import settings as settings_screen
 from app.ui.shell import Route, Tab
 
 PATIENT = frozenset({Role.PATIENT})
-# A clinician opens one patient's progress, or records a session for them (?patient=ID),
-# when that patient shared with them.
-PATIENT_OR_CLINICIAN = frozenset({Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM})
+# Routes about a patient's record take their roles from app.domain.policy: a clinician
+# opens one patient's progress, or records a session for them (?patient=ID), when that
+# patient shared with them (the services check the sharing).
 CLINICIANS = frozenset({Role.THERAPIST, Role.CARE_TEAM})
 EVERYONE = frozenset(Role)
 
@@ -37,20 +39,21 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     )),
     Route("/checkin", checkin.build, PATIENT,
           tabs=(Tab("Check in", ft.Icons.ADD_CIRCLE_OUTLINE, PATIENT),)),
-    Route("/progress", progress.build, PATIENT_OR_CLINICIAN,
+    Route("/progress", progress.build, policy.roles_allowed(Operation.READ_PROGRESS),
           tabs=(Tab("Progress", ft.Icons.SHOW_CHART, PATIENT),)),
     Route("/history", history.build, PATIENT, numbers=("limit",),
           tabs=(Tab("History", ft.Icons.HISTORY, PATIENT),)),
     Route("/settings", settings_screen.build,
           tabs=(Tab("Settings", ft.Icons.SETTINGS_OUTLINED, EVERYONE),)),
-    Route("/session", sessions.build_session, PATIENT_OR_CLINICIAN),
+    Route("/session", sessions.build_session,
+          policy.roles_allowed(Operation.RECORD_SESSION)),
     Route("/soreness", sessions.build_soreness, PATIENT),
     Route("/activities", activities.build_activities, PATIENT),
     Route("/milestones", activities.build_milestones, PATIENT),
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),
-    Route("/sharing", sharing.build, PATIENT),
+    Route("/sharing", sharing.build, policy.roles_allowed(Operation.SHARE)),
 )}
 
 

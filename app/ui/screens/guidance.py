@@ -97,7 +97,7 @@ def build(shell: Shell) -> ft.View:
                        anchors={0: "No pain", 10: "Worst imaginable"})
     checks, checklist = _tick_list(
         {key: labels.symptom_labels[key] for key in checklist_keys()})
-    remembered = services.guidance.risk_factors(account.id)
+    remembered = services.guidance.remembered_risk_factors(account, account.id)
     risks, risk_list = _tick_list(dict(labels.risk_factor_labels), remembered)
     temperature = ft.TextField(
         label="Your temperature in °C, if you took it", hint_text="for example 37.2",

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain.accounts import Role
-from app.services.spreadsheet import export_csv_zip
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
@@ -42,17 +41,15 @@ def build(shell: Shell) -> ft.View:
             shell.toast("Saved.")
 
     async def export(_: Any) -> None:
-        text = await asyncio.to_thread(shell.services.portability.export_json, account,
-                                       account.email)
-        await shell.file_picker.save_file(file_name="backtrack-my-data.json",
-                                          src_bytes=text.encode("utf-8"))
+        file = await asyncio.to_thread(shell.services.exports.export, account, account.id,
+                                       "json")
+        await shell.file_picker.save_file(file_name=file.file_name, src_bytes=file.content)
         shell.toast("Your data was exported as a JSON file.")
 
     async def export_csv(_: Any) -> None:
-        blob = await asyncio.to_thread(export_csv_zip, shell.services.logbook, account,
-                                       account.id)
-        await shell.file_picker.save_file(file_name="backtrack-my-data-csv.zip",
-                                          src_bytes=blob)
+        file = await asyncio.to_thread(shell.services.exports.export, account, account.id,
+                                       "csv")
+        await shell.file_picker.save_file(file_name=file.file_name, src_bytes=file.content)
         shell.toast("Your entries were exported as spreadsheet (CSV) files in a ZIP.")
 
     button, busy = save_button("Save", save)

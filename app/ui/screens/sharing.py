@@ -69,7 +69,7 @@ def build(shell: Shell) -> ft.View:
         code_box.visible = True
         shell.page.update()
 
-    people = services.access.granted_clinicians(account.id)
+    people = services.access.clinicians_with_access(account, account.id)
     rows: list[ft.Control] = [
         ft.Column([
             ft.Text(c.name, size=16, weight=ft.FontWeight.W_600),
