@@ -47,8 +47,8 @@ class AccessService:
         return self.granted_clinicians(patient_id)
 
     def granted_clinicians(self, patient_id: str) -> list[Account]:
-        """`clinicians_with_access` without the check: only for app/ui/screens/sharing.py
-        (the signed-in patient's own id) until it passes the actor instead."""
+        """`clinicians_with_access` without the check. No screen calls it (they pass the
+        actor); tests use it to look at the grants in force."""
         ids = [g.value.clinician_id for g in self.grants.find(patient_id, revoked=False)]
         return self._existing(ids)
 

@@ -127,8 +127,8 @@ class GuidanceService:
         return self.risk_factors(patient_id)
 
     def risk_factors(self, patient_id: str) -> tuple[str, ...]:
-        """`remembered_risk_factors` without the check: only for app/ui/screens/guidance.py,
-        which passes the signed-in patient's own id, until it passes the actor instead."""
+        """`remembered_risk_factors` without the check. No screen calls it (they pass the
+        actor); tests use it to look at what the profile holds."""
         current = self._accounts.get(patient_id)
         return current.value.risk_factors if current is not None else ()
 
