@@ -7,9 +7,9 @@ plotly.js is embedded once, inline (the figures themselves carry no copy of it).
 
 Privacy: `ProgressReport` is the "report" format of app.services.exports, which checks
 the actor against the policy and audits a clinician's export once ("export:report")
-before the report reads anything. The older `progress_report_html` does the same check
-through the logbook (purpose "export:report"). `actor` None means the operator's command
-line (`python -m app export --format html`), as for the JSON export. Guidance history is
+before the report reads anything; `progress_report_html` is that door with the bytes
+decoded. `actor` None means the operator's command line (`python -m app export --format
+html`), as for the JSON export. Guidance history is
 read only after that check passed, as the patient's own (not audited a second time).
 
 Takes the services it needs (records, progress, guidance), not the composition root's
@@ -29,7 +29,6 @@ from typing import Final, Protocol
 from app.charts.figures import ADHERENCE, CHART_KEYS, FUNCTION, PAIN, SORENESS
 from app.charts.html import figure_div, plotly_js_path
 from app.domain.accounts import Account
-from app.domain.errors import NotFound
 from app.domain.guidance import Rulebook
 from app.domain.progress import (
     ProgressRecord,
@@ -40,9 +39,9 @@ from app.domain.progress import (
 )
 from app.domain.regions import NEEDLING_REGIONS
 from app.domain.zones import to_local
-from app.services.accounts import AccountService
+from app.services.exports import ExportService
 from app.services.guidance import GuidanceService, PastAssessment
-from app.services.logbook import Logbook, PatientData
+from app.services.logbook import PatientData
 from app.services.progress import ProgressService, to_record
 
 PURPOSE: Final = "export:report"
@@ -114,35 +113,12 @@ class ProgressReport:
         return _page(f"Progress report — {patient.name}", "\n".join(parts), _plotly_js())
 
 
-class ReportServices(Protocol):
-    """The old caller's bundle (the composition root's Services has all four)."""
-
-    @property
-    def accounts(self) -> AccountService: ...
-
-    @property
-    def logbook(self) -> Logbook: ...
-
-    @property
-    def progress(self) -> ProgressService: ...
-
-    @property
-    def guidance(self) -> GuidanceService: ...
-
-
-def progress_report_html(services: ReportServices, patient_email: str,
+def progress_report_html(exports: ExportService, patient_email: str,
                          actor: Account | None = None) -> str:
-    """The report for one patient (see the module docstring for who may read it). Kept
-    for callers that predate ExportService.export(actor, patient, "report"): it checks and
-    audits here, once ("export:report"), then renders with ProgressReport."""
-    patient = services.accounts.by_email(patient_email)
-    if patient is None:
-        # With an actor, the same answer for "no such patient" and "not yours".
-        raise NotFound("No such patient, or no access." if actor is not None
-                       else f"No patient with the email {patient_email}.")
-    reader = actor if actor is not None else patient
-    data = services.logbook.load(reader, patient.id, PURPOSE)  # access check + audit
-    return ProgressReport(services.logbook, services.progress, services.guidance).render(data)
+    """The report as text, through the one export door (ExportService.export(actor,
+    patient, "report")), which checks and audits once ("export:report"). For tests and
+    callers that want a string; screens and the command line use the door itself."""
+    return exports.export(actor, patient_email, "report").content.decode("utf-8")
 
 
 # -- sections ---------------------------------------------------------------------------

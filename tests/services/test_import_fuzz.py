@@ -246,7 +246,7 @@ def _every_service_answers(services: Services) -> None:
         services.logbook.load(patient, patient.id)
         services.progress.progress(patient, patient.id)
         services.progress.stopped_logging(patient, patient.id)
-        assert "<!doctype html>" in progress_report_html(services, patient.email, patient)
+        assert "<!doctype html>" in progress_report_html(services.exports, patient.email, patient)
         assert export_csv_zip(services.logbook, patient, patient.id).startswith(b"PK")
         services.guidance.history(patient, patient.id)
         services.followups.answers(patient, patient.id)

@@ -540,7 +540,7 @@ def test_after_an_import_every_screen_and_the_report_still_work(
     patient = fresh.accounts.get(filled.patient.id)
     summary, figures = fresh.progress.progress(patient, patient.id)
     assert figures and summary == services.progress.summary(filled.patient, patient.id)
-    assert "<!doctype html>" in progress_report_html(fresh, patient.email, patient)
+    assert "<!doctype html>" in progress_report_html(fresh.exports, patient.email, patient)
     assert export_csv_zip(fresh.logbook, patient, patient.id).startswith(b"PK")
     [past] = fresh.guidance.history(patient, patient.id)
     assert past.assessment == services.guidance.history(filled.patient,

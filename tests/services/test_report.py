@@ -31,7 +31,7 @@ def account(services: Services, email: str) -> Account:
 
 def test_responder_report_is_one_self_contained_file(seeded: Services) -> None:
     alex = account(seeded, "alex@example.com")
-    text = progress_report_html(seeded, alex.email, alex)
+    text = progress_report_html(seeded.exports, alex.email, alex)
     assert text.startswith("<!doctype html>")
     assert "Meaningful improvement" in text
     assert re.search(r"points lower than when you started .* a meaningful change", text)
@@ -49,7 +49,7 @@ def test_responder_report_is_one_self_contained_file(seeded: Services) -> None:
 
 def test_non_responder_report_flags_reassessment(seeded: Services) -> None:
     blair = account(seeded, "blair@example.com")
-    text = progress_report_html(seeded, blair.email)  # the operator's command line
+    text = progress_report_html(seeded.exports, blair.email)  # the operator's command line
     assert "No meaningful change" in text
     assert "Reassess:" in text
     assert "talk with your therapist about your plan" in text
@@ -57,7 +57,7 @@ def test_non_responder_report_flags_reassessment(seeded: Services) -> None:
 
 def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
     casey = account(seeded, "casey@example.com")
-    text = progress_report_html(seeded, casey.email, casey)
+    text = progress_report_html(seeded.exports, casey.email, casey)
     guidance = text.split('<section id="guidance">', 1)[1].split("</section>", 1)[0]
     assert "tier-emergency" in guidance
     # The checklist's plain words, not the raw key (issue 12)
@@ -71,7 +71,7 @@ def test_guidance_assessments_are_in_the_report(seeded: Services) -> None:
 def test_what_the_patient_typed_is_escaped(seeded: Services) -> None:
     alex = account(seeded, "alex@example.com")
     seeded.logbook.add_milestone(alex, alex.id, text="<img src=x onerror=alert(1)> & more")
-    text = progress_report_html(seeded, alex.email, alex)
+    text = progress_report_html(seeded.exports, alex.email, alex)
     assert "<img src=x" not in text
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; more" in text
 
@@ -80,7 +80,7 @@ def test_a_granted_clinician_may_read_it_and_is_audited(seeded: Services) -> Non
     alex = account(seeded, "alex@example.com")
     taylor = account(seeded, "taylor@example.com")
     before = len(seeded.access.audit_trail(alex, alex.id))
-    assert "Meaningful improvement" in progress_report_html(seeded, alex.email, taylor)
+    assert "Meaningful improvement" in progress_report_html(seeded.exports, alex.email, taylor)
     trail = seeded.access.audit_trail(alex, alex.id)
     # One look, one event: the "Is this normal?" answers in the report are part of the
     # same export (two events before ExportService: "export:report" and "read:guidance").
@@ -95,14 +95,14 @@ def test_others_may_not_read_it(seeded: Services) -> None:
                                       Role.THERAPIST)
     for actor in (blair, stranger):
         with pytest.raises(NotAllowed):
-            progress_report_html(seeded, alex.email, actor)
+            progress_report_html(seeded.exports, alex.email, actor)
     with pytest.raises(NotFound, match="No such patient, or no access"):
-        progress_report_html(seeded, "nobody@example.com", stranger)
+        progress_report_html(seeded.exports, "nobody@example.com", stranger)
 
 
 def test_a_patient_without_entries_gets_a_report_too(services: Services) -> None:
     new = services.accounts.create("new@example.com", "New Patient", PASSWORD, Role.PATIENT)
-    text = progress_report_html(services, new.email, new)
+    text = progress_report_html(services.exports, new.email, new)
     assert "Too early to tell" in text
     assert "None logged." in text
 
@@ -131,7 +131,7 @@ def test_an_activity_change_is_the_domains_number_with_its_mark(
     summary = services.progress.summary(pat, pat.id)
     assert summary.psfs_activity_changes[bending] == 3.0
     assert summary.activities_meaningfully_better == (bending,)
-    text = progress_report_html(services, pat.email, pat)
+    text = progress_report_html(services.exports, pat.email, pat)
     row = re.search(r"<th scope=\"row\">Bending</th>(.*?)</tr>", text)
     assert row is not None
     assert "<td>5.7</td><td>8.7</td><td>+3.0 ✓</td>" in row.group(1)
@@ -145,5 +145,5 @@ def test_a_sustained_rise_is_flagged_as_getting_worse(
     for day, pain in [(0, 3), (1, 3), (2, 3), (7, 9), (8, 9), (9, 9)]:
         services.logbook.check_in(pat, pat.id, pain_now=pain,
                                   recorded_at=start + timedelta(days=day, minutes=1))
-    text = progress_report_html(services, pat.email, pat)
+    text = progress_report_html(services.exports, pat.email, pat)
     assert "Getting worse:" in text
