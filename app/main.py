@@ -85,12 +85,13 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     reminders = build_reminder_services(
         store, access, clinic, data_dir=settings.data_dir,
         base_url=f"http://{settings.host}:{settings.port}", clock=clock)
+    exports = build_exports(store, accounts, access, logbook, progress, guidance, clock)
     screens = ScreenServices(
         accounts=accounts, auth=auth, access=access, logbook=logbook, clinic=clinic,
-        portability=Portability(store, accounts, access, clock),
+        portability=Portability(store, accounts, exports, clock),
         guidance=guidance, progress=progress,
         caseload=Caseload(access, progress, guidance, followups), followups=followups,
-        exports=build_exports(store, accounts, access, logbook, progress, guidance, clock),
+        exports=exports,
         reminders=reminders.reminders, calendar=reminders.calendar,
         reminder_overview=reminders.overview, mail=reminders.mail,
     )

@@ -23,7 +23,6 @@ from app.domain import kinds
 from app.domain.accounts import Account
 from app.domain.kinds import ACCOUNT, OnImport
 from app.services import import_checks as checks
-from app.services.access import AccessService
 from app.services.accounts import AccountService
 from app.services.base import Clock, system_clock
 from app.services.exports import ExportService
@@ -87,13 +86,13 @@ class JsonExport:
 
 
 class Portability:
-    def __init__(self, store: RecordStore, accounts: AccountService,
-                 access: AccessService, clock: Clock = system_clock) -> None:
+    def __init__(self, store: RecordStore, accounts: AccountService, exports: ExportService,
+                 clock: Clock = system_clock) -> None:
+        """`exports` is the app's one export door (its "json" format is JsonExport)."""
         self.store = store
         self.accounts = accounts
-        self.access = access
         self.clock = clock
-        self.exports = ExportService(accounts, access, [JsonExport(store, clock)], clock)
+        self.exports = exports
 
     def export_json(self, actor: Account | None, patient_email: str) -> str:
         """The patient's full record as JSON. `actor` None = the operator's command line.
