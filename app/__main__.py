@@ -10,6 +10,7 @@
     python -m app add-account EMAIL --name NAME --role ROLE [--timezone TZ]
                                        a new account (password as for set-password)
     python -m app assess [--file F]    triage one symptom report (JSON on stdin)
+    python -m app reminders run-due    deliver the reminders that are due (for cron)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from app.settings import Settings
 from app.store.interfaces import StoreError
 
 COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-password",
-            "add-account", "assess")
+            "add-account", "assess", "reminders")
 
 
 def _port(text: str) -> int:
@@ -82,6 +83,10 @@ def main(argv: list[str]) -> int:
         from app.commands.assess import run as assess
 
         return assess(argv[1:])
+    if argv[:1] == ["reminders"]:
+        from app.commands.reminders import run as reminders
+
+        return reminders(argv[1:])
     args = _parser().parse_args(argv)
     try:
         settings = settings_module.from_environment().with_overrides(

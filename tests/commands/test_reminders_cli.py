@@ -4,6 +4,8 @@ an exit code for a folder in use or an unusable smtp.json."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from app.store.journal import JournalStore
 from tests.conftest import FAST_SETTINGS, FakeClock
 
 PASSWORD = "backtrack-test-pw"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def seed(data_dir: Path) -> None:
@@ -77,3 +80,15 @@ def test_smtp_settings_readable_by_others_are_refused(tmp_path: Path,
     assert run(["run-due", "--data-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "chmod 600" in err and "secret" not in err
+
+
+def test_python_m_app_reminders_run_due(tmp_path: Path) -> None:
+    seed(tmp_path)
+    command = [sys.executable, "-m", "app", "reminders", "run-due", "--data-dir",
+               str(tmp_path)]
+    first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert (first.returncode, first.stdout) == (
+        0, "delivered 2 (in_app 2, email 0), late 2, skipped 0, failed 0\n"), first.stderr
+    again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert (again.returncode, again.stdout) == (
+        0, "delivered 0 (in_app 0, email 0), late 0, skipped 0, failed 0\n"), again.stderr
