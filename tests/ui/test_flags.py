@@ -8,7 +8,7 @@ import pytest
 from app.ui.flags import FLAG_COLOURS, flag_chip
 
 # Material Design 2 palette values of the colours the chips use (Flet names them only).
-_HEX = {
+_HEX: dict[str, str] = {
     ft.Colors.RED_700: "#D32F2F",
     ft.Colors.AMBER_800: "#FF8F00",
     ft.Colors.DEEP_ORANGE_900: "#BF360C",
@@ -37,5 +37,6 @@ def _contrast(a: str, b: str) -> float:
 def test_chip_text_meets_aa_contrast(flag: str) -> None:
     chip = flag_chip(flag)
     assert isinstance(chip, ft.Container) and isinstance(chip.content, ft.Text)
-    background, text = _HEX[chip.bgcolor], _HEX[chip.content.color]
-    assert _contrast(background, text) >= 4.5, flag
+    background, text = chip.bgcolor, chip.content.color
+    assert background is not None and text is not None
+    assert _contrast(_HEX[background], _HEX[text]) >= 4.5, flag
