@@ -23,8 +23,21 @@ if TYPE_CHECKING:
 
 RECENT_READS: Final = 20  # how many of the latest reads the screen lists
 
-# What each audited read did, in the patient's words (unknown actions show as they are).
+# What each audited event did, in the patient's words; an action without words here reads
+# as a plain "looked at your record", never as the raw key.
+UNKNOWN_READ_WORDS: Final = "looked at your record"
+# Events that are not someone's read: said whole, without a reader's name.
+EVENT_WORDS: Final = {
+    "sign-in:paused": "Sign-in to your account was paused for a while after repeated wrong "
+                      "passwords (from one device or network).",
+}
 READ_WORDS: Final = {
+    "read:record": "looked at what you logged",
+    "read:reminders": "looked at your reminders",
+    "read:check_in": "looked at a check-in",
+    "read:entry": "looked at an entry",
+    "export": "downloaded your record",
+    "export:csv": "downloaded your data for spreadsheets",
     "read:progress": "looked at your progress",
     "read:guidance": "looked at your \"Is this normal?\" answers",
     "read:history": "looked at the history of an entry",
@@ -100,11 +113,17 @@ def build(shell: Shell) -> ft.View:
 
 
 def _read_line(shell: Shell, event: AuditEvent, names: dict[str, str], zone: str) -> ft.Control:
-    who = names.get(event.actor_id) or _name(shell, event.actor_id)
-    what = READ_WORDS.get(event.action, event.action)
-    return ft.Column([ft.Text(f"{who} ({event.actor_role.replace('_', ' ')}) {what}",
-                              size=15),
+    return ft.Column([ft.Text(audit_line(event, names.get(event.actor_id)
+                                          or _name(shell, event.actor_id)), size=15),
                       muted(fmt.when(event.at, zone), 13)], spacing=0)
+
+
+def audit_line(event: AuditEvent, who: str) -> str:
+    """One audit event in the patient's words."""
+    if event.action in EVENT_WORDS:
+        return EVENT_WORDS[event.action]
+    what = READ_WORDS.get(event.action, UNKNOWN_READ_WORDS)
+    return f"{who} ({event.actor_role.replace('_', ' ')}) {what}"
 
 
 def _name(shell: Shell, account_id: str) -> str:
