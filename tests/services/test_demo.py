@@ -8,6 +8,7 @@ from statistics import mean
 import pytest
 
 from app.domain.accounts import Account, Role
+from app.domain.zones import to_local
 from app.main import Services, seed_demo_if_empty
 from app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from app.services.logbook import PatientData
@@ -108,16 +109,27 @@ def test_blair_shows_no_meaningful_change(services: Services, clock: FakeClock,
 
 
 @pytest.mark.parametrize("hour", HOURS)
-def test_casey_had_an_upper_back_session_in_the_last_two_days(
+def test_casey_asked_yesterday_the_day_after_an_upper_back_session(
         services: Services, clock: FakeClock, hour: int) -> None:
+    """Issue 12: Today follows up her emergency answer "from the day before", so the
+    answer is dated yesterday in her zone, ~20 h after her upper-back session (the day
+    before that), and no session comes after it."""
     clock.now = clock.now.replace(hour=hour, minute=30)
     seed_demo_if_empty(services, quiet)
+    casey = account(services, "casey@example.com")
     data = record(services, "casey@example.com")
-    recent = [s.value for s in data.sessions
-              if s.value.performed_at >= clock.now - timedelta(days=2)]
-    assert any({"thoracic", "shoulder"} & set(s.regions) for s in recent)
-    assert data.last_session is not None
-    assert set(data.last_session.regions) == {"thoracic", "shoulder"}
+    session = data.last_session
+    assert session is not None
+    assert set(session.regions) == {"thoracic", "shoulder"}
+    (answer,) = services.guidance.history(casey, casey.id)
+    today = to_local(clock.now, casey.timezone).date()
+    assert to_local(answer.assessed_at, casey.timezone).date() == today - timedelta(days=1)
+    assert to_local(session.performed_at, casey.timezone).date() == today - timedelta(days=2)
+    assert answer.assessed_at - session.performed_at == timedelta(hours=20)
+    assert answer.report.hours_since_needling == 20
+    assert set(answer.report.needled_regions or ()) == {"thoracic", "shoulder"}
+    # Still followed up on Today (72 h) and still flagged on the caseload.
+    assert [d.record_id for d in services.followups.due(casey, casey.id)] == [answer.record_id]
 
 
 def test_seeding_twice_does_not_duplicate(seeded: Services) -> None:
