@@ -1,16 +1,26 @@
 """An emergency answer does not vanish (in a real browser): Casey's "Is this normal?"
-answer from after her upper-back session is followed up on her Today screen, listed in
-her History, and her therapist sees its details and acknowledges the flag with a note,
-which the caseload then shows. Pixels are checked for Flutter's grey error box."""
+answer from YESTERDAY (the demo dates it 20 h after her upper-back session the day before)
+is followed up on her Today screen the next day, listed in her History, and her therapist
+sees its details and acknowledges the flag with a note, which the caseload then shows.
+Pixels are checked for Flutter's grey error box on every screen visited.
+
+The module runs on its own freshly seeded demo server: other browser tests (admin,
+guidance) ask "Is this normal?" as Casey today, and Today follows up the newest urgent
+answer, so on the shared server this test could not see yesterday's."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.flutter import fill
 from tests.e2e.pixels import assert_no_error_box
+from tests.e2e.server import demo_server
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
@@ -18,12 +28,29 @@ WAIT = 20_000
 QUESTION = "Did you get help? How are you now?"
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo clinic of this module's own (overrides the session's shared server)."""
+    folder: Path = tmp_path_factory.mktemp("e2e-followup-store")
+    with demo_server(folder) as url:
+        yield url
+
+
+def yesterday_label() -> str:
+    """Yesterday as the app prints a day ("Mon 30 Nov") in Casey's zone (the demo's UTC)."""
+    return f"{datetime.now(UTC).date() - timedelta(days=1):%a %-d %b}"
+
+
 def test_an_emergency_answer_is_followed_up_and_acknowledged(phone: Page,
                                                              desktop: Page) -> None:
     sign_in(phone, "casey@example.com")
     expect(phone.get_by_text("Hello, Casey")).to_be_visible(timeout=WAIT)
     expect(phone.get_by_text(QUESTION)).to_be_visible()
-    expect(phone.get_by_text(re.compile(r"the answer was: Get help now"))).to_be_visible()
+    # The next day: the answer followed up is yesterday's, in Casey's zone.
+    yesterday = yesterday_label()
+    expect(phone.get_by_text(re.compile(
+        rf"^On {yesterday}, \d\d:\d\d you asked \"Is this normal\?\" and the answer was: "
+        r"Get help now\.$"))).to_be_visible()
     assert_no_error_box(phone, "Today with a follow-up")
     phone.get_by_role("radio", name=re.compile("^Yes — emergency services")).click()
     phone.get_by_role("radio", name="Better", exact=True).click()
@@ -43,7 +70,10 @@ def test_an_emergency_answer_is_followed_up_and_acknowledged(phone: Page,
     expect(desktop.get_by_text("Not acknowledged yet").first).to_be_visible()
     desktop.get_by_role("button", name="Open Casey's progress").click()
     expect(desktop.get_by_text("Acknowledge the flag")).to_be_visible(timeout=WAIT)
-    expect(desktop.get_by_text(re.compile(r"^Reported: .*Short of breath")).first
+    expect(desktop.get_by_text(re.compile(
+        r"^Reported: .*Short of breath.*; 20 hours after needling \(upper")).first
+    ).to_be_visible()
+    expect(desktop.get_by_text(re.compile(rf"^{yesterday}, \d\d:\d\d$")).first
            ).to_be_visible()
     expect(desktop.get_by_text(re.compile(
         r"got help — Yes — emergency services.*now better — “Checked at the ED, all clear”"
