@@ -39,10 +39,30 @@ def test_a_milestone_is_recorded_and_shown_on_progress(phone: Page) -> None:
     assert_no_error_box(phone, "Progress")
 
 
+CHECK_IN_ROW = re.compile(r"^Check-in: pain")
+
+
 def show_sessions(page: Page) -> None:
-    page.get_by_role("checkbox", name="Sessions").click()
-    expect(page.get_by_role("checkbox", name="Sessions")).to_be_checked(timeout=WAIT)
+    """Filter History to sessions and wait until the filtered list is drawn.
+
+    The chip shows itself ticked the moment it is tapped, before the server has answered
+    with the filtered list, and the All list already holds soreness rows and this very
+    session's pencil. Tapping that pencil on the stale list is lost (the server replaced
+    those controls), so the next screen never came: seen once under load as a 30 s wait
+    for "Withdraw this session". The filtered list is the one without check-in rows."""
+    chip = page.get_by_role("checkbox", name="Sessions")
+    chip.click()
+    expect(chip).to_be_checked(timeout=WAIT)
+    expect(page).to_have_url(re.compile(r"/history\?show=session$"), timeout=WAIT)
+    expect(page.get_by_text(CHECK_IN_ROW)).to_have_count(0, timeout=WAIT)
     expect(page.get_by_text(re.compile(r"^Soreness \d+/10$")).first).to_be_visible()
+
+
+def correct_this_session(page: Page) -> None:
+    """Open this test's session from History and wait for its correction form."""
+    page.get_by_role("button", name=THIS_SESSION).click()
+    expect(page.get_by_text("Correct this session.", exact=False)).to_be_visible(
+        timeout=WAIT)
 
 
 def guidance_facts(page: Page) -> str:
@@ -67,9 +87,7 @@ def test_a_session_region_is_corrected_and_the_guidance_follows_then_it_is_withd
     # Correct it from History: upper back was a slip, it was the lower back.
     go(phone, "History")
     show_sessions(phone)
-    phone.get_by_role("button", name=THIS_SESSION).click()
-    expect(phone.get_by_text("Correct this session.", exact=False)).to_be_visible(
-        timeout=WAIT)
+    correct_this_session(phone)
     assert_no_error_box(phone, "Correct a session")
     phone.get_by_role("checkbox", name="Upper back (thoracic)").click()
     phone.get_by_role("checkbox", name="Lower back (lumbar)").click()
@@ -85,7 +103,7 @@ def test_a_session_region_is_corrected_and_the_guidance_follows_then_it_is_withd
     # Withdraw it: the guidance goes back to the session before (lower back and hip).
     go(phone, "History")
     show_sessions(phone)
-    phone.get_by_role("button", name=THIS_SESSION).click()
+    correct_this_session(phone)
     phone.get_by_role("button", name="Withdraw this session").click()
     phone.get_by_role("button", name="Withdraw", exact=True).click()
     expect(phone.get_by_role("button", name=THIS_SESSION)).to_have_count(0, timeout=WAIT)
