@@ -144,11 +144,13 @@ def build_soreness(shell: Shell) -> ft.View:
         return scaffold(shell, "/soreness", "Log soreness", body, back="/")
 
     chosen = {"id": shell.query.get("session") or recent[0].value.id}
+    labels = shell.services.rulebook.region_labels
 
     def describe(session_id: str) -> str:
         session = data.session(session_id) or recent[0].value
-        return (f"{fmt.hours_ago(hours_since(session, now)).capitalize()} — "
-                f"{int(hours_since(session, now))} hours since this session.")
+        regions = ", ".join(labels.get(r, r).lower() for r in session.regions)
+        return (f"Needled: {regions}. {fmt.hours_ago(hours_since(session, now)).capitalize()}"
+                f" — {int(hours_since(session, now))} hours since this session.")
 
     since = ft.Text(describe(chosen["id"]), size=16, weight=ft.FontWeight.W_600)
 
@@ -162,8 +164,9 @@ def build_soreness(shell: Shell) -> ft.View:
         chosen["id"],
         [ft.dropdown.Option(
             key=s.value.id,
-            text=f"{fmt.when(s.value.performed_at, account.timezone)} · "
-                 + ", ".join(r.replace("_", " ") for r in s.value.regions))
+            # The date only: with the areas too it was cut off at 360 px; the areas are
+            # in the line below.
+            text=fmt.when(s.value.performed_at, account.timezone))
             for s in recent],
         on_select=picked,
         expand=True,

@@ -102,8 +102,9 @@ def build(shell: Shell) -> ft.View:
     body: list[ft.Control] = [
         heading(f"Hello, {account.name.split()[0]}"),
         *([ft.ResponsiveRow(follow_ups, spacing=16)] if follow_ups else []),
+        # The line wraps beside the bell (a wrapping Row put the bell alone above it at 360 px).
         ft.Row([ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, size=20, color=ft.Colors.PRIMARY),
-                muted(next_line, 15)], wrap=True),
+                ft.Container(muted(next_line, 15), expand=True)]),
         ft.ResponsiveRow([status, session_card, progress, more], spacing=16, run_spacing=16),
     ]
     return scaffold(shell, "/", "Today", body)
