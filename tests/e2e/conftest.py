@@ -16,8 +16,11 @@ from tests.e2e.server import demo_server
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh demo clinic for each test file, so no file depends on what another did
+    before it (e.g. the audit trail the every-route test leaves on Blair's Sharing screen
+    pushed the sharing code out of view)."""
     with demo_server(tmp_path_factory.mktemp("e2e-store")) as url:
         yield url
 
