@@ -4,36 +4,24 @@ is followed up on her Today screen the next day, listed in her History, and her 
 sees its details and acknowledges the flag with a note, which the caseload then shows.
 Pixels are checked for Flutter's grey error box on every screen visited.
 
-The module runs on its own freshly seeded demo server: other browser tests (admin,
-guidance) ask "Is this normal?" as Casey today, and Today follows up the newest urgent
-answer, so on the shared server this test could not see yesterday's."""
+It relies on the fresh demo clinic each test file gets (tests/e2e/conftest.py): other
+files (admin, guidance) ask "Is this normal?" as Casey today, and Today follows up the
+newest urgent answer."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.flutter import fill
 from tests.e2e.pixels import assert_no_error_box
-from tests.e2e.server import demo_server
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
 QUESTION = "Did you get help? How are you now?"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A demo clinic of this module's own (overrides the session's shared server)."""
-    folder: Path = tmp_path_factory.mktemp("e2e-followup-store")
-    with demo_server(folder) as url:
-        yield url
 
 
 def yesterday_label() -> str:
