@@ -13,8 +13,16 @@ TOUCH = 48  # minimum touch target (px)
 TIER_COLOURS = {
     "emergency": ft.Colors.RED_700,
     "call_clinic": ft.Colors.AMBER_800,
-    "self_care": ft.Colors.GREEN_700,
+    "self_care": ft.Colors.GREEN_800,  # GREEN_700 with white words was 4.1:1
 }
+# The words and icons on each tier's colour, at least 4.5:1 (WCAG AA): white on amber
+# was 2.2:1, black on it is 9:1.
+_ON_TIER = {"call_clinic": ft.Colors.BLACK}
+
+
+def on_tier(tier: str) -> str:
+    """The colour of words and icons drawn on a tier's colour."""
+    return _ON_TIER.get(tier, ft.Colors.WHITE)
 
 
 def light() -> ft.Theme:

@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from app.services.guidance import PastAssessment
     from app.ui.shell import Shell
 
-TIER_COLOURS: Final = {"emergency": ft.Colors.RED_700, "call_clinic": ft.Colors.AMBER_800,
-                       "self_care": ft.Colors.GREEN_700}
+TIER_COLOURS: Final = theme.TIER_COLOURS
 SHOWN_ANSWERS: Final = 5  # the clinician's card lists this many of the latest answers
 
 
@@ -152,7 +151,9 @@ def clinician_answers(shell: Shell, viewer: Account, patient: Account,
         level = answer.assessment.level
         lines: list[ft.Control] = [
             ft.Row([ft.Container(
-                content=ft.Text(tier_label(rulebook, level), size=13, color=ft.Colors.WHITE,
+                content=ft.Text(tier_label(rulebook, level), size=13,
+                                color=theme.on_tier(level) if level in TIER_COLOURS
+                                else ft.Colors.WHITE,
                                 weight=ft.FontWeight.W_600),
                 bgcolor=TIER_COLOURS.get(level, ft.Colors.BLUE_GREY_600), border_radius=12,
                 padding=ft.Padding.symmetric(horizontal=10, vertical=4)),

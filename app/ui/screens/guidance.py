@@ -174,14 +174,16 @@ def build_result(shell: Shell) -> ft.View:
     return scaffold(shell, "/guidance/result", "Your answer", body, back="/")
 
 
-def _call(label: str, number: str, shown: str, colour: str | None, *, big: bool) -> ft.Control:
+def _call(label: str, number: str, shown: str, colour: str | None, *, big: bool,
+          words: str | None = None) -> ft.Control:
     """A call button with the number printed beside it: a tel: link does nothing on a
     desktop, so the number must be readable as text."""
     return ft.Row([
         ft.FilledButton(label, icon=ft.Icons.CALL if big else ft.Icons.PHONE,
                         height=64 if big else theme.TOUCH * 1.2, url=f"tel:{number}",
                         style=ft.ButtonStyle(bgcolor=colour,
-                                             color=ft.Colors.WHITE if colour else None)),
+                                             color=(words or ft.Colors.WHITE) if colour
+                                             else None)),
         ft.Text(shown, size=20 if big else 18, weight=ft.FontWeight.BOLD),
     ], wrap=True, spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
@@ -208,11 +210,13 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
     actions: list[ft.Control] = []
     if assessment.level == "emergency":
         actions.append(_call(f"Call {clinic.emergency_number} now", clinic.emergency_number,
-                             f"Emergency number: {clinic.emergency_number}", colour, big=True))
+                             f"Emergency number: {clinic.emergency_number}", colour, big=True,
+                             words=theme.on_tier(assessment.level)))
     if urgent and clinic.phone:
         actions.append(_call(f"Call {clinic.name}", clinic.phone.replace(" ", ""),
                              f"{clinic.name}: {clinic.phone}",
-                             colour if assessment.level == "call_clinic" else None, big=False))
+                             colour if assessment.level == "call_clinic" else None, big=False,
+                             words=theme.on_tier(assessment.level)))
     main, also = shown_reasons(shell, assessment)
 
     def listed(items: list[Any]) -> ft.Column:
@@ -224,9 +228,10 @@ def verdict_panel(shell: Shell, assessment: Assessment) -> ft.Control:
             for r in items], spacing=12)
     banner = ft.Container(
         bgcolor=colour, border_radius=16, padding=20,
-        content=ft.Row([ft.Icon(TIER_ICONS[assessment.level], color=ft.Colors.WHITE, size=48),
+        content=ft.Row([ft.Icon(TIER_ICONS[assessment.level],
+                                color=theme.on_tier(assessment.level), size=48),
                         ft.Text(tier.label, size=24, weight=ft.FontWeight.BOLD,
-                                color=ft.Colors.WHITE, expand=True)]),
+                                color=theme.on_tier(assessment.level), expand=True)]),
     )
     if urgent:
         follow_up: list[ft.Control] = [

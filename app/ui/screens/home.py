@@ -88,7 +88,7 @@ def _urgent_answer_lines(shell: Shell, status: PatientStatus) -> list[ft.Control
 def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
     """A patient's one-time sharing code (from their Sharing screen) adds them here."""
     code = ft.TextField(label="Sharing code from a patient", hint_text="ABCD-1234-EF56",
-                        capitalization=ft.TextCapitalization.CHARACTERS)
+                        expand=True, capitalization=ft.TextCapitalization.CHARACTERS)
 
     async def add(_: Any) -> None:
         code.error = None
@@ -106,7 +106,8 @@ def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
     return card(ft.Text("Add a patient", size=18, weight=ft.FontWeight.W_600),
                 # The button under the field: beside it, the label wrapped and was cut off
                 # at 360 px.
-                code, ft.FilledButton("Add", height=theme.TOUCH, on_click=add),
+                ft.Row([code]),  # a full-width row, like the cards below it
+                ft.FilledButton("Add", height=theme.TOUCH, on_click=add),
                 col={"xs": 12})
 
 
