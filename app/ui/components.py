@@ -1,5 +1,5 @@
-"""Reusable patient-facing controls: a 0–10 score picker with anchor words, region chips,
-and an inline field error. Every control carries a screen-reader label."""
+"""Reusable patient-facing controls: region chips and an inline field error (the 0–10
+score is app/ui/score_row.py). Every control carries a screen-reader label."""
 
 from __future__ import annotations
 
@@ -13,67 +13,6 @@ from app.domain.errors import InvalidInput
 from app.ui import theme
 
 T = TypeVar("T")
-
-
-class ScorePicker(ft.Column):
-    """Eleven large buttons 0–10 (wrap onto two lines on a phone), anchor words under
-    them, and an error line. `value` is None until the patient taps one."""
-
-    def __init__(self, label: str, *, value: int | None = None, low: int = 0, high: int = 10,
-                 anchors: Mapping[int, str] | None = None,
-                 on_change: Callable[[int], None] | None = None) -> None:
-        super().__init__(spacing=6)
-        self.label = label
-        self.value = value
-        self.low, self.high = low, high
-        self.on_pick = on_change
-        self.error = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
-        self.buttons: list[ft.Button] = [self._button(score) for score in range(low, high + 1)]
-        anchor_row = ft.Row(
-            [ft.Text(f"{k} = {v}", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
-             for k, v in (anchors or {}).items()],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True,
-        )
-        self.controls: list[ft.Control] = [
-            ft.Text(label, size=17, weight=ft.FontWeight.W_600),
-            ft.Row([*self.buttons], wrap=True, spacing=6, run_spacing=6),
-            anchor_row,
-            self.error,
-        ]
-        self._paint()
-
-    def _button(self, score: int) -> ft.Button:
-        return ft.Button(
-            content=ft.Text(str(score)),
-            data=score,
-            width=theme.TOUCH,
-            height=theme.TOUCH,
-            style=ft.ButtonStyle(padding=0, shape=ft.CircleBorder()),
-            on_click=self._picked,
-        )
-
-    def _picked(self, event: Any) -> None:
-        self.value = int(event.control.data)
-        self.error.visible = False
-        self._paint()
-        if self.on_pick:
-            self.on_pick(self.value)
-        self.update()
-
-    def _paint(self) -> None:
-        for button in self.buttons:
-            chosen = button.data == self.value
-            button.bgcolor = ft.Colors.PRIMARY if chosen else ft.Colors.SURFACE_CONTAINER_HIGH
-            button.color = ft.Colors.ON_PRIMARY if chosen else ft.Colors.ON_SURFACE
-            # What a screen reader (and the browser tests) hear: "Pain right now: 3".
-            text = button.content
-            if isinstance(text, ft.Text):
-                text.semantics_label = f"{self.label}: {button.data}" + (
-                    " (selected)" if chosen else "")
-
-    def show_error(self, message: str | None) -> None:
-        self.error.value = message or ""
-        self.error.visible = bool(message)
 
 
 class ChipChoice(ft.Column):

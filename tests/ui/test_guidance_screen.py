@@ -96,7 +96,7 @@ def test_risk_factors_are_remembered_on_the_profile_and_prefilled(
     view = guidance.build(shell)
     _tick(view, services.rulebook.risk_factor_labels["blood_thinners"])
     _tick(view, services.rulebook.symptom_labels["large_bruise"])
-    for picker in (c for c in walk(view) if isinstance(c, guidance.ScorePicker)):
+    for picker in (c for c in walk(view) if isinstance(c, guidance.ScoreRow)):
         picker.value = 2
     _submit(view)
     assert shell.went and shell.went[-1].startswith("/guidance/result?id=")

@@ -20,8 +20,9 @@ from app.services.guidance import load_education
 from app.services.guidance_prefill import prefill, symptom_report
 from app.ui import format as fmt
 from app.ui import theme
-from app.ui.components import ScorePicker, form_column, save_button
+from app.ui.components import form_column, save_button
 from app.ui.frame import card, muted, scaffold
+from app.ui.score_row import ScoreRow
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -83,8 +84,8 @@ def build(shell: Shell) -> ft.View:
             ft.TextButton("Log a needling session", icon=ft.Icons.ADD,
                           on_click=lambda _: shell.go("/session")),
         ]
-    soreness = ScorePicker("How sore is it now?", value=known.soreness_now,
-                           anchors={0: "Not sore", 10: "Worst imaginable"})
+    soreness = ScoreRow("How sore is it now?", value=known.soreness_now,
+                        anchors={0: "Not sore", 10: "Worst imaginable"})
     trend = ft.RadioGroup(
         value=known.soreness_trend or "",
         content=ft.Column([
@@ -93,8 +94,8 @@ def build(shell: Shell) -> ft.View:
             ft.Radio(value="", label="I'm not sure"),
         ]),
     )
-    pain = ScorePicker("How bad is your back pain now?", value=known.pain_now,
-                       anchors={0: "No pain", 10: "Worst imaginable"})
+    pain = ScoreRow("How bad is your back pain now?", value=known.pain_now,
+                    anchors={0: "No pain", 10: "Worst imaginable"})
     checks, checklist = _tick_list(
         {key: labels.symptom_labels[key] for key in checklist_keys()})
     remembered = services.guidance.remembered_risk_factors(account, account.id)
