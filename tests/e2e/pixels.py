@@ -19,7 +19,8 @@ TOLERANCE = 3
 # screen of ours paints a grey area this big (the largest grey is a disabled button).
 MAX_GREY_SHARE = 0.02
 
-_COUNT = """async ([data, grey, tol]) => {
+# Counts the pixels of a PNG whose red, green and blue each lie within [low, high].
+_COUNT = """async ([data, low, high]) => {
   const img = new Image();
   img.src = 'data:image/png;base64,' + data;
   await img.decode();
@@ -30,23 +31,34 @@ _COUNT = """async ([data, grey, tol]) => {
   const px = ctx.getImageData(0, 0, img.width, img.height).data;
   let hits = 0;
   for (let i = 0; i < px.length; i += 4) {
-    if (Math.abs(px[i] - grey[0]) <= tol && Math.abs(px[i + 1] - grey[1]) <= tol
-        && Math.abs(px[i + 2] - grey[2]) <= tol) hits++;
+    if (px[i] >= low[0] && px[i] <= high[0] && px[i + 1] >= low[1] && px[i + 1] <= high[1]
+        && px[i + 2] >= low[2] && px[i + 2] <= high[2]) hits++;
   }
-  return hits / (px.length / 4);
+  return [hits, px.length / 4];
 }"""
+
+RGB = tuple[int, int, int]
+
+
+def count_pixels(page: Page, png: bytes, low: RGB, high: RGB) -> tuple[int, int]:
+    """(pixels whose colour lies within low..high per channel, all pixels) of a PNG,
+    decoded in a blank page of the same browser context so the app's page is untouched."""
+    scratch = page.context.new_page()
+    try:
+        hits, total = scratch.evaluate(
+            _COUNT, [base64.b64encode(png).decode("ascii"), list(low), list(high)])
+        return int(hits), int(total)
+    finally:
+        scratch.close()
 
 
 def grey_error_share(page: Page) -> float:
     """The share of the visible screen painted in Flutter's error grey (0.0–1.0)."""
     settle()
-    shot = base64.b64encode(page.screenshot()).decode("ascii")
-    # Decode in a blank page of the same browser context so the app's page is untouched.
-    scratch = page.context.new_page()
-    try:
-        return float(scratch.evaluate(_COUNT, [shot, list(ERROR_GREY), TOLERANCE]))
-    finally:
-        scratch.close()
+    low = (ERROR_GREY[0] - TOLERANCE, ERROR_GREY[1] - TOLERANCE, ERROR_GREY[2] - TOLERANCE)
+    high = (ERROR_GREY[0] + TOLERANCE, ERROR_GREY[1] + TOLERANCE, ERROR_GREY[2] + TOLERANCE)
+    hits, total = count_pixels(page, page.screenshot(), low, high)
+    return hits / total
 
 
 def assert_no_error_box(page: Page, where: str) -> None:

@@ -7,39 +7,22 @@ boxes) and for Rive's runtime from a CDN on every page load.
 
 from __future__ import annotations
 
-import base64
 import re
 
 from playwright.sync_api import Browser, Page, Request, expect
 
 from tests.e2e.flutter import PHONE, fill, fresh_page, settle
+from tests.e2e.pixels import count_pixels
 from tests.e2e.test_every_route import navigate
 from tests.e2e.test_sign_in import sign_in
 
-# Pixels of the 😀 face: Noto Color Emoji's yellow (a missing glyph's box is grey/black).
-_YELLOW_PIXELS = """async (data) => {
-  const img = new Image();
-  img.src = 'data:image/png;base64,' + data;
-  await img.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = img.width; canvas.height = img.height;
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  const px = ctx.getImageData(0, 0, img.width, img.height).data;
-  let hits = 0;
-  for (let i = 0; i < px.length; i += 4) {
-    if (px[i] > 200 && px[i + 1] > 140 && px[i + 2] < 90) hits++;
-  }
-  return hits;
-}"""
+# Pixels of the 😀 face: Noto Color Emoji's yellow (a missing glyph's box is grey/black):
+# red above 200, green above 140, blue below 90.
+_YELLOW_LOW, _YELLOW_HIGH = (201, 141, 0), (255, 255, 89)
 
 
 def yellow_pixels(page: Page, png: bytes) -> int:
-    scratch = page.context.new_page()  # decode away from the app's page
-    try:
-        return int(scratch.evaluate(_YELLOW_PIXELS, base64.b64encode(png).decode("ascii")))
-    finally:
-        scratch.close()
+    return count_pixels(page, png, _YELLOW_LOW, _YELLOW_HIGH)[0]
 
 
 def test_an_emoji_is_drawn_in_colour(browser: Browser, server: str) -> None:
