@@ -33,7 +33,7 @@ from app.domain.progress import (
     parse_thresholds,
     stopped_logging,
 )
-from app.domain.zones import zone_of
+from app.domain.zones import patient_today, zone_of
 from app.services.base import Clock, Versioned, system_clock
 from app.services.logbook import PatientData
 
@@ -133,7 +133,7 @@ def to_record(data: PatientData, now: datetime) -> ProgressRecord:
         return [v.value for v in items]
 
     return ProgressRecord(
-        today=local(now).date(),
+        today=patient_today(now, data.patient.timezone),
         check_ins=[replace(c, recorded_at=local(c.recorded_at)) for c in values(data.check_ins)],
         sessions=[replace(s, performed_at=local(s.performed_at)) for s in values(data.sessions)],
         soreness=[replace(s, recorded_at=local(s.recorded_at)) for s in values(data.soreness)],
