@@ -11,10 +11,13 @@ from app.domain.accounts import Role
 from app.domain.policy import Operation
 from app.ui.screens import (
     activities,
+    adherence,
+    care_reminders,
     checkin,
     guidance,
     history,
     home,
+    inbox,
     login,
     progress,
     sessions,
@@ -43,6 +46,12 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
           tabs=(Tab("Progress", ft.Icons.SHOW_CHART, PATIENT),)),
     Route("/history", history.build, PATIENT, numbers=("limit",),
           tabs=(Tab("History", ft.Icons.HISTORY, PATIENT),)),
+    Route("/care/reminders", care_reminders.build,
+          policy.roles_allowed(Operation.SCHEDULE_REMINDERS) & CLINICIANS,
+          tabs=(Tab("Reminders", ft.Icons.NOTIFICATIONS_OUTLINED, CLINICIANS),)),
+    Route("/care/adherence", adherence.build,
+          policy.roles_allowed(Operation.READ_REMINDERS) & CLINICIANS,
+          tabs=(Tab("Adherence", ft.Icons.FACT_CHECK_OUTLINED, CLINICIANS),)),
     Route("/settings", settings_screen.build,
           tabs=(Tab("Settings", ft.Icons.SETTINGS_OUTLINED, EVERYONE),)),
     Route("/session", sessions.build_session,
@@ -53,6 +62,7 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/guidance", guidance.build, PATIENT),
     Route("/guidance/result", guidance.build_result, PATIENT),
     Route("/learn", guidance.build_learn),
+    Route("/reminders", inbox.build, PATIENT),
     Route("/sharing", sharing.build, policy.roles_allowed(Operation.SHARE)),
 )}
 

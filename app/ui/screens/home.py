@@ -17,6 +17,7 @@ from app.ui import theme
 from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
+from app.ui.screens.mail import mail_card
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -43,6 +44,9 @@ def build(shell: Shell) -> ft.View:
                                      spacing=16, run_spacing=16))
     if account.role is Role.ADMIN:
         body.append(_clinic_settings(shell, account))
+        mail = mail_card(shell, account)
+        if mail is not None:
+            body.append(mail)
     return scaffold(shell, "/", f"BackTrack · {account.role.label}", body)
 
 
