@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.flutter import CHROMIUM_ARGS, open_app
 from tests.e2e.server import demo_server
@@ -25,14 +26,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """A fresh Chromium for each test file. One browser for the whole run shared one
+    software-rendering GPU process across several hundred Flutter pages; in CI a page
+    then stopped painting (even a screenshot timed out) after about 550 tests."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `bash .ci/bootstrap --browser`")
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test that times out waiting for the page is run once more, in a new
+    browser context, and shows as a rerun ("R", "1 rerun") in the summary; a second
+    timeout, and every assertion failure, fails it. Headless Chromium on a loaded 2-core
+    CI machine has stalled a page's painting now and then (the app's server was fine);
+    a real fault in the app fails both runs."""
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"]))
 
 
 FAILURE_SHOTS = Path(os.environ.get("E2E_FAILURE_SHOTS", "/tmp/backtrack-e2e-failures"))
@@ -57,7 +72,10 @@ def _page(browser: Browser, server: str, request: pytest.FixtureRequest, width: 
     yield page
     if request.node.stash.get(_FAILED, False):
         FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=FAILURE_SHOTS / f"{request.node.name}.png")
+        try:  # evidence only: a page that stopped painting must not add a second error
+            page.screenshot(path=FAILURE_SHOTS / f"{request.node.name}.png", timeout=5_000)
+        except PlaywrightError:
+            pass
     context.close()
 
 
