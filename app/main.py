@@ -84,7 +84,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     clinic = ClinicService(store)
     reminders = build_reminder_services(
         store, access, clinic, data_dir=settings.data_dir,
-        base_url=f"http://{settings.host}:{settings.port}", clock=clock)
+        base_url=settings.public_url, clock=clock)
     exports = build_exports(store, accounts, access, logbook, progress, guidance, clock)
     screens = ScreenServices(
         accounts=accounts, auth=auth, access=access, logbook=logbook, clinic=clinic,
@@ -107,7 +107,8 @@ def background_jobs(services: Services) -> Jobs:
     """The server's background work, registered here; the command that serves starts
     them before the server and stops them after (the server adds its warm-ups)."""
     jobs = Jobs()
-    schedule_delivery(jobs, services.reminders.delivery)  # at start, then each minute
+    schedule_delivery(jobs, services.reminders.delivery,  # at start, then each interval
+                      services.settings.reminder_interval_seconds)
     return jobs
 
 

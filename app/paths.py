@@ -24,3 +24,12 @@ def store_dir(data_dir: Path) -> Path:
 
 def backups_dir(data_dir: Path) -> Path:
     return data_dir / "backups"
+
+
+SMTP_FILE_NAME = "smtp.json"
+
+
+def smtp_file(data_dir: Path) -> Path:
+    """The clinic's mail server settings, password included (app.services.mail_settings):
+    beside the store, not in it, so no backup or export carries the password."""
+    return data_dir / SMTP_FILE_NAME

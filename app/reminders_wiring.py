@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import paths
 from app.domain.reminders import FOLLOW_UP_HOURS
 from app.jobs import Jobs
 from app.services.access import AccessService
@@ -16,13 +17,14 @@ from app.services.base import Clock, system_clock
 from app.services.calendar_feed import CalendarFeedService
 from app.services.clinic import ClinicService
 from app.services.delivery import DeliveryService
-from app.services.mail_settings import SMTP_FILE, MailSettingsService
+from app.services.mail_settings import MailSettingsService
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import ReminderLinks, ReminderService
 from app.store.interfaces import RecordStore
 
 DELIVERY_JOB = "reminders"
-# The scheduler looks for due reminders this often; LATE_AFTER (15 min) leaves room.
+# The scheduler looks for due reminders this often unless the settings say otherwise
+# (Settings.reminder_interval_seconds); LATE_AFTER (15 min) leaves room.
 DELIVERY_EVERY_SECONDS = 60.0
 
 
@@ -39,9 +41,11 @@ def build_reminder_services(store: RecordStore, access: AccessService, clinic: C
                             *, data_dir: Path, base_url: str, clock: Clock = system_clock,
                             soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS,
                             ) -> ReminderServices:
-    """`data_dir` holds the mail server's settings file (app.services.mail_settings)."""
+    """`data_dir` holds the mail server's settings file (app.services.mail_settings);
+    `base_url` is the clinic's public address (Settings.public_url), the base of every
+    link in emails and of calendar feed addresses."""
     links = ReminderLinks(base_url)
-    mail = MailSettingsService(data_dir / SMTP_FILE)
+    mail = MailSettingsService(paths.smtp_file(data_dir))
     reminders = ReminderService(store, access, clock, soreness_hours)
     delivery = DeliveryService(store, reminders, clinic_name=lambda: clinic.current().name,
                                links=links, notifier_source=mail.notifier, clock=clock)
@@ -53,5 +57,5 @@ def build_reminder_services(store: RecordStore, access: AccessService, clinic: C
 def schedule_delivery(jobs: Jobs, delivery: DeliveryService,
                       every_seconds: float = DELIVERY_EVERY_SECONDS) -> None:
     """The scheduler as a background job: a run at start delivers what fell due while the
-    server was down, then one a minute."""
+    server was down, then one every `every_seconds` (a minute in production)."""
     jobs.every(DELIVERY_JOB, every_seconds, delivery.run_due)

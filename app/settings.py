@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +25,19 @@ class Settings:
     # Argon2id cost (RFC 9106 second recommended option is 64 MiB, t=3).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    # The address patients reach the server at (BACKTRACK_PUBLIC_URL), for links in
+    # reminder emails and calendar feed addresses; None: http://host:port (fine on one
+    # machine, wrong behind a proxy or when listening on 0.0.0.0).
+    public_address: str | None = None
+    # How often the server's scheduler looks for due reminders (BACKTRACK_REMINDER_INTERVAL,
+    # seconds). A reminder counts as late 15 min after it was due, so a minute leaves room;
+    # browser tests set 2 so a "Send now" reminder arrives in seconds.
+    reminder_interval_seconds: float = 60
+
+    @property
+    def public_url(self) -> str:
+        """The base of every link the app sends out, without a trailing slash."""
+        return self.public_address or f"http://{self.host}:{self.port}"
 
     def with_overrides(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
@@ -31,7 +45,8 @@ class Settings:
 
 
 def from_environment() -> Settings:
-    """Settings from the environment (FLET_APP_STORAGE_DATA, BACKTRACK_*)."""
+    """Settings from the environment (FLET_APP_STORAGE_DATA, BACKTRACK_*). ValueError,
+    naming the variable, for a value that makes no sense."""
     env = os.environ
     settings = Settings()
     data = env.get("FLET_APP_STORAGE_DATA")
@@ -41,18 +56,46 @@ def from_environment() -> Settings:
         settings = replace(settings, open_browser=False)
     idle = env.get("BACKTRACK_SESSION_IDLE_MINUTES")
     if idle:
-        settings = replace(settings, session_idle_minutes=_positive(idle,
-                                                                    "BACKTRACK_SESSION_IDLE_MINUTES"))
+        settings = replace(settings, session_idle_minutes=_positive(
+            idle, "BACKTRACK_SESSION_IDLE_MINUTES", "minutes", 0))
+    public = env.get("BACKTRACK_PUBLIC_URL")
+    if public:
+        settings = replace(settings, public_address=public_address(public))
+    interval = env.get("BACKTRACK_REMINDER_INTERVAL")
+    if interval:
+        settings = replace(settings, reminder_interval_seconds=_positive(
+            interval, "BACKTRACK_REMINDER_INTERVAL", "seconds", 1))
     if env.get("BACKTRACK_FAST_HASH"):  # tests only: cheaper argon2 so suites stay quick
         settings = replace(settings, argon2_memory_kib=1024, argon2_time_cost=1)
     return settings
 
 
-def _positive(text: str, name: str) -> float:
+def public_address(text: str) -> str:
+    """An http(s) address with a host (and optionally a port and a path) and nothing
+    else, without its trailing slash: links are built by appending paths to it."""
+    name = "BACKTRACK_PUBLIC_URL"
+    problem = (f"{name} must be the address patients open, like https://backtrack.example.org, "
+               f"not {text!r}.")
+    clean = text.strip().rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(clean)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or any(c in clean for c in "?#@") or not clean.isascii() \
+            or any(c.isspace() for c in clean):
+        raise ValueError(problem)
+    return clean
+
+
+def _positive(text: str, name: str, unit: str, at_least: float) -> float:
+    """A number above 0 (`at_least` 0) or at least `at_least`."""
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ValueError(f"{name} must be a positive number of minutes, not {text!r}.")
+        value = float("nan")
+    if not (value > 0 and value >= at_least and value != float("inf")):
+        least = "above 0" if at_least == 0 else f"at least {at_least:g}"
+        raise ValueError(f"{name} must be a number of {unit} ({least}), not {text!r}.")
     return value

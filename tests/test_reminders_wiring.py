@@ -49,3 +49,47 @@ def test_the_scheduler_job_delivers_at_start_and_when_woken(
         jobs.stop()
     assert [(r.in_app, r.late) for r in runs] == [(1, 1), (1, 1)]
     assert len(built.reminders.inbox(patient, patient.id)) == 2
+
+
+def test_links_in_feeds_use_the_public_address(clock: FakeClock) -> None:
+    from app.main import build_services
+    from app.store.memory import MemoryStore
+    from tests.conftest import FAST_SETTINGS
+
+    settings = FAST_SETTINGS.with_overrides(public_address="https://clinic.example/bt")
+    built = build_services(settings, MemoryStore(), clock=clock)
+    patient = built.accounts.create("alex@example.com", "Alex", "x" * 12, Role.PATIENT)
+    address = built.reminders.calendar.turn_on(patient, patient.id)
+    assert address.startswith("https://clinic.example/bt/calendar/")
+    assert address.endswith(".ics")
+
+
+def test_the_servers_scheduler_runs_at_the_interval_of_the_settings(clock: FakeClock) -> None:
+    """With a one-second interval a reminder scheduled after the start is delivered
+    without anyone waking the scheduler (the default minute would not be up yet)."""
+    from app.main import background_jobs, build_services
+    from app.store.memory import MemoryStore
+    from tests.conftest import FAST_SETTINGS
+
+    built = build_services(FAST_SETTINGS.with_overrides(reminder_interval_seconds=1),
+                           MemoryStore(), clock=clock)
+    patient = built.accounts.create("alex@example.com", "Alex", "x" * 12, Role.PATIENT)
+    jobs = background_jobs(built)
+    jobs.start()
+    pause = threading.Event()
+    try:
+        for _ in range(int(WAIT * 10)):  # the run at start is over: the next is the interval's
+            if jobs.stats(DELIVERY_JOB)[0] >= 1:
+                break
+            pause.wait(0.1)
+        built.reminders.reminders.schedule(
+            patient, patient.id, template=Template.HOME_EXERCISE,
+            schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "12:00"))
+        clock.advance(minutes=1)
+        for _ in range(int(WAIT * 10)):
+            if built.reminders.reminders.inbox(patient, patient.id):
+                break
+            pause.wait(0.1)
+    finally:
+        jobs.stop()
+    assert len(built.reminders.reminders.inbox(patient, patient.id)) == 1

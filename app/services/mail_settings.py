@@ -16,6 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import paths
 from app.domain import policy
 from app.domain.accounts import Account
 from app.domain.errors import InvalidInput
@@ -29,7 +30,7 @@ from app.services.notifier import (
     reminder_email,
 )
 
-SMTP_FILE = "smtp.json"
+SMTP_FILE = paths.SMTP_FILE_NAME  # the file's name in the data folder (paths.smtp_file)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,22 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def _port_number(port: object) -> object:
+    """A port typed on the screen ("587") as a number; anything else as it is, for the
+    range check to refuse."""
+    typed = port.strip() if isinstance(port, str) else ""
+    if typed.isascii() and typed.isdigit() and len(typed) <= 12:
+        return int(typed)
+    return port
+
+
+def _looks_like_address(text: str) -> bool:
+    """One address, local@domain, nothing a header could split on."""
+    local, at, domain = text.partition("@")
+    return bool(local and at and domain.strip(".")) and "@" not in domain \
+        and not any(c.isspace() or c in ",;<>\"" for c in text) and len(text) <= 254
+
+
 class MailSettingsService:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -99,9 +116,9 @@ class MailSettingsService:
         clean_host = host.strip()
         if not clean_host or len(clean_host) > 253 or any(c.isspace() for c in clean_host):
             p.add("host", "Enter the mail server's name, like smtp.example.com.")
-        number = p.score("port", port, 1, 65535, "the port")
+        number = p.score("port", _port_number(port), 1, 65535, "the port")
         clean_sender = sender.strip()
-        if "@" not in clean_sender or any(c.isspace() for c in clean_sender):
+        if not _looks_like_address(clean_sender):
             p.add("sender", "Enter the address emails come from, like clinic@example.com.")
         p.raise_if_any()
         if password is None:
@@ -116,12 +133,20 @@ class MailSettingsService:
 
     def send_test(self, actor: Account, to: str, clinic_name: str) -> None:
         """A test email through the saved server (the same wording as a reminder).
-        InvalidInput if nothing is saved; DeliveryFailed with the server's reason."""
+        InvalidInput for an unusable address or if nothing usable is saved;
+        DeliveryFailed with the server's reason."""
         self._admin_only(actor)
-        notifier = self.notifier()
+        address = to.strip()
+        if not _looks_like_address(address):
+            raise InvalidInput.one("to", "Enter the address to send the test to, like "
+                                         "you@example.com.")
+        try:
+            notifier = self.notifier()
+        except ValueError as exc:  # smtp.json readable by others, or damaged
+            raise InvalidInput.one("host", str(exc)) from None
         if notifier is None:
             raise InvalidInput.one("host", "Save the mail server's settings first.")
-        notifier.send(reminder_email(to=to.strip(), clinic_name=clinic_name,
+        notifier.send(reminder_email(to=address, clinic_name=clinic_name,
                                      link="(a link to BackTrack comes here)",
                                      unsubscribe_link="(an unsubscribe link comes here)",
                                      delivery_id="test"))

@@ -115,3 +115,37 @@ def test_the_scheduler_uses_the_server_saved_after_it_started(
                              template=Template.MESSAGE, schedule=schedule, message="Hi")
     assert built.delivery.run_due().line() == \
         "delivered 1 (in_app 1, email 0), late 0, skipped 0, failed 0"
+
+
+def test_the_port_as_typed_on_the_screen_is_read_as_a_number(tmp_path: Path,
+                                                              people: People) -> None:
+    mail = MailSettingsService(tmp_path / SMTP_FILE)
+    view = mail.save(people.admin, host=HOST, port=" 587 ", security=Security.STARTTLS,
+                     sender="reminders@clinic.example")
+    assert view.port == 587
+    for typed in ("", "five", "-1", "70000", "１２３"):
+        with pytest.raises(InvalidInput) as refused:
+            mail.save(people.admin, host=HOST, port=typed, security=Security.STARTTLS,
+                      sender="reminders@clinic.example")
+        assert set(refused.value.problems) == {"port"}
+    assert mail.current(people.admin) == view  # a refusal changed nothing
+
+
+@pytest.mark.parametrize("to", ["", "admin", "a@b@c", "a@b, c@d", "a b@c.example", "x@"])
+def test_a_test_email_to_an_unusable_address_is_refused_before_connecting(
+        tmp_path: Path, people: People, to: str) -> None:
+    mail = MailSettingsService(tmp_path / SMTP_FILE)
+    save(mail, people, free_port())
+    with pytest.raises(InvalidInput) as refused:
+        mail.send_test(people.admin, to, "Harbour Physio")
+    assert set(refused.value.problems) == {"to"}
+
+
+def test_a_test_email_with_a_settings_file_others_can_read_says_so_by_the_host(
+        tmp_path: Path, people: People) -> None:
+    mail = MailSettingsService(tmp_path / SMTP_FILE)
+    save(mail, people, free_port())
+    (tmp_path / SMTP_FILE).chmod(0o644)
+    with pytest.raises(InvalidInput) as refused:
+        mail.send_test(people.admin, "admin@example.com", "Harbour Physio")
+    assert "chmod 600" in refused.value.problems["host"]
