@@ -10,13 +10,14 @@ for these lists goes through ReminderService.authorize, so it is audited per pat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.domain.accounts import Account
 from app.domain.reminder_delivery import Answer, Channel, Delivery, Status, outcome_id
+from app.domain.reminder_plan import Reminder, occurrences
 from app.domain.zones import patient_today
-from app.services.base import Clock, system_clock
+from app.services.base import Clock, Versioned, system_clock
 from app.services.reminders import READ_ACTIVITY, ReminderService
 
 # "Those with a session in the last 2 days": the soreness follow-up window's first part.
@@ -37,6 +38,42 @@ class ReminderActivity:
     opened: int
     done: int
     failed_emails: int
+
+
+class Reached(StrEnum):
+    """What became of one occurrence in the patient's inbox (CareKit: no outcome = not
+    done yet)."""
+
+    DONE = "done"
+    NOT_NOW = "not_now"
+    OPENED = "opened"  # opened, not answered
+    NOT_OPENED = "not_opened"
+    SKIPPED = "skipped"  # not sent: it no longer made sense, or was already done
+
+
+@dataclass(frozen=True)
+class SentOccurrence:
+    due_at: datetime  # UTC
+    reached: Reached
+    late: bool = False
+    skipped_because: str = ""
+    email_failed: str = ""  # the mail server's reason, once the email was given up
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """One scheduled plan as the care team follows it: what comes next and what became
+    of each occurrence already due."""
+
+    patient: Account
+    plan: Versioned[Reminder]
+    next_due: datetime | None  # UTC; None: nothing more to come (or cancelled)
+    sent: list[SentOccurrence]  # newest first
+
+    @property
+    def pending(self) -> bool:
+        """Still has occurrences to come: it can be edited or cancelled."""
+        return self.next_due is not None and not self.plan.value.cancelled
 
 
 class ReminderOverview:
@@ -90,6 +127,39 @@ class ReminderOverview:
             -(never if r.days_since_check_in is None else r.days_since_check_in),
             r.done, r.patient.name))
 
+    def plans(self, actor: Account) -> list[PlanStatus]:
+        """The scheduled plans of every patient who shared with the actor (read through
+        ReminderService.planned: checked and audited per patient), those with something
+        to come first (soonest first), then the finished ones, newest first."""
+        now = self.clock()
+        found: list[PlanStatus] = []
+        for patient in self.access.shared_patients(actor):
+            held = self.reminders.planned(actor, patient.id)
+            if not held:
+                continue
+            deliveries = [d.value for d in self.reminders.deliveries.find(patient.id)]
+            answers = {o.value.id: o.value.answer
+                       for o in self.reminders.outcomes.find(patient.id)}
+            quiet = self.reminders.quiet_hours(patient.id)
+            for version in held:
+                plan = version.value
+                mine = [d for d in deliveries if d.reminder_id == plan.id]
+                recorded = {d.occurrence_key for d in mine}
+                # "Send now" is due at a minute that has begun: it is still to come
+                # until the scheduler has recorded it.
+                coming = [o for o in occurrences(plan, patient.timezone, quiet,
+                                                 now - timedelta(minutes=1),
+                                                 now + timedelta(days=400), limit=3)
+                          if o.key not in recorded]
+                found.append(PlanStatus(patient, version,
+                                        coming[0].due if coming else None,
+                                        _sent(mine, answers)))
+        upcoming = sorted((p for p in found if p.pending),
+                          key=lambda p: (p.next_due, p.patient.name))
+        finished = sorted((p for p in found if not p.pending),
+                          key=lambda p: p.plan.value.created_at, reverse=True)
+        return upcoming + finished
+
     def failed_deliveries(self, actor: Account) -> list[Delivery]:
         """Emails given up after every retry, for the patients who shared with the actor,
         newest first (template, when, the server's reason: no health detail)."""
@@ -107,3 +177,29 @@ class ReminderOverview:
         now = self.clock()
         return (patient_today(now, patient.timezone)
                 - patient_today(last, patient.timezone)).days
+
+
+def _sent(deliveries: list[Delivery], answers: dict[str, Answer]) -> list[SentOccurrence]:
+    """Each recorded occurrence of one plan, from its in-app delivery (the inbox item),
+    its outcome and its email's fate."""
+    emails = {d.occurrence_key: d for d in deliveries if d.channel is Channel.EMAIL}
+    sent = []
+    for d in deliveries:
+        if d.channel is not Channel.IN_APP:
+            continue
+        answer = answers.get(outcome_id(d.reminder_id, d.occurrence_key))
+        if d.status is Status.SKIPPED:
+            reached = Reached.SKIPPED
+        elif answer is Answer.DONE:
+            reached = Reached.DONE
+        elif answer is Answer.NOT_NOW:
+            reached = Reached.NOT_NOW
+        else:
+            reached = Reached.OPENED if d.opened_at is not None else Reached.NOT_OPENED
+        email = emails.get(d.occurrence_key)
+        sent.append(SentOccurrence(
+            due_at=d.due_at, reached=reached, late=d.late,
+            skipped_because=d.skipped_because,
+            email_failed=email.last_error if email is not None
+            and email.status is Status.FAILED else ""))
+    return sorted(sent, key=lambda s: s.due_at, reverse=True)

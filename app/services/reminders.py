@@ -43,6 +43,7 @@ from app.domain.reminder_plan import (
     NUDGE_AFTER_DAYS,
     Occurrence,
     Reminder,
+    Repeat,
     Schedule,
     Template,
     daily_check_in_reminder,
@@ -115,6 +116,20 @@ class InboxItem:
 
 
 @dataclass(frozen=True)
+class SendNow:
+    """The care team's "Send now": once, at the minute it is now on each patient's own
+    clock (so it is due at once; quiet hours still move it to their end)."""
+
+
+SEND_NOW = SendNow()
+# An occurrence counts from the minute it falls in ("Send now" is due at a minute that has
+# begun); how far ahead a preview and the "does it send anything" check look.
+_STARTED_MINUTE = timedelta(minutes=1)
+_HORIZON = timedelta(days=400)
+When = Schedule | SendNow
+
+
+@dataclass(frozen=True)
 class PreviewLine:
     """When a draft reminder would reach one patient, on their own wall clock."""
 
@@ -153,14 +168,14 @@ class ReminderService:
     # -- plans ----------------------------------------------------------------------
 
     def schedule(self, actor: Account, patient_id: str, *, template: Template,
-                 schedule: Schedule, message: str = "", place: str = "",
+                 schedule: When, message: str = "", place: str = "",
                  appointment_at: datetime | None = None) -> Reminder:
         return self.schedule_for_group(actor, [patient_id], template=template,
                                        schedule=schedule, message=message, place=place,
                                        appointment_at=appointment_at)[0]
 
     def schedule_for_group(self, actor: Account, patient_ids: Sequence[str], *,
-                           template: Template, schedule: Schedule, message: str = "",
+                           template: Template, schedule: When, message: str = "",
                            place: str = "",
                            appointment_at: datetime | None = None) -> list[Reminder]:
         """One plan per patient, all saved at once or none (a refusal for one patient
@@ -168,18 +183,23 @@ class ReminderService:
         if not patient_ids:
             raise InvalidInput.one("patients", "Pick at least one patient.")
         made: list[Reminder] = []
+        now = self.clock()
         for patient_id in dict.fromkeys(patient_ids):
             self.authorize(actor, patient_id, SCHEDULE)
-            made.append(new_reminder(
-                id=new_id(), patient_id=patient_id, template=template, schedule=schedule,
-                created_by=actor.id, now=self.clock(), timezone=self._zone(patient_id),
-                message=message, place=place, appointment_at=appointment_at))
+            zone = self._zone(patient_id)
+            plan = new_reminder(
+                id=new_id(), patient_id=patient_id, template=template,
+                schedule=self._resolve(schedule, zone, now),
+                created_by=actor.id, now=now, timezone=zone,
+                message=message, place=place, appointment_at=appointment_at)
+            self._check_something_is_sent(plan, zone, now)
+            made.append(plan)
         self.store.save_all([Change(REMINDER, r.id, to_json(r), owner=r.patient_id,
                                     expected_version=0) for r in made])
         return made
 
     def edit(self, actor: Account, reminder_id: str, *, expected_version: int,
-             schedule: Schedule, message: str = "", place: str = "",
+             schedule: When, message: str = "", place: str = "",
              appointment_at: datetime | None = None) -> Reminder:
         """A new version of a plan. Occurrences already delivered keep their delivery
         records (they are keyed by occurrence, not by version)."""
@@ -187,11 +207,13 @@ class ReminderService:
         self.authorize(actor, held.patient_id, SCHEDULE)
         if held.cancelled:
             raise InvalidInput.one("reminder", "This reminder was cancelled.")
+        now, zone = self.clock(), self._zone(held.patient_id)
         edited = new_reminder(
             id=held.id, patient_id=held.patient_id, template=held.template,
-            schedule=schedule, created_by=held.created_by, now=self.clock(),
-            timezone=self._zone(held.patient_id), message=message, place=place,
+            schedule=self._resolve(schedule, zone, now), created_by=held.created_by,
+            now=now, timezone=zone, message=message, place=place,
             appointment_at=appointment_at)
+        self._check_something_is_sent(edited, zone, now)
         edited = replace(edited, created_at=held.created_at)
         self.plans.correct(edited, held.patient_id, expected_version)
         return edited
@@ -209,7 +231,7 @@ class ReminderService:
                       reverse=True)
 
     def preview(self, actor: Account, patient_ids: Sequence[str], *, template: Template,
-                schedule: Schedule, message: str = "", place: str = "",
+                schedule: When, message: str = "", place: str = "",
                 appointment_at: datetime | None = None, count: int = 3) -> list[PreviewLine]:
         """The first `count` times a draft would reach each patient, on their wall clock
         (quiet hours applied). Nothing is saved."""
@@ -219,14 +241,36 @@ class ReminderService:
             self.authorize(actor, patient_id, SCHEDULE)
             zone = self._zone(patient_id)
             draft = new_reminder(id="preview", patient_id=patient_id, template=template,
-                                 schedule=schedule, created_by=actor.id, now=now,
+                                 schedule=self._resolve(schedule, zone, now),
+                                 created_by=actor.id, now=now,
                                  timezone=zone, message=message, place=place,
                                  appointment_at=appointment_at)
-            found = occurrences(draft, zone, self.quiet_hours(patient_id), now,
-                                now + timedelta(days=400), limit=count)
+            found = occurrences(draft, zone, self.quiet_hours(patient_id),
+                                now - _STARTED_MINUTE, now + _HORIZON, limit=count)
             lines.append(PreviewLine(self.access.accounts.get(patient_id),
                                      [to_local(o.due, zone) for o in found]))
         return lines
+
+    @staticmethod
+    def _resolve(schedule: When, zone: str, now: datetime) -> Schedule:
+        """"Send now" as a plan: once, today at this minute on the patient's clock. The
+        minute has begun already; the plan still owns it (an occurrence counts from a
+        minute before the plan was made), so the next scheduler run delivers it."""
+        if isinstance(schedule, Schedule):
+            return schedule
+        local = to_local(now, zone)
+        return Schedule(Repeat.ONCE, first_day=local.date(), at=f"{local:%H:%M}")
+
+    def _check_something_is_sent(self, plan: Reminder, zone: str, now: datetime) -> None:
+        """Refuse a plan that would never send anything (a time today that has passed, a
+        last day before today): saved, it would sit in the list and do nothing."""
+        if occurrences(plan, zone, self.quiet_hours(plan.patient_id), now - _STARTED_MINUTE,
+                       now + _HORIZON, limit=1):
+            return
+        name = self.access.accounts.get(plan.patient_id).name
+        field = "appointment_at" if plan.template is Template.APPOINTMENT else "first_day"
+        raise InvalidInput.one(field, f"That time has passed on {name}'s clock ({zone}): "
+                                      "nothing would be sent.")
 
     def _plan(self, reminder_id: str) -> Reminder:
         found = self.plans.get(reminder_id)
