@@ -1,5 +1,8 @@
 """The frame around every signed-in screen: app bar, role navigation (bottom bar on a
-phone, rail on a desktop), and a content column that uses the width it is given."""
+phone, rail on a desktop), and a content column that uses the width it is given.
+
+A patient's frame also carries their unread reminders: a bell in the app bar (named
+"Reminders: N new" for screen readers) and the same count as a badge on Today."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.domain.accounts import Account, Role
 from app.ui.components import icon_button
 
 if TYPE_CHECKING:
@@ -15,13 +19,21 @@ if TYPE_CHECKING:
 
 def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
              back: str | None = None,
-             action: ft.FloatingActionButton | None = None) -> ft.View:
-    """`action` is the screen's main action, kept in reach without scrolling."""
+             action: ft.FloatingActionButton | None = None,
+             unread: int | None = None) -> ft.View:
+    """`action` is the screen's main action, kept in reach without scrolling. `unread`:
+    the patient's unread reminders when the screen knows better than the store (the inbox
+    has just been read); by default they are counted."""
     from app.ui.routes import navigation  # the table imports the screens, which use this
 
     account = shell.require_account()
     destinations = navigation(account.role)
     selected = next((i for i, (path, _) in enumerate(destinations) if path == route), None)
+    if unread is None:
+        unread = unread_reminders(shell, account)
+
+    def tab_icon(path: str, icon: ft.IconData) -> ft.IconData | ft.Icon:
+        return ft.Icon(icon, badge=_badge(unread)) if path == "/" and unread else icon
 
     def navigate(event: Any) -> None:
         shell.go(destinations[int(event.control.selected_index)][0])
@@ -32,6 +44,7 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
                             lambda _: shell.go(back)) if back else None,
         automatically_imply_leading=False,
         actions=[
+            *([reminders_bell(shell, unread)] if account.role is Role.PATIENT else []),
             icon_button(ft.Icons.LOGOUT, "Sign out", lambda _: shell.sign_out()),
         ],
     )
@@ -43,8 +56,9 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
         rail = ft.NavigationRail(
             selected_index=selected,
             label_type=ft.NavigationRailLabelType.ALL,
-            destinations=[ft.NavigationRailDestination(icon=tab.icon, label=tab.label)
-                          for _, tab in destinations],
+            destinations=[ft.NavigationRailDestination(icon=tab_icon(path, tab.icon),
+                                                     label=tab.label)
+                          for path, tab in destinations],
             on_change=navigate,
         )
         controls: list[ft.BaseControl] = [ft.Row(
@@ -56,8 +70,8 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
                        floating_action_button=action)
     bar = ft.NavigationBar(
         selected_index=selected if selected is not None else 0,
-        destinations=[ft.NavigationBarDestination(icon=tab.icon, label=tab.label)
-                      for _, tab in destinations],
+        destinations=[ft.NavigationBarDestination(icon=tab_icon(path, tab.icon), label=tab.label)
+                      for path, tab in destinations],
         on_change=navigate,
     ) if len(destinations) > 1 else None
     if action is not None:  # room under the last field for the floating button
@@ -65,6 +79,30 @@ def scaffold(shell: Shell, route: str, title: str, body: list[ft.Control], *,
     return ft.View(route=route, appbar=appbar, navigation_bar=bar,
                    controls=[content], scroll=ft.ScrollMode.AUTO, padding=0,
                    floating_action_button=action)
+
+
+def unread_reminders(shell: Shell, account: Account) -> int:
+    """The patient's unread reminders (0 for every other role: only patients get them)."""
+    if account.role is not Role.PATIENT:
+        return 0
+    return shell.services.reminders.unread_count(account, account.id)
+
+
+def bell_label(unread: int) -> str:
+    return f"Reminders: {unread} new" if unread else "Reminders"
+
+
+def reminders_bell(shell: Shell, unread: int) -> ft.IconButton:
+    """The app bar's way to the inbox; its name says how many are new (the badge alone
+    is a picture)."""
+    label = bell_label(unread)
+    icon = ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, semantics_label=label,
+                   badge=_badge(unread) if unread else None)
+    return ft.IconButton(icon=icon, tooltip=label, on_click=lambda _: shell.go("/reminders"))
+
+
+def _badge(count: int) -> ft.Badge:
+    return ft.Badge(label=str(count) if count < 100 else "99+")
 
 
 Columns = dict[str | ft.ResponsiveRowBreakpoint, int | float]

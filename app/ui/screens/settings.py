@@ -1,4 +1,5 @@
-"""Settings: name, time zone, appearance, export my data, sign out."""
+"""Settings: name, time zone, appearance; for a patient also sharing, reminders (when,
+email, the phone's calendar feed) and export my data; sign out."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.domain.accounts import Role
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
+from app.ui.screens.reminder_channels import calendar_feed, email_switch
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -120,4 +122,6 @@ def reminder_section(shell: Shell) -> list[ft.Control]:
               "hours; they wait until the quiet time ends."),
         ft.Row([quiet_from, quiet_until]),
         ft.Row([ft.OutlinedButton("Save reminders", height=theme.TOUCH, on_click=save)]),
+        *email_switch(shell),
+        *calendar_feed(shell),
     ]
