@@ -4,7 +4,9 @@ It gets `ScreenServices` (app.services.facade) and the address to listen on from
 composition root; it never imports app.main, so the store and settings stay out of reach.
 
 Flet's FastAPI app is wrapped by app.ui.web (plotly.js once, the Progress screen's chart
-pages from app.ui.chart_pages), then run under uvicorn on the configured host and port.
+pages from app.ui.chart_pages) and app.ui.reminder_routes (the calendar feed and the
+email's unsubscribe link, which carry secret tokens: uvicorn's access log stays off), then
+run under uvicorn on the configured host and port.
 
 Background work runs as app.jobs jobs, never as threads of its own: the composition root
 creates, starts and stops the `Jobs` (with its own, such as the reminders scheduler);
@@ -27,6 +29,7 @@ from app.jobs import Jobs
 from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
+from app.ui.reminder_routes import with_reminder_routes
 from app.ui.shell import Shell
 from app.ui.web import ASGIApp, with_charts
 
@@ -46,7 +49,7 @@ def page_handler(services: ScreenServices) -> Callable[[ft.Page], Awaitable[None
 def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
              jobs: Jobs | None = None) -> ASGIApp:
     """The whole web app: Flet's client and sessions, plus the chart routes (their
-    warm-up registered with `jobs` when given)."""
+    warm-up registered with `jobs` when given) and the reminders' token routes."""
     # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
     # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
     flet_app = flet_web.fastapi.FastAPI()
@@ -58,7 +61,8 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
         app_description=APP_DESCRIPTION,
         no_cdn=True,
     ))
-    return with_charts(flet_app, pages, jobs=jobs)
+    return with_reminder_routes(with_charts(flet_app, pages, jobs=jobs), services.calendar,
+                                services.reminders)
 
 
 def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
@@ -77,7 +81,8 @@ def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
 
     config = uvicorn.Config(
         app, host=host, port=port,
-        log_level="warning", ws="websockets-sansio", lifespan="on",
+        # No access log: calendar feed and unsubscribe addresses carry secret tokens.
+        log_level="warning", access_log=False, ws="websockets-sansio", lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     _Server(config, on_started=opened).run()

@@ -33,6 +33,9 @@ answers every part with it, so emoji show as typed, offline, instead of empty bo
 The chart routes never read patient data: they hand back what a screen registered in
 app.ui.chart_pages, under its token and checks. Pages are sent with ``no-store`` and may
 only be framed by the app itself. Nothing here touches the store or the services.
+
+The reminders' token routes (``/calendar/<token>.ics``, ``/reminders/unsubscribe/<token>``)
+do call services: they live in app.ui.reminder_routes, in front of everything here.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ class _PlotlyJs:
         return packed if gzipped else plain
 
 
-_SECURITY_HEADERS: Final = (
+SECURITY_HEADERS: Final = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     # Flet's client page is cross-origin isolated (COEP require-corp): a framed page and
@@ -108,11 +111,12 @@ _SECURITY_HEADERS: Final = (
 )
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: bytes,
-                   extra: Sequence[tuple[bytes, bytes]] = (), head: bool = False) -> None:
+async def respond(send: Send, status: int, body: bytes, content_type: bytes,
+                  extra: Sequence[tuple[bytes, bytes]] = (), head: bool = False) -> None:
+    """One whole answer with the security headers (also used by app.ui.reminder_routes)."""
     headers = [(b"content-type", content_type),
                (b"content-length", str(len(body)).encode()),
-               *_SECURITY_HEADERS, *extra]
+               *SECURITY_HEADERS, *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
 
@@ -246,7 +250,7 @@ def _with_emoji_font(inner: ASGIApp, font: Path = EMOJI_FONT) -> ASGIApp:
             return
         if not cached:
             cached.append(await asyncio.to_thread(font.read_bytes))
-        await _respond(send, 200, cached[0], b"font/ttf",
+        await respond(send, 200, cached[0], b"font/ttf",
                        [(b"cache-control", f"public, max-age={_YEAR}, immutable".encode())],
                        scope.get("method") == "HEAD")
 
@@ -278,7 +282,7 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
         method = scope.get("method", "GET")
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
-            await _respond(send, 405, b"Method not allowed", text,
+            await respond(send, 405, b"Method not allowed", text,
                            [(b"allow", b"GET, HEAD")])
             return
         if path == PLOTLY_JS_ROUTE:
@@ -288,10 +292,10 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
                      (b"vary", b"accept-encoding")]
             if gzipped:
                 extra.append((b"content-encoding", b"gzip"))
-            await _respond(send, 200, body, b"text/javascript; charset=utf-8", extra, head)
+            await respond(send, 200, body, b"text/javascript; charset=utf-8", extra, head)
             return
         if path == WARM_ROUTE:
-            await _respond(send, 200, warm_html, _HTML, [*revalidate, *_FRAMING], head)
+            await respond(send, 200, warm_html, _HTML, [*revalidate, *_FRAMING], head)
             return
         token = path[len(PREFIX):]
         if "/static/" in token:
@@ -300,18 +304,18 @@ def with_charts(inner: ASGIApp, pages: ChartPages = PAGES,
         if token.endswith("/data"):
             state, data = await _await_data(pages, token[:-len("/data")], data_wait_seconds)
             if state is DataState.READY:
-                await _respond(send, 200, data, b"application/json", no_store, head)
+                await respond(send, 200, data, b"application/json", no_store, head)
             elif state is DataState.MISSING:
-                await _respond(send, 404, not_found, text, no_store, head)
+                await respond(send, 404, not_found, text, no_store, head)
             else:  # failed, or still not built: the frame says so
-                await _respond(send, 503, b"The charts could not be built.", text, no_store,
+                await respond(send, 503, b"The charts could not be built.", text, no_store,
                                head)
             return
         page = pages.get(token)
         if page is None:
-            await _respond(send, 404, not_found, text, no_store, head)
+            await respond(send, 404, not_found, text, no_store, head)
             return
-        await _respond(send, 200, page, _HTML, [*no_store, *_FRAMING], head)
+        await respond(send, 200, page, _HTML, [*no_store, *_FRAMING], head)
 
     return app
 
@@ -364,18 +368,18 @@ async def _picture(scope: Scope, send: Send, pages: ChartPages, static: StaticCh
               if state is DataState.READY and name.endswith(".svg") and stem.isdigit()
               else None)
     if figure is None:
-        await _respond(send, 404, b"No such chart.", text, no_store, head)
+        await respond(send, 404, b"No such chart.", text, no_store, head)
         return
     query = urllib.parse.parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
     width, height = _side(query, "w", 400), _side(query, "h", 340)
     if width is None or height is None:
-        await _respond(send, 400, b"w and h must be whole numbers of pixels from 1 to "
+        await respond(send, 400, b"w and h must be whole numbers of pixels from 1 to "
                        + str(MAX_PICTURE_SIDE).encode() + b".", text, no_store, head)
         return
     svg = await asyncio.to_thread(static.render, figure, width, height)
     if svg is None:
-        await _respond(send, 503, b"Chart pictures are unavailable just now.", text,
+        await respond(send, 503, b"Chart pictures are unavailable just now.", text,
                        no_store, head)
         return
-    await _respond(send, 200, svg, b"image/svg+xml",
+    await respond(send, 200, svg, b"image/svg+xml",
                    [*no_store, (b"content-security-policy", _SVG_CSP)], head)
