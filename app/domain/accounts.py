@@ -39,6 +39,27 @@ class Role(StrEnum):
         return self in (Role.THERAPIST, Role.CARE_TEAM)
 
 
+class Scope(StrEnum):
+    """How much of a patient's record a grant opens to the clinician holding it (what each
+    opens is app.domain.policy.SCOPES). The patient chooses it per person on Sharing."""
+
+    FULL = "full"  # everything: the therapist's default
+    # Whether they logged and answered reminders, and scheduling reminders: not pain
+    # scores, notes or "Is this normal?" answers. The care team's default.
+    REMINDERS_AND_LOGGING = "reminders_and_logging"
+
+    @property
+    def label(self) -> str:
+        return {"full": "Everything",
+                "reminders_and_logging": "Reminders and logging only"}[self.value]
+
+    @staticmethod
+    def default_for(role: Role) -> Scope:
+        """What a new grant opens until the patient chooses otherwise: a therapist reviews
+        the whole chart, the care team only sends reminders."""
+        return Scope.REMINDERS_AND_LOGGING if role is Role.CARE_TEAM else Scope.FULL
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
@@ -57,13 +78,16 @@ class Account:
 
 @dataclass(frozen=True)
 class Grant:
-    """A patient's permission for one clinician to see their data."""
+    """A patient's permission for one clinician to see their data, as far as `scope` says.
+    Changing the scope is a new version of the same grant (the history shows when)."""
 
     id: str
     patient_id: str
     clinician_id: str
     granted_at: datetime
     revoked: bool = False
+    # Grants stored before scopes existed read back as FULL: that is what they opened.
+    scope: Scope = Scope.FULL
 
 
 def normalise_email(raw: str) -> str:

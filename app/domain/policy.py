@@ -11,9 +11,14 @@ hide what a role may never do, and services ask here.
 - NONE: the operation touches no patient's record (clinic settings, new accounts, a
   sharing code not yet redeemed).
 
-A clinician's grant has a `Scope`. Today every grant is FULL; issue 13's narrower care-team
-grant ("reminders and logging only") is one more row of `SCOPES`, so it narrows what a
-SHARED relation allows without another table.
+A clinician's grant has a `Scope` the patient chooses per person: FULL ("everything",
+the therapist's default) or REMINDERS_AND_LOGGING ("reminders and logging only", the care
+team's default). `SCOPES` says what a SHARED relation opens under each, so a scope narrows
+the table without another one. The narrow scope opens the reminders side only: reading
+and scheduling reminders and whether the patient logged and answered them (the reminder
+service reads check-in *times* under READ_REMINDERS, never scores). Check-ins with their
+pain scores (READ_LOGGING), progress, "Is this normal?" answers, exports and every
+change to the record stay closed.
 
 Reads of someone else's record are audited: `audited` says which decisions must leave an
 audit event (the services write it; AccessService.authorize does both in one call).
@@ -27,7 +32,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
-from app.domain.accounts import Role
+from app.domain.accounts import Role, Scope
 from app.domain.errors import NotAllowed
 
 
@@ -76,13 +81,6 @@ class Relation(StrEnum):
     NONE = "none"
 
 
-class Scope(StrEnum):
-    """How much of a record a grant opens (issue 13 adds the narrow one to grants)."""
-
-    FULL = "full"
-    REMINDERS_AND_LOGGING = "reminders_and_logging"
-
-
 OWN, SHARED, NONE = Relation.OWN, Relation.SHARED, Relation.NONE
 PATIENT, THERAPIST, CARE_TEAM, ADMIN = Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN
 _CLINICIANS_SHARED: Final = {THERAPIST: {SHARED}, CARE_TEAM: {SHARED}}
@@ -116,10 +114,13 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
 }
 
 # What a SHARED relation opens under each scope (None: everything the table allows).
+# "Reminders and logging only": whether they logged and answered reminders, not what they
+# logged. READ_LOGGING is the check-ins themselves, pain scores and notes included, so it
+# is not here.
 SCOPES: Final[Mapping[Scope, frozenset[Operation] | None]] = {
     Scope.FULL: None,
     Scope.REMINDERS_AND_LOGGING: frozenset({
-        Operation.READ_LOGGING, Operation.READ_REMINDERS, Operation.SCHEDULE_REMINDERS}),
+        Operation.READ_REMINDERS, Operation.SCHEDULE_REMINDERS}),
 }
 
 _REFUSALS: Final[Mapping[Operation, str]] = {
@@ -139,6 +140,8 @@ _REFUSALS: Final[Mapping[Operation, str]] = {
     Operation.CREATE_ACCOUNT: "Only a clinic admin can create accounts.",
 }
 _DEFAULT_REFUSAL: Final = "You don't have access to this patient's data."
+_NARROW_REFUSAL: Final = ("This patient shares reminders and logging only with you, not "
+                          "their scores, notes or answers.")
 
 
 def allows(role: Role, operation: Operation, relation: Relation,
@@ -153,9 +156,13 @@ def allows(role: Role, operation: Operation, relation: Relation,
 
 def require(role: Role, operation: Operation, relation: Relation,
             scope: Scope = Scope.FULL) -> None:
-    """`allows`, or NotAllowed with a message the person can read."""
-    if not allows(role, operation, relation, scope):
-        raise NotAllowed(_REFUSALS.get(operation, _DEFAULT_REFUSAL))
+    """`allows`, or NotAllowed with a message the person can read (a grant too narrow for
+    the operation says so, rather than that nothing was shared)."""
+    if allows(role, operation, relation, scope):
+        return
+    if allows(role, operation, relation):
+        raise NotAllowed(_NARROW_REFUSAL)
+    raise NotAllowed(_REFUSALS.get(operation, _DEFAULT_REFUSAL))
 
 
 def roles_allowed(operation: Operation) -> frozenset[Role]:
@@ -186,18 +193,29 @@ def operation_for(action: str) -> Operation:
 
 
 def table_markdown() -> str:
-    """The table as docs/policy.md shows it (a test keeps that page equal to this)."""
+    """The table as docs/policy.md shows it (a test keeps that page equal to this; print
+    it with `python -m app.domain.policy`). "if shared" is under a FULL grant; the scope
+    columns say which of those a narrower grant still opens."""
     words = {Relation.OWN: "own", Relation.SHARED: "if shared", Relation.NOT_SHARED: "any",
              Relation.NONE: "yes"}
     roles = list(Role)
+    narrow = [scope for scope in Scope if SCOPES[scope] is not None]
     lines = ["| operation | name | " + " | ".join(r.label for r in roles)
+             + "".join(f" | if shared \"{s.label.lower()}\"" for s in narrow)
              + " | a clinician's use audited |",
-             "| --- | --- |" + " --- |" * (len(roles) + 1)]
+             "| --- | --- |" + " --- |" * (len(roles) + len(narrow) + 1)]
     for operation in Operation:
         cells = [", ".join(words[r] for r in Relation if r in TABLE[operation].get(role, ()))
                  or "no" for role in roles]
-        audit = "yes" if audited(operation, Relation.SHARED) and any(
-            Relation.SHARED in TABLE[operation].get(role, ()) for role in roles) else "–"
+        shared = any(Relation.SHARED in TABLE[operation].get(role, ()) for role in roles)
+        scoped = ["–" if not shared else "yes" if any(
+            allows(role, operation, Relation.SHARED, scope) for role in roles) else "no"
+            for scope in narrow]
+        audit = "yes" if audited(operation, Relation.SHARED) and shared else "–"
         lines.append(f"| {operation.name.lower()} | `{operation.value}` | "
-                     + " | ".join(cells) + f" | {audit} |")
+                     + " | ".join([*cells, *scoped]) + f" | {audit} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # regenerate docs/policy.md's table
+    print(table_markdown(), end="")

@@ -6,19 +6,22 @@ or neither) and asks the table. `authorize` is the one call a service makes befo
 reads or changes a patient's record; it also writes the audit event. Every read of a
 patient's data by someone other than the patient is written to the audit log (kind
 "audit", owned by the patient, so the patient can see who looked).
+
+A grant carries its scope (what the patient chose for that person: "Everything" or
+"Reminders and logging only"); `relation` reads it, so a change holds from the next call.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from app.domain import kinds, policy
-from app.domain.accounts import Account, Grant
+from app.domain.accounts import Account, Grant, Scope
 from app.domain.codec import to_json
-from app.domain.errors import InvalidInput
-from app.domain.policy import Operation, Relation, Scope
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.policy import Operation, Relation
 from app.domain.sharing import AuditEvent, Invite
 from app.domain.sharing_codes import format_code, normalise_code
 from app.services.accounts import AccountService
@@ -29,6 +32,14 @@ GRANT, INVITE, AUDIT = kinds.GRANT, kinds.INVITE, kinds.AUDIT
 # A sharing code works once, within this time: a code written on paper or sent by message
 # should not open the record months later.
 INVITE_VALID_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SharedWith:
+    """One person a patient shares with, and how much (for the patient's Sharing screen)."""
+
+    clinician: Account
+    scope: Scope
 
 
 class AccessService:
@@ -45,6 +56,13 @@ class AccessService:
         """The clinicians who may see the patient's record: the patient's own question."""
         self.authorize(actor, patient_id, Operation.READ_SHARING)
         return self.granted_clinicians(patient_id)
+
+    def sharing(self, actor: Account, patient_id: str) -> list[SharedWith]:
+        """`clinicians_with_access` with what each may see: the patient's own question."""
+        self.authorize(actor, patient_id, Operation.READ_SHARING)
+        scopes = {g.value.clinician_id: g.value.scope
+                  for g in self.grants.find(patient_id, revoked=False)}
+        return [SharedWith(c, scopes[c.id]) for c in self._existing(list(scopes))]
 
     def granted_clinicians(self, patient_id: str) -> list[Account]:
         """`clinicians_with_access` without the check. No screen calls it (they pass the
@@ -63,13 +81,34 @@ class AccessService:
         found = (self.accounts.accounts.get(i) for i in account_ids)
         return [v.value for v in found if v is not None]
 
-    def grant(self, patient: Account, clinician: Account) -> Grant:
+    def grant(self, patient: Account, clinician: Account, scope: Scope | None = None) -> Grant:
+        """Share with a clinician; `scope` defaults to their role's (Scope.default_for). A
+        grant already in force is returned as it is (change its scope with `set_scope`)."""
         existing = self._existing_grant(patient, clinician)
         if existing is not None:
             return existing
-        grant = Grant(new_id(), patient.id, clinician.id, self.clock())
+        grant = self._new_grant(patient, clinician, scope)
         self.grants.add(grant, owner=patient.id)
         return grant
+
+    def _new_grant(self, patient: Account, clinician: Account,
+                   scope: Scope | None = None) -> Grant:
+        return Grant(new_id(), patient.id, clinician.id, self.clock(),
+                     scope=scope if scope is not None else Scope.default_for(clinician.role))
+
+    def set_scope(self, patient: Account, clinician_id: str, scope: Scope) -> Grant:
+        """The patient changes what one person they share with may see: a new version of
+        the grant, in force from the next call (NotFound when they don't share with them)."""
+        policy.require(patient.role, Operation.SHARE, Relation.OWN)
+        found = self.grants.find(patient.id, clinician_id=clinician_id, revoked=False)
+        if not found:
+            raise NotFound("You don't share with this person any more.")
+        current = found[0]
+        if current.value.scope is scope:
+            return current.value
+        changed = replace(current.value, scope=scope)
+        self.grants.correct(changed, patient.id, current.version)
+        return changed
 
     def _existing_grant(self, patient: Account, clinician: Account) -> Grant | None:
         """The grant already in force, if any, once the two may share at all."""
@@ -108,7 +147,7 @@ class AccessService:
         changes = [Change(INVITE, used.id, to_json(used), owner=patient.id,
                           expected_version=found.version)]
         if self._existing_grant(patient, clinician) is None:
-            grant = Grant(new_id(), patient.id, clinician.id, self.clock())
+            grant = self._new_grant(patient, clinician)
             changes.append(Change(GRANT, grant.id, to_json(grant), owner=patient.id,
                                   expected_version=0))
         try:
@@ -120,12 +159,19 @@ class AccessService:
     # -- the one access check --------------------------------------------------------
 
     def relation(self, actor: Account, patient_id: str) -> tuple[Relation, Scope]:
-        """How the actor stands to the patient's record, and the scope of their grant.
-        Every grant is FULL until issue 13 gives grants a scope (read it here then)."""
+        """How the actor stands to the patient's record, and the scope of their grant (the
+        patient's own record, or none shared: FULL, which then narrows nothing)."""
         if actor.id == patient_id:
             return Relation.OWN, Scope.FULL
         granted = self.grants.find(patient_id, clinician_id=actor.id, revoked=False)
-        return (Relation.SHARED if granted else Relation.NOT_SHARED), Scope.FULL
+        if not granted:
+            return Relation.NOT_SHARED, Scope.FULL
+        return Relation.SHARED, granted[0].value.scope
+
+    def scope_of(self, actor: Account, patient_id: str) -> Scope:
+        """What the actor's grant from the patient opens (to decide what a screen offers;
+        not a read, not audited)."""
+        return self.relation(actor, patient_id)[1]
 
     def authorize(self, actor: Account, patient_id: str, operation: Operation,
                   action: str | None = None) -> None:

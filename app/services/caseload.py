@@ -5,6 +5,12 @@ worse, no meaningful response after a reasonable trial, stopped logging).
 Each patient's record is read once through the progress service and their "Is this
 normal?" answers through the guidance service, so both reads are access-checked and
 audited ("read:progress", "read:guidance").
+
+A patient who shares "reminders and logging only" with the clinician is listed too, but
+only with whether they logged: days since their last check-in (its time, never its
+scores) and "Stopped logging", read under READ_REMINDERS and audited as the care team's
+adherence read ("read:reminders:read_activity"). No pain numbers, no flags worked out
+from what they logged, no urgent answers.
 """
 
 from __future__ import annotations
@@ -12,15 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.domain.accounts import Account
+from app.domain import kinds
+from app.domain.accounts import Account, Scope
+from app.domain.entries import CheckIn
 from app.domain.followup import URGENT_TIERS
+from app.domain.policy import Operation
 from app.domain.progress import (
     ProgressRecord,
     ResponseSummary,
     soreness_curves,
     stopped_logging,
 )
+from app.domain.zones import patient_today
 from app.services.access import AccessService
+from app.services.base import Collection
 from app.services.followup import AnswerRecord, FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.progress import ProgressService
@@ -41,14 +52,24 @@ FLAGS: dict[str, tuple[int, str]] = {
 }
 
 
+# The audit action of a narrow grant's caseload line: the same read as the care team's
+# adherence view (whether they logged and answered reminders), in the same words.
+LOGGING_READ = "read:reminders:read_activity"
+
+
 @dataclass(frozen=True)
 class PatientStatus:
     patient: Account
-    summary: ResponseSummary
+    # None under a "reminders and logging only" grant: the clinician may not see scores.
+    summary: ResponseSummary | None
     flags: tuple[str, ...]  # most urgent first (the order of FLAGS)
     # The newest emergency / call-the-clinic answer behind a flag, with the patient's
     # follow-ups and a clinician's acknowledgement (None: no such answer in 7 days).
     urgent_answer: AnswerRecord | None = None
+    scope: Scope = Scope.FULL  # what the patient shares with this clinician
+    # Days since the last check-in in the patient's own calendar (None: never, or not
+    # worked out: a FULL status says it through its summary and flags).
+    days_since_check_in: int | None = None
 
     @property
     def priority(self) -> int:
@@ -62,14 +83,34 @@ class Caseload:
         self.progress = progress
         self.guidance = guidance
         self.followups = followups
+        # Only ever read for the check-ins' times (see `_logging_status`).
+        self._check_ins = Collection(access.store, kinds.CHECK_IN, CheckIn)
 
     def for_clinician(self, clinician: Account) -> list[PatientStatus]:
         statuses = [self._status(clinician, p) for p in self.access.shared_patients(clinician)]
         return sorted(statuses, key=lambda s: (s.priority, s.patient.name))
 
     def _status(self, clinician: Account, patient: Account) -> PatientStatus:
+        scope = self.access.scope_of(clinician, patient.id)
+        if scope is not Scope.FULL:
+            return self._logging_status(clinician, patient, scope)
         record = self.progress.record(clinician, patient.id)  # access check + audit
         return self.status_of(clinician, patient, record, self.progress.summary_for(record))
+
+    def _logging_status(self, clinician: Account, patient: Account,
+                        scope: Scope) -> PatientStatus:
+        """Whether the patient logged, for a grant that opens no more: checked and audited
+        as a reminders read; the check-ins give their times only."""
+        self.access.authorize(clinician, patient.id, Operation.READ_REMINDERS, LOGGING_READ)
+        times = [v.value.recorded_at for v in self._check_ins.find(patient.id)]
+        days = None
+        if times:
+            zone = patient.timezone
+            days = (patient_today(self.progress.clock(), zone)
+                    - patient_today(max(times), zone)).days
+        stopped = days is not None and days >= self.progress.thresholds.stopped_logging_days
+        return PatientStatus(patient, None, ("stopped_logging",) if stopped else (),
+                             scope=scope, days_since_check_in=days)
 
     def status_of(self, clinician: Account, patient: Account, record: ProgressRecord,
                   summary: ResponseSummary,

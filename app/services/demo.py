@@ -4,6 +4,10 @@
 - blair@example.com  no meaningful change after a reasonable trial
 - casey@example.com  had an upper-back session the day before yesterday and, yesterday,
                      reported a warning symptom (an emergency answer Today follows up)
+
+Every patient shares with the therapist (taylor@, "Everything") and the care team
+(jordan@). Blair and Casey keep the care team's default, "Reminders and logging only";
+Alex chose "Everything" for the care team too, so both kinds of grant are there to see.
 Demo passwords exist only here and only for demo accounts.
 """
 
@@ -14,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.domain.accounts import Account, Role
+from app.domain.accounts import Account, Role, Scope
 from app.domain.entries import hours_since
 from app.domain.guidance import parse_report
 from app.services.access import AccessService
@@ -32,6 +36,9 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role], ...] = (
     ("jordan@example.com", "Jordan Patel", Role.CARE_TEAM),
     ("admin@example.com", "Sam Admin", Role.ADMIN),
 )
+
+# The patients who chose "Everything" for the care team (the rest keep its default).
+CARE_TEAM_SEES_EVERYTHING = frozenset({"alex@example.com"})
 
 # Casey asked "Is this normal?" this long after her last session (the next day).
 CASEY_ASKED_AFTER = timedelta(hours=20)
@@ -83,7 +90,8 @@ def seed_demo(accounts: AccountService, access: AccessService, logbook: Logbook,
         progress(f"Filling in {made[email].name} …")
         patient = made[email]
         access.grant(patient, therapist)
-        access.grant(patient, care_team)
+        access.grant(patient, care_team,
+                     Scope.FULL if email in CARE_TEAM_SEES_EVERYTHING else None)
         _fill_patient(logbook, patient, therapist, trajectory, now,
                       random.Random(email))
     _casey_reports_a_warning_sign(logbook, guidance, made["casey@example.com"], now)

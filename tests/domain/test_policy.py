@@ -74,15 +74,37 @@ def test_clinic_settings_and_new_accounts_are_the_admins() -> None:
         assert allowed == {Role.ADMIN}
 
 
-def test_the_narrow_care_team_scope_opens_reminders_and_logging_only() -> None:
+def test_the_narrow_scope_opens_the_reminders_side_only() -> None:
+    """"Reminders and logging only": whether they logged and answered, never what they
+    logged. READ_LOGGING is the check-ins themselves, pain scores and notes included."""
     narrow = Scope.REMINDERS_AND_LOGGING
-    opened = {o for o in Operation if allows(Role.CARE_TEAM, o, Relation.SHARED, narrow)}
-    assert opened == {Operation.READ_LOGGING, Operation.READ_REMINDERS,
-                      Operation.SCHEDULE_REMINDERS}
-    assert not allows(Role.CARE_TEAM, Operation.READ_PROGRESS, Relation.SHARED, narrow)
+    for role in (Role.THERAPIST, Role.CARE_TEAM):
+        opened = {o for o in Operation if allows(role, o, Relation.SHARED, narrow)}
+        assert opened == {Operation.READ_REMINDERS, Operation.SCHEDULE_REMINDERS}, role
+    for closed in (Operation.READ_LOGGING, Operation.READ_PROGRESS, Operation.READ_GUIDANCE,
+                   Operation.EXPORT, Operation.WRITE_ENTRY, Operation.RECORD_SESSION,
+                   Operation.ASSESS, Operation.ACKNOWLEDGE):
+        assert not allows(Role.CARE_TEAM, closed, Relation.SHARED, narrow), closed
+        assert allows(Role.CARE_TEAM, closed, Relation.SHARED, Scope.FULL), closed
     # The scope narrows a grant only: the patient's own record is theirs whatever it says.
-    assert allows(Role.PATIENT, Operation.READ_PROGRESS, Relation.OWN, narrow)
+    for operation in Operation:
+        assert allows(Role.PATIENT, operation, Relation.OWN, narrow) == \
+            allows(Role.PATIENT, operation, Relation.OWN)
     assert set(SCOPES) == set(Scope)
+
+
+def test_a_narrow_grant_says_so_when_it_refuses() -> None:
+    with pytest.raises(NotAllowed, match="reminders and logging only"):
+        require(Role.CARE_TEAM, Operation.READ_LOGGING, Relation.SHARED,
+                Scope.REMINDERS_AND_LOGGING)
+    with pytest.raises(NotAllowed, match="access to this patient"):
+        require(Role.CARE_TEAM, Operation.READ_LOGGING, Relation.NOT_SHARED,
+                Scope.REMINDERS_AND_LOGGING)
+
+
+def test_each_role_gets_its_default_scope() -> None:
+    assert Scope.default_for(Role.THERAPIST) is Scope.FULL
+    assert Scope.default_for(Role.CARE_TEAM) is Scope.REMINDERS_AND_LOGGING
 
 
 def test_what_a_route_offers_follows_the_table() -> None:

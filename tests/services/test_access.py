@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.accounts import Account, Role
+from app.domain.accounts import Account, Role, Scope
 from app.domain.errors import InvalidInput, NotAllowed
 from app.main import Services, build_services
 from app.services.access import GRANT, INVITE
@@ -81,7 +81,7 @@ def test_granted_therapist_reads_and_every_read_is_audited(
 
 
 def test_grant_lets_the_clinician_write_too(services: Services, people: People) -> None:
-    services.access.grant(people.patient, people.care_team)
+    services.access.grant(people.patient, people.care_team, Scope.FULL)
     saved = services.logbook.check_in(people.care_team, people.patient.id, pain_now=2)
     assert saved.value.patient_id == people.patient.id
 
@@ -179,7 +179,7 @@ def test_invite_codes_differ(services: Services, people: People) -> None:
 
 def test_patient_sees_who_looked(services: Services, people: People) -> None:
     services.access.grant(people.patient, people.therapist)
-    services.access.grant(people.patient, people.care_team)
+    services.access.grant(people.patient, people.care_team, Scope.FULL)
     services.logbook.load(people.therapist, people.patient.id, "read:progress")
     services.logbook.activities_of(people.care_team, people.patient.id)
     services.logbook.load(people.patient, people.patient.id)

@@ -1,7 +1,9 @@
 """The whole policy matrix, walked through the real services: for every role × operation
-× relation the table (app.domain.policy) allows, the service call succeeds; for every one
-it refuses, the call raises NotAllowed and leaves no audit event; a clinician's allowed
-read leaves exactly one audit event, the patient's own none.
+× relation × scope of the grant the table (app.domain.policy) allows, the service call
+succeeds; for every one it refuses, the call raises NotAllowed and leaves no audit event;
+a clinician's allowed read leaves exactly one audit event, the patient's own none. A
+shared relation is walked under each scope a patient can choose ("Everything",
+"Reminders and logging only"), for the therapist and the care team alike.
 
 A service that decides differently from the table (a check of its own, or none) fails
 here, whoever owns it.
@@ -16,7 +18,7 @@ from datetime import date
 import pytest
 
 from app.domain import policy
-from app.domain.accounts import Account, Role
+from app.domain.accounts import Account, Role, Scope
 from app.domain.errors import NotAllowed
 from app.domain.guidance import parse_report
 from app.domain.policy import Operation, Relation
@@ -39,6 +41,7 @@ class World:
     reminders: ReminderService
     patient: Account  # Alex: the record every patient-record operation is about
     actors: dict[tuple[Role, Relation], Account]
+    narrow: dict[Role, Account]  # a clinician Alex shares "reminders and logging only" with
     assessment_id: str
     sharing_code: str  # from another patient, for redeeming
 
@@ -54,8 +57,12 @@ def build_world(clock: FakeClock) -> World:
     jordan = make("jordan@example.com", "Jordan", PASSWORD, Role.CARE_TEAM)
     riley = make("riley@example.com", "Riley", PASSWORD, Role.CARE_TEAM)
     sam = make("sam@example.com", "Sam", PASSWORD, Role.ADMIN)
-    services.access.grant(alex, taylor)
-    services.access.grant(alex, jordan)
+    drew = make("drew@example.com", "Drew", PASSWORD, Role.THERAPIST)
+    morgan = make("morgan@example.com", "Morgan", PASSWORD, Role.CARE_TEAM)
+    services.access.grant(alex, taylor, Scope.FULL)
+    services.access.grant(alex, jordan, Scope.FULL)
+    services.access.grant(alex, drew, Scope.REMINDERS_AND_LOGGING)
+    services.access.grant(alex, morgan)  # the care team's default: the narrow scope
     _, record = services.guidance.assess(alex, alex.id, REPORT)
     actors = {
         (Role.PATIENT, Relation.OWN): alex, (Role.PATIENT, Relation.NOT_SHARED): blair,
@@ -69,7 +76,8 @@ def build_world(clock: FakeClock) -> World:
                           (Role.CARE_TEAM, jordan), (Role.ADMIN, sam)):
         actors[(role, Relation.NONE)] = someone
     return World(services, ReminderService(services.store, services.access, clock), alex,
-                 actors, record.id, services.access.create_invite(casey))
+                 actors, {Role.THERAPIST: drew, Role.CARE_TEAM: morgan}, record.id,
+                 services.access.create_invite(casey))
 
 
 # How each operation is done through the real services: (actor, the patient's id).
@@ -134,8 +142,14 @@ def relations_of(operation: Operation) -> set[Relation]:
     return {Relation.OWN, Relation.SHARED, Relation.NOT_SHARED}
 
 
-CASES = [(role, operation, relation) for operation in PROBES for role in Role
-         for relation in sorted(relations_of(operation) & POSSIBLE[role])]
+def scopes_of(relation: Relation) -> list[Scope]:
+    """A grant's scope matters under a shared relation only."""
+    return list(Scope) if relation is Relation.SHARED else [Scope.FULL]
+
+
+CASES = [(role, operation, relation, scope) for operation in PROBES for role in Role
+         for relation in sorted(relations_of(operation) & POSSIBLE[role])
+         for scope in scopes_of(relation)]
 
 
 def test_every_operation_is_walked() -> None:
@@ -143,23 +157,35 @@ def test_every_operation_is_walked() -> None:
     assert not set(PROBES) & NOT_YET_THROUGH_A_SERVICE
 
 
-@pytest.mark.parametrize(("role", "operation", "relation"), CASES,
-                         ids=[f"{r.value}-{o.name.lower()}-{rel.value}" for r, o, rel in CASES])
+def test_the_narrow_scope_is_walked_for_both_clinicians() -> None:
+    narrow = {(r, o) for r, o, rel, s in CASES if s is Scope.REMINDERS_AND_LOGGING}
+    assert {r for r, _ in narrow} == {Role.THERAPIST, Role.CARE_TEAM}
+    assert {Operation.READ_LOGGING, Operation.READ_REMINDERS} <= {o for _, o in narrow}
+
+
+@pytest.mark.parametrize(("role", "operation", "relation", "scope"), CASES,
+                         ids=[f"{r.value}-{o.name.lower()}-{rel.value}-{s.value}"
+                              for r, o, rel, s in CASES])
 def test_the_services_decide_as_the_table_says(role: Role, operation: Operation,
-                                               relation: Relation, clock: FakeClock) -> None:
+                                               relation: Relation, scope: Scope,
+                                               clock: FakeClock) -> None:
     world = build_world(clock)
-    actor = world.actors[(role, relation)]
+    actor = world.narrow[role] if scope is Scope.REMINDERS_AND_LOGGING else \
+        world.actors[(role, relation)]
     patient_id = actor.id if relation is Relation.OWN else world.patient.id
+    if relation is Relation.SHARED:  # the world holds the grant the case is about
+        assert world.services.access.relation(actor, patient_id) == (relation, scope)
     before = world.services.access.audit.find(world.patient.id)
     probe = PROBES[operation]
-    if policy.allows(role, operation, relation):
+    allowed = policy.allows(role, operation, relation, scope)
+    if allowed:
         probe(world, actor, patient_id)
     else:
         with pytest.raises(NotAllowed):
             probe(world, actor, patient_id)
     added = [e.value for e in world.services.access.audit.find(world.patient.id)
              if e not in before]
-    if not policy.allows(role, operation, relation) or relation is Relation.OWN:
+    if not allowed or relation is Relation.OWN:
         assert added == []
     elif operation.is_read:  # a clinician's read: one event, naming them and the read
         assert [(e.actor_id, policy.operation_for(e.action)) for e in added] == [

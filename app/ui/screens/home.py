@@ -51,6 +51,8 @@ def build(shell: Shell) -> ft.View:
 
 
 def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
+    if status.summary is None:
+        return _logging_card(status)
     chips: list[ft.Control] = [flag_chip(flag) for flag in status.flags] or [
         muted("Nothing needs attention", 13)]
     return card(
@@ -63,6 +65,26 @@ def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
             f"Open {status.patient.name.split()[0]}'s progress", icon=ft.Icons.SHOW_CHART,
             height=theme.TOUCH,
             on_click=lambda _: shell.go(f"/progress?patient={status.patient.id}")),
+    )
+
+
+def _logging_card(status: PatientStatus) -> ft.Control:
+    """A patient who shares "reminders and logging only": whether they logged, nothing of
+    what they logged (no scores, no flags from them, no way into their progress)."""
+    days = status.days_since_check_in
+    logged = ("No check-in yet" if days is None else "Checked in today" if days == 0
+              else "Last check-in yesterday" if days == 1
+              else f"Last check-in {days} days ago")
+    chips: list[ft.Control] = [flag_chip(flag) for flag in status.flags]
+    return card(
+        ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
+        muted(status.patient.email, 13),
+        ft.Row([ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, size=18),
+                ft.Text(status.scope.label, size=14, weight=ft.FontWeight.W_600)],
+               spacing=6),
+        *([ft.Row(chips, wrap=True, spacing=6, run_spacing=6)] if chips else []),
+        ft.Text(logged, size=14),
+        muted("Shared with you for reminders: not their scores, notes or answers.", 13),
     )
 
 

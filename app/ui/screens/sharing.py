@@ -1,5 +1,6 @@
-"""Sharing, for the patient: who can see their progress (and stop it), a one-time code to
-give their therapist, and who looked at their record (the audit trail)."""
+"""Sharing, for the patient: who can see their progress and how much (per person:
+"Everything" or "Reminders and logging only"; or stop sharing), a one-time code to give
+their therapist or the care team, and who looked at their record (the audit trail)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import flet as ft
 
+from app.domain.accounts import Scope
 from app.domain.errors import NotFound
 from app.services.access import INVITE_VALID_FOR
 from app.ui import format as fmt
@@ -18,7 +20,7 @@ from app.ui.frame import card, muted, scaffold
 
 if TYPE_CHECKING:
     from app.domain.accounts import Account
-    from app.services.access import AuditEvent
+    from app.services.access import AuditEvent, SharedWith
     from app.ui.shell import Shell
 
 RECENT_READS: Final = 20  # how many of the latest reads the screen lists
@@ -34,6 +36,9 @@ EVENT_WORDS: Final = {
 READ_WORDS: Final = {
     "read:record": "looked at what you logged",
     "read:reminders": "looked at your reminders",
+    "read:reminders:read_plans": "looked at your reminders",
+    "read:reminders:read_inbox": "looked at your reminders",
+    "read:reminders:read_activity": "looked at whether you logged and answered reminders",
     "read:check_in": "looked at a check-in",
     "read:entry": "looked at an entry",
     "export": "downloaded your record",
@@ -45,6 +50,17 @@ READ_WORDS: Final = {
     "read:dashboard": "looked at your progress",
     "export:report": "downloaded your progress report",
     "export:json": "exported your data",
+}
+
+
+# What each choice lets a person see, in the patient's words (app.domain.policy.SCOPES).
+SCOPE_WORDS: Final = {
+    Scope.FULL: "Your check-ins with their pain scores and notes, sessions, soreness, "
+                "activities, \"Is this normal?\" answers and charts. They can also record "
+                "your needling sessions.",
+    Scope.REMINDERS_AND_LOGGING: "Whether you logged and answered their reminders, so "
+                                 "they can remind you. Not your pain scores, notes or "
+                                 "\"Is this normal?\" answers.",
 }
 
 
@@ -82,25 +98,34 @@ def build(shell: Shell) -> ft.View:
         code_box.visible = True
         shell.page.update()
 
-    people = services.access.clinicians_with_access(account, account.id)
-    rows: list[ft.Control] = [
-        ft.Column([
-            ft.Text(c.name, size=16, weight=ft.FontWeight.W_600),
-            muted(c.role.label, 14),
-            ft.OutlinedButton(f"Stop sharing with {c.name.split()[0]}", height=theme.TOUCH,
-                              on_click=stop(c)),
-        ], spacing=4)
-        for c in people
-    ] or [muted("Nobody yet. Only you can see your entries.")]
+    def choose(clinician: Account) -> Any:
+        """A change holds at once (the next thing they open is checked against it)."""
+        async def changed(event: ft.Event[ft.RadioGroup]) -> None:
+            if not event.control.value:
+                return
+            scope = Scope(event.control.value)
+            await asyncio.to_thread(services.access.set_scope, account, clinician.id, scope)
+            first = clinician.name.split()[0]
+            shell.toast(f"{first} now sees everything you share." if scope is Scope.FULL
+                        else f"{first} now sees reminders and logging only.")
+        return changed
+
+    shared = services.access.sharing(account, account.id)
+    people = [s.clinician for s in shared]
+    rows: list[ft.Control] = [_person(shared_with, choose(shared_with.clinician),
+                                      stop(shared_with.clinician))
+                              for shared_with in shared
+                              ] or [muted("Nobody yet. Only you can see your entries.")]
     reads = services.access.audit_trail(account, account.id)[:RECENT_READS]
     names = {c.id: c.name for c in people}
     body: list[ft.Control] = [form_column([
         card(ft.Text("Who can see your progress", size=18, weight=ft.FontWeight.W_600),
              *rows),
-        card(ft.Text("Share with your therapist", size=18, weight=ft.FontWeight.W_600),
-             muted("Your therapist sees your check-ins, sessions, soreness, activities, "
-                   "\"Is this normal?\" answers and charts, and can record your needling "
-                   "sessions. You can stop sharing at any time; every look is listed "
+        card(ft.Text("Share with your therapist or care team", size=18,
+                     weight=ft.FontWeight.W_600),
+             muted("Your therapist sees everything you log; the care team sees only "
+                   "whether you logged and answered reminders. You can change what each "
+                   "person sees above, or stop sharing, at any time; every look is listed "
                    "below."),
              ft.Row([ft.FilledButton("Get a sharing code", icon=ft.Icons.KEY,
                                      height=theme.TOUCH, on_click=new_code)]),
@@ -110,6 +135,28 @@ def build(shell: Shell) -> ft.View:
              *([] if reads else [muted("Nobody but you so far.")])),
     ])]
     return scaffold(shell, "/settings", "Sharing", body, back="/settings")
+
+
+def _person(shared: SharedWith, on_choose: Any, on_stop: Any) -> ft.Control:
+    """One person the patient shares with: what they see (a choice with what each choice
+    means), and stop sharing."""
+    clinician = shared.clinician
+    first = clinician.name.split()[0]
+
+    def option(scope: Scope) -> ft.Control:
+        return ft.Column([
+            ft.Radio(value=scope.value, label=scope.label),
+            ft.Container(muted(SCOPE_WORDS[scope], 13), padding=ft.Padding.only(left=48)),
+        ], spacing=0)
+
+    return ft.Column([
+        ft.Text(clinician.name, size=16, weight=ft.FontWeight.W_600),
+        muted(clinician.role.label, 14),
+        ft.Text(f"What {first} sees", size=14, weight=ft.FontWeight.W_600),
+        ft.RadioGroup(value=shared.scope.value, on_change=on_choose,
+                      content=ft.Column([option(scope) for scope in Scope], spacing=4)),
+        ft.OutlinedButton(f"Stop sharing with {first}", height=theme.TOUCH, on_click=on_stop),
+    ], spacing=4)
 
 
 def _read_line(shell: Shell, event: AuditEvent, names: dict[str, str], zone: str) -> ft.Control:
