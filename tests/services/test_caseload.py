@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.accounts import Role
+from app.domain.accounts import Role, Scope
 from app.domain.errors import NotAllowed
 from app.main import Services, seed_demo_if_empty
 from app.services.caseload import FLAGS
@@ -72,7 +72,7 @@ def test_a_patient_getting_worse_is_flagged_worse_above_reassess(
             seeded.logbook.log_session(taylor, drew.id, regions=["lumbar"])
     status = next(s for s in seeded.caseload.for_clinician(taylor)
                   if s.patient.email == "drew@example.com")
-    assert status.summary.worse
+    assert status.summary is not None and status.summary.worse
     assert "worse" in status.flags and "reassess" not in status.flags
     assert FLAGS["worse"][1] == "Getting worse: reassess"
     assert FLAGS["soreness_not_settling"][0] < FLAGS["worse"][0] < FLAGS["reassess"][0]
@@ -83,3 +83,41 @@ def test_every_flag_has_a_chip_colour() -> None:
     from app.ui.flags import FLAG_COLOURS
 
     assert set(FLAG_COLOURS) == set(FLAGS)
+
+
+def test_the_care_team_sees_only_whether_a_narrow_patient_logged(seeded: Services) -> None:
+    """Blair and Casey share "reminders and logging only" with the care team (the demo
+    keeps its default): their lines hold days since the last check-in, no summary, no
+    urgent answer (Casey's emergency answer is not theirs to see), and reading them
+    leaves the adherence read in the trail, not a progress or guidance read."""
+    jordan = seeded.accounts.by_email("jordan@example.com")
+    casey = seeded.accounts.by_email("casey@example.com")
+    assert jordan is not None and casey is not None
+    before = len(seeded.access.audit_trail(casey, casey.id))
+    by_email = {s.patient.email: s for s in seeded.caseload.for_clinician(jordan)}
+    for email in ("blair@example.com", "casey@example.com"):
+        status = by_email[email]
+        assert status.scope is Scope.REMINDERS_AND_LOGGING
+        assert status.summary is None and status.urgent_answer is None
+        assert set(status.flags) <= {"stopped_logging"}
+        assert status.days_since_check_in is not None and status.days_since_check_in >= 0
+    assert "emergency" not in by_email["casey@example.com"].flags
+    alex = by_email["alex@example.com"]  # Alex chose "Everything" for the care team
+    assert alex.scope is Scope.FULL and alex.summary is not None
+    trail = seeded.access.audit_trail(casey, casey.id)
+    assert [(e.actor_id, e.action) for e in trail[:len(trail) - before]] == [
+        (jordan.id, "read:reminders:read_activity")]
+
+
+def test_days_since_check_in_are_the_patients_days(seeded: Services,
+                                                   clock: FakeClock) -> None:
+    jordan = seeded.accounts.by_email("jordan@example.com")
+    blair = seeded.accounts.by_email("blair@example.com")
+    assert jordan is not None and blair is not None
+    seeded.logbook.check_in(blair, blair.id, pain_now=5)
+    status = next(s for s in seeded.caseload.for_clinician(jordan) if s.patient.id == blair.id)
+    assert status.days_since_check_in == 0 and status.flags == ()
+    clock.advance(days=4)
+    status = next(s for s in seeded.caseload.for_clinician(jordan) if s.patient.id == blair.id)
+    assert status.days_since_check_in == 4
+    assert status.flags == ("stopped_logging",)
