@@ -295,7 +295,7 @@ def sign_in(page: Page) -> Tap:
     for label, text in (("Email", EMAIL), ("Password", PASSWORD)):
         # With the accessibility tree on, Flutter edits in the semantics <input> itself.
         # Typing before the field has taken focus can be lost: check, and type again.
-        field = page.get_by_label(label)
+        field = page.get_by_label(label, exact=True)  # not "Show password"
         for _ in range(5):
             field.click()
             field.fill(text)
@@ -375,25 +375,41 @@ def measure_app(browser: Browser, url: str, navs: int, r: BrowserResults) -> Non
         context.close()
 
 
+@dataclass(frozen=True)
+class CheckInTimes:
+    """One check-in from the patient's side (bench/reminders_ui.py uses it too)."""
+
+    pick: Tap  # tap a pain score -> shown selected
+    save: Tap  # tap Save check-in -> the confirmation (in-page clock)
+    save_wall_ms: float  # the same, Playwright's wall clock (incl. its click checks)
+    save_clicked: float  # time.time() just before the Save tap, to place it in a run
+
+
+def check_in_once(page: Page, score: int) -> CheckInTimes:
+    """Open the check-in form, tap `score`, time Save, and go back to Today."""
+    tap_and_wait(page, tab(page, "Check in"), CHECK_IN_READY)
+    pick = tap_and_wait(page, button(page, f"Pain right now: {score}"),
+                        [target("picked", f"Pain right now: {score} (selected)", "button")])
+    clicked, start = time.time(), time.perf_counter()
+    save = tap_and_wait(page, button(page, "Save check-in"), [target("saved", CONFIRMATION)])
+    wall = (time.perf_counter() - start) * 1000
+    # Leave the confirmation so the next save's confirmation is a new one.
+    page.get_by_role("button", name="Back to Today", exact=True).click()
+    page.wait_for_function("(t) => !window.__bt.has(t)", arg=target("", CONFIRMATION),
+                           polling=20, timeout=WAIT_MS)
+    return CheckInTimes(pick, save, wall, clicked)
+
+
 def save_latency(browser: Browser, url: str, saves: int, r: BrowserResults) -> None:
     """Check in `saves` times: open the form, tap a pain score, then time Save."""
     context, page, _ = cold_load(browser, url, SIGN_IN_READY)
     try:
         sign_in(page)
         for i in range(saves):
-            tap_and_wait(page, tab(page, "Check in"), CHECK_IN_READY)
-            score = i % 11
-            r.pick_score.append(tap_and_wait(
-                page, button(page, f"Pain right now: {score}"),
-                [target("picked", f"Pain right now: {score} (selected)", "button")]))
-            start = time.perf_counter()
-            r.save.append(tap_and_wait(page, button(page, "Save check-in"),
-                                       [target("saved", CONFIRMATION)]))
-            r.save_wall.append((time.perf_counter() - start) * 1000)
-            # Leave the confirmation so the next save's confirmation is a new one.
-            page.get_by_role("button", name="Back to Today", exact=True).click()
-            page.wait_for_function("(t) => !window.__bt.has(t)", arg=target("", CONFIRMATION),
-                                   polling=20, timeout=WAIT_MS)
+            times = check_in_once(page, i % 11)
+            r.pick_score.append(times.pick)
+            r.save.append(times.save)
+            r.save_wall.append(times.save_wall_ms)
     finally:
         context.close()
 
