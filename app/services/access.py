@@ -58,11 +58,13 @@ class AccessService:
         return self.granted_clinicians(patient_id)
 
     def sharing(self, actor: Account, patient_id: str) -> list[SharedWith]:
-        """`clinicians_with_access` with what each may see: the patient's own question."""
+        """`clinicians_with_access` with what each may see, by name: the patient's own
+        question."""
         self.authorize(actor, patient_id, Operation.READ_SHARING)
         scopes = {g.value.clinician_id: g.value.scope
                   for g in self.grants.find(patient_id, revoked=False)}
-        return [SharedWith(c, scopes[c.id]) for c in self._existing(list(scopes))]
+        people = sorted(self._existing(list(scopes)), key=lambda c: (c.name, c.id))
+        return [SharedWith(c, scopes[c.id]) for c in people]
 
     def granted_clinicians(self, patient_id: str) -> list[Account]:
         """`clinicians_with_access` without the check. No screen calls it (they pass the

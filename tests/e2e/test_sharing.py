@@ -1,18 +1,35 @@
 """Sharing in the browser: a patient stops sharing with the care team, gives them a new
-one-time code, the care team adds the patient with it, and the patient sees who looked."""
+one-time code, the care team adds the patient with it ("Reminders and logging only", the
+care team's default: no scores, no way into the progress), the patient sees who looked,
+then chooses "Everything" for the care team, who can then open the progress."""
 
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.flutter import fill, retype
+from tests.e2e.flutter import fill, retype, settle
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
 CODE = re.compile(r"^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
+
+
+def scroll_until(page: Page, target: Locator) -> None:
+    """Scroll Flutter's view (a wheel over the page) until `target` is on screen: a node
+    off screen is not in the accessibility tree at all."""
+    height = page.viewport_size["height"] if page.viewport_size else 800
+    for _ in range(20):
+        if target.count():
+            box = target.first.bounding_box()
+            if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height:
+                return
+        page.mouse.move(200, height // 2)
+        page.mouse.wheel(0, 250)
+        settle(0.3)
+    raise AssertionError("could not scroll to it")
 
 
 def open_sharing(page: Page) -> None:
@@ -39,7 +56,8 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     expect(phone.get_by_role("button", name="Stop sharing with Taylor")).to_be_visible()
 
     phone.get_by_role("button", name="Get a sharing code").click()
-    expect(phone.get_by_text("Your sharing code", exact=True)).to_be_visible(timeout=WAIT)
+    # Each person's choice made the list taller: the code shows below the phone's fold.
+    scroll_until(phone, phone.get_by_text(re.compile("^Your sharing code: ")))
     # The code is spoken letter by letter ("A B C D - ..."); the screen shows it whole.
     spoken = phone.get_by_text(re.compile("^Your sharing code: ")).inner_text()
     code = spoken.removeprefix("Your sharing code: ").replace(" ", "")
@@ -55,11 +73,26 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     # Typed as heard: lower case, spaces for dashes.
     retype(desktop.get_by_label("Sharing code from a patient"), code.lower().replace("-", " "))
     desktop.get_by_role("button", name="Add", exact=True).click()
-    expect(desktop.get_by_role("button", name="Open Blair's progress")).to_be_visible(
-        timeout=WAIT)
+    expect(desktop.get_by_text("Blair Chen", exact=True)).to_be_visible(timeout=WAIT)
+    # The care team's default: whether Blair logged, not what she logged.
+    expect(desktop.get_by_text("Reminders and logging only").first).to_be_visible()
+    expect(desktop.get_by_role("button", name="Open Blair's progress")).to_have_count(0)
 
     go(phone, "Today")
     open_sharing(phone)
     expect(phone.get_by_role("button", name="Stop sharing with Jordan")).to_be_visible()
-    expect(phone.get_by_text("Jordan Patel (care team) looked at your progress").first
-           ).to_be_visible()
+    expect(phone.get_by_text("What Jordan sees")).to_be_visible()
+    expect(phone.get_by_text(
+        "Jordan Patel (care team) looked at whether you logged and answered reminders"
+    ).first).to_be_visible()
+    # People are listed by name: Jordan's choice comes before Taylor's.
+    everything = phone.get_by_role("radio", name="Everything").first
+    expect(everything).not_to_be_checked()
+    everything.click()
+    expect(phone.get_by_text("Jordan now sees everything you share.")).to_be_visible(
+        timeout=WAIT)
+
+    go(desktop, "Settings")  # and back: the caseload is read again
+    go(desktop, "Patients")
+    expect(desktop.get_by_role("button", name="Open Blair's progress")).to_be_visible(
+        timeout=WAIT)

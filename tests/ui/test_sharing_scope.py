@@ -60,8 +60,9 @@ def test_each_person_has_the_choice_with_what_it_means(
     patient, _, _ = people
     view = draw(sharing.build, SharingShell(services, patient))
     groups = choices(view)
-    assert [g.value for g in groups] == [Scope.FULL.value,
-                                         Scope.REMINDERS_AND_LOGGING.value]
+    # People by name: Jordan (care team, its default), then Taylor (therapist).
+    assert [g.value for g in groups] == [Scope.REMINDERS_AND_LOGGING.value,
+                                         Scope.FULL.value]
     for group in groups:
         radios = [c for c in walk(group) if isinstance(c, ft.Radio)]
         assert [(r.value, r.label) for r in radios] == [
@@ -77,7 +78,7 @@ def test_choosing_changes_the_grant_at_once(
     patient, _, jordan = people
     services.logbook.check_in(patient, patient.id, pain_now=6)
     shell = SharingShell(services, patient)
-    jordans = choices(draw(sharing.build, shell))[1]
+    jordans = choices(draw(sharing.build, shell))[0]
     jordans.value = Scope.FULL.value
     event = SimpleNamespace(control=jordans)
     choose: Any = jordans.on_change
@@ -92,7 +93,7 @@ def test_choosing_changes_the_grant_at_once(
     assert shell.toasts[-1] == "Jordan now sees reminders and logging only."
     # Drawn again, the screen shows the choice as saved.
     assert [g.value for g in choices(draw(sharing.build, shell))] == [
-        Scope.FULL.value, Scope.REMINDERS_AND_LOGGING.value]
+        Scope.REMINDERS_AND_LOGGING.value, Scope.FULL.value]
 
 
 def test_a_narrow_patients_card_has_no_scores_and_no_way_into_progress(
@@ -111,3 +112,21 @@ def test_a_narrow_patients_card_has_no_scores_and_no_way_into_progress(
     assert [w for w in texts(full) if "sessions" in w]
     assert [str(c.content) for c in walk(full) if isinstance(c, ft.OutlinedButton)] == [
         "Open Alex's progress"]
+
+
+def test_a_narrow_grant_opens_no_patient_screen(
+        services: Services, people: tuple[Account, Account, Account]) -> None:
+    """/progress?patient= (and every screen behind shell.patient_in_view) asks may_read,
+    i.e. READ_LOGGING, which "reminders and logging only" does not open."""
+    from app.ui.screens import progress
+    from app.ui.shell import Shell
+
+    patient, _, jordan = people
+    shell = SharingShell(services, jordan)
+    shell.query = {"patient": patient.id}
+    gate: Any = Shell.patient_in_view  # the real gate, on this stand-in
+    shell.patient_in_view = lambda viewer: gate(shell, viewer)
+    assert shell.patient_in_view(jordan) is None
+    words = texts(draw(progress.build, shell))
+    assert [w for w in words if "not shared with you" in w]
+    assert services.access.audit_trail(patient, patient.id) == []
