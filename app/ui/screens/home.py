@@ -37,8 +37,7 @@ def build(shell: Shell) -> ft.View:
     if account.role.is_clinician:
         body.append(_add_patient(shell, account))
         statuses = shell.services.caseload.for_clinician(account)
-        body.append(ft.Text("Patients who shared their progress with you, most urgent first",
-                            size=16))
+        body.append(ft.Text("Patients who share with you, most urgent first", size=16))
         body.append(ft.ResponsiveRow([_patient_card(shell, s) for s in statuses]
                                      or [muted("No patient has shared with you yet.")],
                                      spacing=16, run_spacing=16))
@@ -125,7 +124,7 @@ def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
             code.error = next(iter(exc.problems.values()))
             shell.page.update()
             return
-        shell.flash = f"{patient.name} shared their progress with you."
+        shell.flash = f"{patient.name} shared with you."
         shell.go("/")
 
     code.on_submit = add

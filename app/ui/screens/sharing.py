@@ -112,10 +112,13 @@ def build(shell: Shell) -> ft.View:
 
     shared = services.access.sharing(account, account.id)
     people = [s.clinician for s in shared]
-    rows: list[ft.Control] = [_person(shared_with, choose(shared_with.clinician),
-                                      stop(shared_with.clinician))
-                              for shared_with in shared
-                              ] or [muted("Nobody yet. Only you can see your entries.")]
+    rows: list[ft.Control] = []
+    for shared_with in shared:
+        if rows:  # one person's choice clearly apart from the next one's
+            rows.append(ft.Divider(height=16))
+        rows.append(_person(shared_with, choose(shared_with.clinician),
+                            stop(shared_with.clinician)))
+    rows = rows or [muted("Nobody yet. Only you can see your entries.")]
     reads = services.access.audit_trail(account, account.id)[:RECENT_READS]
     names = {c.id: c.name for c in people}
     body: list[ft.Control] = [form_column([
