@@ -32,7 +32,9 @@ DEMO_ACCOUNTS = {
     Role.CARE_TEAM: "jordan@example.com",
     Role.ADMIN: "admin@example.com",
 }
-# The first patient on a clinician's home (every demo patient shared with both clinicians).
+# The first patient on a clinician's home whose progress they may open: every demo
+# patient shares everything with the therapist; with the care team Alex shares everything
+# and Blair and Casey "reminders and logging only" (their cards have no such button).
 SHARED_PATIENT = re.compile(r"^Open .+'s progress$")
 CLINICIANS = (Role.THERAPIST, Role.CARE_TEAM)
 FRAMEWORK_ERRORS = ("Error running app", "Something went wrong")
