@@ -18,6 +18,7 @@ from app.services.reminders import SEND_NOW
 from tests.conftest import FakeClock
 from tests.services.reminder_helpers import People, make_people, reminder_services
 
+
 class RefusingFirst(MemoryNotifier):
     """A mail server refusing one address until it has given up (1 try + 4 retries)."""
 

@@ -114,7 +114,10 @@ def build(shell: Shell) -> ft.View:
         muted(f"Reminders in the last {WINDOW_DAYS} days for the patients who shared with "
               "you, most in need first: longest without a check-in, then fewest done. "
               "Tap a column's name to sort by it."),
-        # A phone scrolls the table sideways rather than squeezing its columns.
-        ft.Row([table], scroll=ft.ScrollMode.AUTO),
+        # A phone scrolls the table sideways rather than squeezing its columns; the
+        # scrollbar stays drawn so the columns out of view are not a secret.
+        ft.Row([table], scroll=ft.ScrollMode.AUTO if shell.is_wide else ft.ScrollMode.ALWAYS),
     ]
+    if not shell.is_wide:
+        body.insert(1, muted("Swipe the table sideways for every column.", 13))
     return scaffold(shell, ROUTE, "Adherence", body)

@@ -61,7 +61,8 @@ def build(shell: Shell) -> ft.View:
         ft.ResponsiveRow([card(
             heading("Schedule a reminder", 20),
             muted("Days and times are each patient's own clock (their time zone)."),
-            *form.controls,
+            ft.Column(form.controls, spacing=12,
+                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             screen.editing_note,
             ft.Row([screen.preview_button, screen.preview_busy,
                     screen.schedule_button, screen.schedule_busy, screen.stop_editing],
@@ -152,7 +153,7 @@ class _Screen:
             return
         shown: list[ft.Control] = [ft.Text("When each patient would get it, on their own "
                                            "clock:", size=15, weight=ft.FontWeight.W_600)]
-        shown += [ft.Text(preview_line(line), size=15, selectable=True) for line in lines]
+        shown += [ft.Text(preview_line(line), size=15) for line in lines]
         self.preview.controls = shown
         self.preview.visible = True
         self.shell.page.update()
