@@ -130,3 +130,18 @@ def test_a_narrow_grant_opens_no_patient_screen(
     words = texts(draw(progress.build, shell))
     assert [w for w in words if "not shared with you" in w]
     assert services.access.audit_trail(patient, patient.id) == []
+
+
+@pytest.mark.parametrize(("action", "words"), [
+    ("read:reminders:read_activity", "looked at whether you logged and answered reminders"),
+    ("read:reminders:read_plans", "looked at your reminders"),
+    ("read:reminders:read_inbox", "looked at your reminders"),
+])
+def test_a_narrow_grants_reads_read_as_words(action: str, words: str) -> None:
+    from datetime import UTC, datetime
+
+    from app.domain.sharing import AuditEvent
+
+    event = AuditEvent("e1", "patient", "clinician", "care_team", action,
+                       datetime(2026, 12, 1, tzinfo=UTC))
+    assert sharing.audit_line(event, "Jordan Patel") == f"Jordan Patel (care team) {words}"
