@@ -11,8 +11,10 @@ def test_each_roles_navigation_comes_from_the_table() -> None:
     assert labels == {
         Role.PATIENT: [("/", "Today"), ("/checkin", "Check in"), ("/progress", "Progress"),
                        ("/history", "History"), ("/settings", "Settings")],
-        Role.THERAPIST: [("/", "Patients"), ("/settings", "Settings")],
-        Role.CARE_TEAM: [("/", "Patients"), ("/settings", "Settings")],
+        Role.THERAPIST: [("/", "Patients"), ("/care/reminders", "Reminders"),
+                        ("/care/adherence", "Adherence"), ("/settings", "Settings")],
+        Role.CARE_TEAM: [("/", "Patients"), ("/care/reminders", "Reminders"),
+                        ("/care/adherence", "Adherence"), ("/settings", "Settings")],
         Role.ADMIN: [("/", "Clinic"), ("/settings", "Settings")],
     }
 
