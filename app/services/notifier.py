@@ -170,6 +170,9 @@ class SmtpNotifier:
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = email.message_id
         message["List-Unsubscribe"] = f"<{email.unsubscribe_link}>"
+        # RFC 8058 one-click: the mail client POSTs to the link (app/ui/reminder_routes.py
+        # takes that POST), with no page to open.
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(email.body)
         return message
 
@@ -181,6 +184,9 @@ def _failure(exc: BaseException) -> BaseException:
         return DeliveryFailed(f"the mail server answered {exc.smtp_code}")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return DeliveryFailed("the mail server refused the recipient")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryFailed("the mail server does not offer what the settings ask for "
+                              "(sign-in or STARTTLS): check Security and the user name")
     if isinstance(exc, smtplib.SMTPException):
         return DeliveryFailed(f"mail server error ({type(exc).__name__})")
     if isinstance(exc, ssl.SSLError):

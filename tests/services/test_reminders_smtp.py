@@ -79,6 +79,7 @@ def test_the_email_says_only_that_there_is_a_reminder_with_links(
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "https://clinic.example/reminders" in body
     link = message["List-Unsubscribe"].strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert link.startswith("https://clinic.example/reminders/unsubscribe/")
     assert link in body
     assert reminders.unsubscribe(link.rsplit("/", 1)[1])
@@ -233,3 +234,17 @@ def test_login_over_starttls_and_a_wrong_password_recorded(
         assert len(mailbox.messages) == 1
     finally:
         controller.stop()
+
+
+def test_a_sign_in_the_server_does_not_offer_is_explained(
+        services: Services, people: People, clock: FakeClock, server: Controller) -> None:
+    """A user name set for a server without AUTH: the admin reads what to check, not
+    "SMTPNotSupportedError"."""
+    notifier = SmtpNotifier(SmtpSettings(HOST, server.port, "reminders@clinic.example",
+                                         Security.NONE, user="clinic", password="pw",
+                                         timeout_seconds=5))
+    reminders, delivery = schedule_one(services, people, clock, notifier)
+    assert delivery.run_due().failed == 1
+    [email] = [v.value for v in reminders.deliveries.find(None, channel=Channel.EMAIL.value)]
+    assert email.last_error is not None
+    assert email.last_error.startswith("the mail server does not offer what the settings ask")
