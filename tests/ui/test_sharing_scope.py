@@ -145,3 +145,18 @@ def test_a_narrow_grants_reads_read_as_words(action: str, words: str) -> None:
     event = AuditEvent("e1", "patient", "clinician", "care_team", action,
                        datetime(2026, 12, 1, tzinfo=UTC))
     assert sharing.audit_line(event, "Jordan Patel") == f"Jordan Patel (care team) {words}"
+
+
+def test_a_choice_for_someone_no_longer_shared_with_says_so(
+        services: Services, people: tuple[Account, Account, Account]) -> None:
+    patient, _, jordan = people
+    shell = SharingShell(services, patient)
+    jordans = choices(draw(sharing.build, shell))[0]
+    services.access.revoke(patient, jordan.id)  # in another tab, a moment earlier
+    jordans.value = Scope.FULL.value
+    choose: Any = jordans.on_change
+    asyncio.run(choose(SimpleNamespace(control=jordans)))
+    assert shell.flash == "You no longer share with Jordan."
+    assert shell.went == ["/sharing"]
+    assert services.access.scope_of(jordan, patient.id) is Scope.FULL  # i.e. no grant
+    assert not services.access.may_read(jordan, patient.id)

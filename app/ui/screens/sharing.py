@@ -104,8 +104,14 @@ def build(shell: Shell) -> ft.View:
             if not event.control.value:
                 return
             scope = Scope(event.control.value)
-            await asyncio.to_thread(services.access.set_scope, account, clinician.id, scope)
             first = clinician.name.split()[0]
+            try:
+                await asyncio.to_thread(services.access.set_scope, account, clinician.id,
+                                        scope)
+            except NotFound:  # stopped in another tab meanwhile: show how things stand
+                shell.flash = f"You no longer share with {first}."
+                shell.go("/sharing")
+                return
             shell.toast(f"{first} now sees everything you share." if scope is Scope.FULL
                         else f"{first} now sees reminders and logging only.")
         return changed
