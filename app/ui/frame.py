@@ -96,13 +96,16 @@ def reminders_bell(shell: Shell, unread: int) -> ft.IconButton:
     """The app bar's way to the inbox; its name says how many are new (the badge alone
     is a picture)."""
     label = bell_label(unread)
-    icon = ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, semantics_label=label,
-                   badge=_badge(unread) if unread else None)
-    return ft.IconButton(icon=icon, tooltip=label, on_click=lambda _: shell.go("/reminders"))
+    icon = ft.Icon(ft.Icons.NOTIFICATIONS_OUTLINED, semantics_label=label)
+    return ft.IconButton(icon=icon, tooltip=label, on_click=lambda _: shell.go("/reminders"),
+                         badge=_badge(unread) if unread else None)
 
 
 def _badge(count: int) -> ft.Badge:
-    return ft.Badge(label=str(count) if count < 100 else "99+")
+    """The count as a picture only: screen readers get it from the bell's name, and the
+    Today tab keeps its name "Today" (a badge's text would be read into it: "3 Today")."""
+    return ft.Badge(label=ft.Semantics(content=ft.Text(str(count) if count < 100 else "99+"),
+                                       exclude_semantics=True))
 
 
 Columns = dict[str | ft.ResponsiveRowBreakpoint, int | float]

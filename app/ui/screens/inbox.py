@@ -23,6 +23,7 @@ from app.domain.reminder_plan import Template
 from app.services.reminders import InboxItem
 from app.ui import format as fmt
 from app.ui import theme
+from app.ui.components import form_column
 from app.ui.frame import muted, scaffold
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ def arrived_line(item: InboxItem, timezone: str) -> str:
     arrived = item.delivery.delivered_at or item.delivery.due_at
     line = f"Arrived {fmt.when(arrived, timezone)}"
     if item.delivery.late:
-        line += f", late (it was due {fmt.when(item.delivery.due_at, timezone)})"
+        due = item.delivery.due_at
+        same_day = fmt.day(due, timezone) == fmt.day(arrived, timezone)
+        line += f", late: it was due at {fmt.local(due, timezone):%H:%M}" if same_day \
+            else f", late: it was due {fmt.when(due, timezone)}"
     return line + "."
 
 
@@ -86,7 +90,7 @@ def build(shell: Shell) -> ft.View:
             muted(next_reminder_line(shell, account), 15),
             _settings_link(shell),
         ]
-        return scaffold(shell, ROUTE, "Reminders", body, back="/", unread=0)
+        return scaffold(shell, ROUTE, "Reminders", [form_column(body)], back="/", unread=0)
 
     new = {i.delivery.id for i in items if i.unread}
     shown = items[:PAGE_SIZE]
@@ -99,7 +103,7 @@ def build(shell: Shell) -> ft.View:
     _mark_opened(shell, account, shown)
     # What is shown is read: the badge here counts only what is not drawn yet.
     unread = sum(1 for i in items[PAGE_SIZE:] if i.unread)
-    return scaffold(shell, ROUTE, "Reminders", body, back="/", unread=unread)
+    return scaffold(shell, ROUTE, "Reminders", [form_column(body)], back="/", unread=unread)
 
 
 def _mark_opened(shell: Shell, account: Account, shown: list[InboxItem]) -> None:
@@ -169,7 +173,7 @@ def _item_card(shell: Shell, account: Account, item: InboxItem, new: bool) -> ft
             head.append(_new_mark())
         lines: list[ft.Control] = [ft.Row(head, vertical_alignment=ft.CrossAxisAlignment.START)]
         if item.message:
-            lines.append(ft.Text(item.message, size=16, selectable=True))
+            lines.append(ft.Text(item.message, size=16))  # selectable: no text for readers
         appointment = appointment_line(item)
         if appointment:
             lines.append(ft.Text(appointment, size=16))

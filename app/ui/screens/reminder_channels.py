@@ -57,7 +57,10 @@ def calendar_feed(shell: Shell) -> list[ft.Control]:
         if address is not None:
             controls += [
                 ft.Text("Your calendar address (shown only now):", weight=ft.FontWeight.W_600),
-                ft.Container(ft.Text(address, selectable=True, size=14),
+                # Selectable by hand, and read out by screen readers: a SelectionArea keeps
+                # the text's own semantics (selectable Text and a read-only field reach
+                # them as an empty box).
+                ft.Container(ft.SelectionArea(content=ft.Text(address, size=14)),
                              padding=12, border_radius=8,
                              bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
                 ft.Row([ft.FilledButton("Copy address", icon=ft.Icons.COPY,

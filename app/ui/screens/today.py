@@ -137,9 +137,9 @@ def next_reminder_line(coming: datetime | None, due: Due | None, local_now: date
         return "No reminder is planned for the next days."
     coming = coming.astimezone(local_now.tzinfo)
     days_ahead = (coming.date() - local_now.date()).days
-    day = {0: "today", 1: "tomorrow"}.get(days_ahead, f"on {coming:%a %-d %b}")
+    day = {0: "today", 1: "tomorrow"}.get(days_ahead, f"{coming:%a %-d %b}")
     what = ""
     if due is not None and due.at.replace(second=0, microsecond=0) == \
             coming.replace(second=0, microsecond=0):
-        what = f"{due.what.lower()} "
-    return f"Next reminder: {what}at {coming:%H:%M} {day}."
+        what = f"{due.what.lower()}, "
+    return f"Next reminder: {what}{day} at {coming:%H:%M}."
