@@ -7,7 +7,7 @@ usage: .venv/bin/python docs/make_screens.py [URL] [--only ROUTE ...]
 Without URL it starts `python -m app run --demo` on a free port with a temporary store.
 With --only, just those routes are shot (e.g. --only /progress; /clinician: the
 therapist's caseload and a patient's Progress; /guidance/answers: the checklist
-and its answers).
+and its answers; /care: the care team's Reminders and Adherence).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ SCREENS = ["/", "/checkin", "/session", "/soreness", "/guidance", "/history", "/
            "/milestones", "/progress", "/settings", "/sharing", "/learn"]
 CHARTED = {"/progress"}  # wait for the chart frame to finish drawing
 ANSWERS = "/guidance/answers"  # --only name for the guidance checklist and answer screens
+CARE_TEAM = "/care"  # --only name for the care team's Reminders and Adherence
 EMERGENCY_SIGN = "Pain in the chest"  # an emergency after any session
 CALL_CLINIC_SIGN = "Short of breath or hard to breathe"  # days after a lower-back session
 VERDICTS = re.compile("Get help now|Contact the clinic today|This looks like the usual reaction")
@@ -125,6 +126,9 @@ def shoot(url: str, only: Sequence[str] = ()) -> None:
             if not only or "/clinician" in only:
                 shoot_clinician(browser, url, size, scheme)
         for scheme, size in passes():
+            if (not only or CARE_TEAM in only) and size != "small-phone":
+                shoot_care_team(browser, url, size, scheme)
+        for scheme, size in passes():
             if (not only or ANSWERS in only) and size != "small-phone":
                 context, page = new_page(browser, url, size, scheme)
                 sign_in(page, "alex@example.com")
@@ -182,6 +186,31 @@ def shoot_clinician(browser: Browser, url: str, size: str, scheme: str) -> None:
     park_mouse(page)
     time.sleep(1)
     page.screenshot(path=OUT / f"admin-home-{size}{suffix}.png")
+    context.close()
+
+
+def shoot_care_team(browser: Browser, url: str, size: str, scheme: str) -> None:
+    """The care team's (Jordan's) Reminders: the form, then the planned reminders with
+    what became of each one sent; and Adherence."""
+    suffix = "" if scheme == "light" else "-dark"
+    context, page = new_page(browser, url, size, scheme)
+    sign_in(page, "jordan@example.com")
+    open_route(page, "/care/reminders")
+    page.screenshot(path=OUT / f"care-reminders-{size}{suffix}.png")
+    planned = page.get_by_text("Planned reminders", exact=True)
+    view = page.viewport_size or {"width": 412, "height": 915}
+    for _ in range(10):  # the list's heading to the top of the screen
+        box = planned.bounding_box()
+        if box is not None and box["y"] < 120:
+            break
+        page.mouse.move(view["width"] / 2, view["height"] / 2)
+        page.mouse.wheel(0, 300)
+        time.sleep(0.3)
+    park_mouse(page)
+    time.sleep(1)
+    page.screenshot(path=OUT / f"care-reminders-planned-{size}{suffix}.png")
+    open_route(page, "/care/adherence")
+    page.screenshot(path=OUT / f"care-adherence-{size}{suffix}.png")
     context.close()
 
 

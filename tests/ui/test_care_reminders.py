@@ -230,3 +230,21 @@ def test_only_clinicians_may_open_the_care_team_screens() -> None:
         assert roles is not None
         assert Role.PATIENT not in roles and Role.ADMIN not in roles, path
         assert {Role.CARE_TEAM, Role.THERAPIST} <= roles, path
+
+
+def test_adherence_flags_are_what_each_grant_allows(services: Services, team: Any,
+                                                     clock: FakeClock) -> None:
+    from app.domain.accounts import Scope
+
+    services.logbook.check_in(team.alex, team.alex.id, pain_now=8)
+    clock.advance(days=10)
+    services.access.set_scope(team.casey, team.jordan.id, Scope.FULL)
+    view = adherence.build(CareShell(services, team.jordan))  # type: ignore[arg-type]
+    table: Any = next(c for c in walk_all(view) if isinstance(c, ft.DataTable))
+    flags = {str(row.cells[0].content.value): [str(getattr(c, "value", "")) or
+                                               str(c.content.value)
+                                               for c in row.cells[5].content.controls]
+             for row in table.rows}
+    # Alex shares reminders and logging only: whether they logged, nothing health-derived.
+    assert flags == {"Alex Morgan": ["Stopped logging", "Health details not shared"],
+                     "Casey Rivera": ["None"]}

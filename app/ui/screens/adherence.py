@@ -5,7 +5,7 @@ caseload's flags; most in need first (the overview's order), sortable by each co
 What each row holds is whether the patient logged and responded (ReminderOverview), never
 what they logged. The flags are the caseload's, as the caseload gives them for each grant:
 for a patient who shares "reminders and logging only" it leaves out the health-derived
-ones, and this screen shows only what it was given.
+ones (the row says so), and this screen shows only what it was given.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.domain.accounts import Scope
 from app.domain.errors import NotAllowed
 from app.services.caseload import FLAGS
 from app.services.reminder_overview import ReminderActivity
@@ -35,6 +36,9 @@ _NEVER = 10**6  # never checked in sorts as the longest wait
 class Row:
     activity: ReminderActivity
     flags: tuple[str, ...]
+    # False: the patient shares "reminders and logging only" with me; their health-derived
+    # flags are not mine to see (only "Stopped logging" can show).
+    health_shared: bool = True
 
     @property
     def flag_priority(self) -> int:
@@ -58,10 +62,15 @@ def rows_for(shell: Shell) -> list[Row]:
     actor = shell.require_account()
     activity = shell.services.reminder_overview.activity(actor, days=WINDOW_DAYS)
     try:
-        flags = {s.patient.id: s.flags for s in shell.services.caseload.for_clinician(actor)}
+        statuses = {s.patient.id: s for s in shell.services.caseload.for_clinician(actor)}
     except NotAllowed:  # no flag this grant allows: the columns of activity still stand
-        flags = {}
-    return [Row(a, flags.get(a.patient.id, ())) for a in activity]
+        statuses = {}
+    rows = []
+    for a in activity:
+        status = statuses.get(a.patient.id)
+        rows.append(Row(a, status.flags if status else (),
+                        status is not None and status.scope is Scope.FULL))
+    return rows
 
 
 def sorted_rows(rows: list[Row], column: int | None, ascending: bool) -> list[Row]:
@@ -75,7 +84,11 @@ def sorted_rows(rows: list[Row], column: int | None, ascending: bool) -> list[Ro
 def _cells(row: Row) -> list[ft.DataCell]:
     a = row.activity
     days = "Never" if a.days_since_check_in is None else str(a.days_since_check_in)
-    chips: list[ft.Control] = [flag_chip(f) for f in row.flags] or [muted("None", 13)]
+    chips: list[ft.Control] = [flag_chip(f) for f in row.flags]
+    if not row.health_shared:
+        chips.append(muted("Health details not shared", 13))
+    elif not chips:
+        chips.append(muted("None", 13))
     return [
         ft.DataCell(ft.Text(a.patient.name, weight=ft.FontWeight.W_600)),
         ft.DataCell(ft.Text(days)),
@@ -116,7 +129,8 @@ def build(shell: Shell) -> ft.View:
               "Tap a column's name to sort by it."),
         # A phone scrolls the table sideways rather than squeezing its columns; the
         # scrollbar stays drawn so the columns out of view are not a secret.
-        ft.Row([table], scroll=ft.ScrollMode.AUTO if shell.is_wide else ft.ScrollMode.ALWAYS),
+        ft.Row([ft.Container(table, padding=ft.Padding.only(bottom=16))],  # bar under it
+               scroll=ft.ScrollMode.AUTO if shell.is_wide else ft.ScrollMode.ALWAYS),
     ]
     if not shell.is_wide:
         body.insert(1, muted("Swipe the table sideways for every column.", 13))

@@ -105,8 +105,8 @@ class ReminderForm:
         self.weekdays = ChipChoice("On these days", WEEKDAYS)
         latest = today + CALENDAR_AHEAD
         self.first_day_row, self.first_day = date_field(
-            page, "First day (YYYY-MM-DD)", today, latest, expand=3)
-        self.at = ft.TextField(label="Time (HH:MM)", value="09:00", expand=2,
+            page, "First day (YYYY-MM-DD)", today, latest)
+        self.at = ft.TextField(label="Time (HH:MM)", value="09:00",
                                keyboard_type=ft.KeyboardType.DATETIME)
         self.until_row, self.until = date_field(
             page, "Until (YYYY-MM-DD, optional)", today, latest, expand=True)
@@ -114,16 +114,13 @@ class ReminderForm:
         self.message = ft.TextField(label="Message", multiline=True, min_lines=2,
                                     max_length=MESSAGE_MAX_CHARS)
         self.appointment_day_row, self.appointment_day = date_field(
-            page, "Appointment date (YYYY-MM-DD)", today + timedelta(days=7), latest,
-            expand=3)
+            page, "Appointment date (YYYY-MM-DD)", today + timedelta(days=7), latest)
         self.appointment_time = ft.TextField(label="Appointment time (HH:MM)", value="10:00",
-                                             expand=2, keyboard_type=ft.KeyboardType.DATETIME)
+                                             keyboard_type=ft.KeyboardType.DATETIME)
         self.place = ft.TextField(label="Place", max_length=PLACE_MAX_CHARS)
         self.problem = ft.Text("", color=ft.Colors.ERROR, visible=False)
-        self.when_row = ft.Row([self.first_day_row, self.at],
-                               vertical_alignment=ft.CrossAxisAlignment.START)
-        self.appointment_row = ft.Row([self.appointment_day_row, self.appointment_time],
-                                      vertical_alignment=ft.CrossAxisAlignment.START)
+        self.when_row = _day_and_time(self.first_day_row, self.at)
+        self.appointment_row = _day_and_time(self.appointment_day_row, self.appointment_time)
         self.appointment_note = ft.Text(
             "Reminded the day before at the same time, and 2 hours before.", size=14,
             color=ft.Colors.ON_SURFACE_VARIANT)
@@ -269,6 +266,15 @@ class ReminderForm:
             texts = {o.key: o.text for o in dropdown.options}
             box.label = f"{label}: {texts.get(dropdown.value, 'none chosen')}"
         self._show_what_applies()
+
+
+def _day_and_time(day: ft.Row, at: ft.TextField) -> ft.ResponsiveRow:
+    """Side by side where there is room; on a phone one under the other (side by side,
+    "First day (YYYY-MM-DD)" wrapped and was cut off at 412 px)."""
+    day.col = {"xs": 12, "sm": 7}
+    at.col = {"xs": 12, "sm": 5}
+    return ft.ResponsiveRow([day, at], spacing=12, run_spacing=12,
+                            vertical_alignment=ft.CrossAxisAlignment.START)
 
 
 def _day(field: ft.TextField) -> date | None:
