@@ -42,6 +42,7 @@ SCHEMES = {"light": ("phone", "small-phone", "desktop"), "dark": ("phone", "desk
 SCREENS = ["/", "/checkin", "/session", "/soreness", "/guidance", "/history", "/activities",
            "/milestones", "/progress", "/settings", "/sharing", "/learn"]
 CHARTED = {"/progress"}  # wait for the chart frame to finish drawing
+INBOX = "/reminders"  # after every pass's Today: opening it reads the new reminders
 ANSWERS = "/guidance/answers"  # --only name for the guidance checklist and answer screens
 CARE_TEAM = "/care"  # --only name for the care team's Reminders and Adherence
 EMERGENCY_SIGN = "Pain in the chest"  # an emergency after any session
@@ -123,6 +124,9 @@ def shoot(url: str, only: Sequence[str] = ()) -> None:
                 page.screenshot(path=OUT / f"{name}-{size}{suffix}.png")
             context.close()
         for scheme, size in passes():
+            if not only or INBOX in only:
+                shoot_inbox(browser, url, size, scheme)
+        for scheme, size in passes():
             if not only or "/clinician" in only:
                 shoot_clinician(browser, url, size, scheme)
         for scheme, size in passes():
@@ -165,6 +169,15 @@ def shoot_answers(page: Page, tag: str) -> None:
         page.get_by_text(verdict).first.wait_for(timeout=20_000)
         time.sleep(1)
         page.screenshot(path=OUT / f"{name}-{tag}.png")
+
+
+def shoot_inbox(browser: Browser, url: str, size: str, scheme: str) -> None:
+    """Alex's reminders inbox (the first shot shows the unread one marked New)."""
+    context, page = new_page(browser, url, size, scheme)
+    sign_in(page, "alex@example.com")
+    open_route(page, INBOX)
+    page.screenshot(path=OUT / f"reminders-{size}{'' if scheme == 'light' else '-dark'}.png")
+    context.close()
 
 
 def shoot_clinician(browser: Browser, url: str, size: str, scheme: str) -> None:
