@@ -248,3 +248,23 @@ def test_adherence_flags_are_what_each_grant_allows(services: Services, team: An
     # Alex shares reminders and logging only: whether they logged, nothing health-derived.
     assert flags == {"Alex Morgan": ["Stopped logging", "Health details not shared"],
                      "Casey Rivera": ["None"]}
+
+
+def test_emails_given_up_are_listed_with_their_reason(services: Services, team: Any,
+                                                      clock: FakeClock) -> None:
+    from app.services.notifier import MemoryNotifier
+    from tests.services.reminder_helpers import reminder_services
+
+    failing = MemoryNotifier(failures=["421 mail server busy"] * 5)
+    _, delivery = reminder_services(services, clock, notifier=failing)
+    services.screens.reminders.schedule(team.jordan, team.casey.id,
+                                        template=Template.MESSAGE, schedule=SEND_NOW,
+                                        message="Hello")
+    for _ in range(12):  # the first try and every retry, over three hours
+        clock.advance(minutes=20)
+        delivery.run_due()
+    shown = texts(care_reminders.build(CareShell(services, team.jordan)))  # type: ignore[arg-type]
+    assert "Emails that could not be sent" in shown
+    assert ("Casey Rivera · Message · Tue 11 Mar 09:00: Email failed: 421 mail server busy"
+            in shown)
+    assert "Email failed: 421 mail server busy" in shown  # under the plan's occurrence
