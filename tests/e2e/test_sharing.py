@@ -10,11 +10,14 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.flutter import fill, retype, settle
+from tests.e2e.test_every_route import navigate
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
 CODE = re.compile(r"^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
+# What a clinician sees on a patient's screen the grant does not open.
+CLOSED = re.compile("not shared with you|reminders and logging only with you")
 
 
 def scroll_until(page: Page, target: Locator) -> None:
@@ -96,3 +99,19 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     go(desktop, "Patients")
     expect(desktop.get_by_role("button", name="Open Blair's progress")).to_be_visible(
         timeout=WAIT)
+
+    # Jordan opens Blair's progress; Blair narrows the grant again; Jordan's next look at
+    # the same page finds it closed, with no number on it.
+    desktop.get_by_role("button", name="Open Blair's progress").click()
+    desktop.wait_for_url("**patient=*", timeout=WAIT)
+    route = "/" + desktop.url.split("/", 3)[3]
+    expect(desktop.get_by_text(CLOSED)).to_have_count(0, timeout=WAIT)
+    phone.get_by_role("radio", name="Reminders and logging only").first.click()
+    expect(phone.get_by_text("Jordan now sees reminders and logging only.")).to_be_visible(
+        timeout=WAIT)
+    go(desktop, "Patients")
+    expect(desktop.get_by_role("button", name="Open Blair's progress")).to_have_count(
+        0, timeout=WAIT)
+    navigate(desktop, route)
+    expect(desktop.get_by_text(CLOSED)).to_be_visible(timeout=WAIT)
+    expect(desktop.get_by_text(re.compile(r"Pain \d"))).to_have_count(0)
