@@ -24,11 +24,12 @@ if TYPE_CHECKING:
 FEED_PRIVACY = ("Anyone who has this address can see when your reminders and appointments "
                 "are (never your scores or notes), so keep it to yourself. If it got out, "
                 "get a new address: the old one stops working.")
+# ">" rather than an arrow: the app's font has no arrow glyph (it drew an empty box).
 HOW_TO_SUBSCRIBE = (
-    "iPhone: Settings → Calendar → Accounts → Add Account → Other → Add Subscribed "
-    "Calendar, then paste the address. Android (Google Calendar): on a computer, open "
-    "calendar.google.com → Other calendars → + → From URL, paste the address; it then "
-    "shows on your phone.")
+    "On an iPhone: Settings > Calendar > Accounts > Add Account > Other > Add Subscribed "
+    "Calendar, then paste the address.",
+    "On Android (Google Calendar): on a computer, open calendar.google.com > Other "
+    "calendars > + > From URL and paste the address; it then shows on your phone.")
 
 
 def email_switch(shell: Shell) -> list[ft.Control]:
@@ -67,7 +68,7 @@ def calendar_feed(shell: Shell) -> list[ft.Control]:
                                         height=theme.TOUCH,
                                         action=ft.CopyToClipboard(address),
                                         on_click=lambda _: shell.toast("Address copied."))]),
-                muted(HOW_TO_SUBSCRIBE),
+                *(muted(line) for line in HOW_TO_SUBSCRIBE),
             ]
         if is_on:
             if address is None:
