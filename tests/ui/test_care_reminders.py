@@ -268,3 +268,29 @@ def test_emails_given_up_are_listed_with_their_reason(services: Services, team: 
     assert ("Casey Rivera · Message · Tue 11 Mar 09:00: Email failed: 421 mail server busy"
             in shown)
     assert "Email failed: 421 mail server busy" in shown  # under the plan's occurrence
+
+
+def test_cancel_asks_first_then_cancels_and_keeps_what_was_sent(
+        services: Services, team: Any) -> None:
+    reminders = services.screens.reminders
+    plan = reminders.schedule(team.jordan, team.casey.id, template=Template.HOME_EXERCISE,
+                              schedule=Schedule(Repeat.DAILY, date(2025, 3, 11), "18:00"))
+    shell = CareShell(services, team.jordan)
+    shown: list[Any] = []
+    shell.page = SimpleNamespace(update=lambda: None, show_dialog=shown.append,
+                                 pop_dialog=lambda: None)
+    view = care_reminders.build(shell)  # type: ignore[arg-type]
+    button(view, "Cancel reminder").on_click(None)
+    [dialog] = shown
+    assert dialog.title.value == "Cancel this reminder for Casey Rivera?"
+    keep, act = dialog.actions
+    keep.on_click(None)  # "Keep it": nothing changes
+    assert not reminders.planned(team.jordan, team.casey.id)[0].value.cancelled
+    run(act.on_click)
+    dialog.on_dismiss(None)
+    [held] = reminders.planned(team.jordan, team.casey.id)
+    assert (held.value.id, held.value.cancelled) == (plan.id, True)
+    assert (shell.flash, shell.went) == ("Reminder cancelled.", ["/care/reminders"])
+    view = care_reminders.build(shell)  # type: ignore[arg-type]
+    assert "Cancelled" in texts(view)
+    assert not [c for c in walk(view) if getattr(c, "content", None) == "Cancel reminder"]
