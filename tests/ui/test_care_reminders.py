@@ -294,3 +294,27 @@ def test_cancel_asks_first_then_cancels_and_keeps_what_was_sent(
     view = care_reminders.build(shell)  # type: ignore[arg-type]
     assert "Cancelled" in texts(view)
     assert not [c for c in walk(view) if getattr(c, "content", None) == "Cancel reminder"]
+
+
+def test_an_edit_is_saved_as_a_new_version_of_the_plan(services: Services,
+                                                       team: Any) -> None:
+    reminders = services.screens.reminders
+    plan = reminders.schedule(team.jordan, team.alex.id, template=Template.HOME_EXERCISE,
+                              schedule=Schedule(Repeat.WEEKDAYS, date(2025, 3, 11), "18:00",
+                                                weekdays=(0, 2, 4)))
+    shell = CareShell(services, team.jordan)
+    view = care_reminders.build(shell)  # type: ignore[arg-type]
+    run(button(view, "Edit").on_click)
+    chips = {str(getattr(c.label, "value", c.label)): c.selected for c in walk(view)
+             if isinstance(c, ft.Chip)}
+    assert chips == {"Mon": True, "Tue": False, "Wed": True, "Thu": False, "Fri": True,
+                     "Sat": False, "Sun": False}
+    assert "Editing Alex Morgan's reminder: home exercises" in texts(view)
+    field(view, "Time (HH:MM)").value = "19:15"
+    field(view, "Until (YYYY-MM-DD, optional)").value = "2025-04-30"
+    run(button(view, "Save changes").on_click)
+    assert (shell.flash, shell.went) == ("Reminder changed.", ["/care/reminders"])
+    [held] = reminders.planned(team.jordan, team.alex.id)
+    assert (held.value.id, held.version) == (plan.id, 2)
+    assert held.value.schedule == Schedule(Repeat.WEEKDAYS, date(2025, 3, 11), "19:15",
+                                           weekdays=(0, 2, 4), until=date(2025, 4, 30))

@@ -25,7 +25,7 @@ from app.domain.zones import patient_today, to_local
 from app.services.reminder_overview import Group, PlanStatus, Reached, SentOccurrence
 from app.services.reminders import PreviewLine
 from app.ui import theme
-from app.ui.components import run_with_progress, save_button
+from app.ui.components import icon_button, run_with_progress, save_button
 from app.ui.confirm import confirm
 from app.ui.frame import card, heading, muted, scaffold
 from app.ui.screens.reminder_form import TEMPLATES, WEEKDAYS, Draft, ReminderForm
@@ -73,7 +73,12 @@ def build(shell: Shell) -> ft.View:
     ]
     if failed:
         body.append(ft.ResponsiveRow([_failed_card(failed, screen.names, actor)]))
-    body.append(heading("Planned reminders", 20))
+    body.append(ft.Row([heading("Planned reminders", 20),
+                        # What patients did since the screen was drawn (it does not
+                        # redraw by itself).
+                        icon_button(ft.Icons.REFRESH, "Refresh the planned reminders",
+                                    lambda _: shell.render())],
+                       vertical_alignment=ft.CrossAxisAlignment.CENTER))
     body.append(ft.ResponsiveRow(
         [screen.plan_card(p) for p in plans]
         or [muted("Nothing scheduled yet for the patients who shared with you.")],
