@@ -318,3 +318,25 @@ def test_an_edit_is_saved_as_a_new_version_of_the_plan(services: Services,
     assert (held.value.id, held.version) == (plan.id, 2)
     assert held.value.schedule == Schedule(Repeat.WEEKDAYS, date(2025, 3, 11), "19:15",
                                            weekdays=(0, 2, 4), until=date(2025, 4, 30))
+
+
+def test_an_appointment_is_on_the_patients_clock_and_reminded_twice(
+        services: Services, team: Any) -> None:
+    shell = CareShell(services, team.jordan)
+    view = care_reminders.build(shell)  # type: ignore[arg-type]
+    choose(view, "Patient", team.alex.id)
+    choose(view, "Reminder", "appointment")
+    day = field(view, "Appointment date (YYYY-MM-DD)")
+    day.value = "2025-03-10"  # yesterday
+    field(view, "Place").value = "Riverside Physio, room 2"
+    run(button(view, "Schedule reminder").on_click)
+    assert day.error == "The appointment is in the past. Check the date."
+    day.value = "2025-03-14"
+    field(view, "Appointment time (HH:MM)").value = "10:30"
+    run(button(view, "Preview").on_click)
+    assert "Alex Morgan · America/New_York: Thu 13 Mar 10:30, Fri 14 Mar 08:30" in texts(view)
+    run(button(view, "Schedule reminder").on_click)
+    assert shell.flash == "Reminder scheduled for 1 patient."
+    [plan] = services.screens.reminders.planned(team.jordan, team.alex.id)
+    assert plan.value.appointment_at == datetime(2025, 3, 14, 14, 30, tzinfo=UTC)
+    assert plan.value.place == "Riverside Physio, room 2"
