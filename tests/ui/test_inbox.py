@@ -313,3 +313,28 @@ def test_settings_calendar_feed_shows_the_address_once(services: Services,
 
 def badge_text(badge: ft.Badge) -> str:
     return next(t for t in texts(badge.label) if t)
+
+
+def test_a_long_inbox_shows_the_newest_and_the_rest_on_request(services: Services,
+                                                               clock: FakeClock) -> None:
+    from app.domain.reminders import ReminderPrefs
+
+    kim = services.accounts.create("kim@example.com", "Kim", PASSWORD, Role.PATIENT)
+    services.logbook.set_reminders(kim, ReminderPrefs(kim.id, check_in_time="19:00"))
+    for _ in range(inbox.PAGE_SIZE + 5):  # a daily check-in reminder each evening
+        clock.advance(days=1)
+        services.reminders.delivery.run_due()
+    reminders = services.screens.reminders
+    assert reminders.unread_count(kim, kim.id) == inbox.PAGE_SIZE + 5
+    shell = InboxShell(services, kim)
+    view = inbox.build(shell)  # type: ignore[arg-type]
+    assert len(cards(view)) == inbox.PAGE_SIZE
+    assert bell(view).tooltip == "Reminders: 5 new"  # the ones not drawn yet
+    shell.run_tasks()
+    assert reminders.unread_count(kim, kim.id) == 5
+    older = buttons(view)["Show older reminders"]
+    tap(older)
+    shell.run_tasks()
+    assert len(cards(view)) == inbox.PAGE_SIZE + 5
+    assert not older.visible
+    assert reminders.unread_count(kim, kim.id) == 0
