@@ -61,6 +61,7 @@ from app.domain.reminder_plan import Repeat, Schedule, Template  # noqa: E402
 from app.domain.reminders import ReminderPrefs  # noqa: E402
 from app.main import build_services  # noqa: E402
 from app.services.notifier import Security  # noqa: E402
+from bench.cpu_share import CpuShare, server_pid  # noqa: E402
 from bench.history import build_history, settings_for  # noqa: E402
 from bench.ui_load import (  # noqa: E402
     CHROMIUM,
@@ -188,9 +189,10 @@ class Patient:
     stopped_because: str = ""
 
 
-def use_the_app(url: str, handler: BurstInbox, expected: int, until: float) -> Patient:
-    """Sign in, then check in again and again until the SMTP server has `expected`
-    messages or the clock passes `until`."""
+def use_the_app(url: str, handler: BurstInbox, expected: int, until: float,
+                think: float) -> Patient:
+    """Sign in, then check in again and again (`think` seconds apart) until the SMTP
+    server has `expected` messages or the clock passes `until`."""
     robin = Patient()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -219,6 +221,7 @@ def use_the_app(url: str, handler: BurstInbox, expected: int, until: float) -> P
                     robin.stopped_because = f"a check-in failed: {problem}"
                     break
                 i += 1
+                time.sleep(think)
             context.close()
         finally:
             browser.close()
@@ -234,7 +237,8 @@ def at(moment: float | None, origin: float) -> str:
 
 
 def report(args: argparse.Namespace, built: Built, listening: float, robin: Patient,
-           handler: BurstInbox, delivered: Delivered, load_before: str) -> None:
+           handler: BurstInbox, delivered: Delivered, load_before: str,
+           cpu: CpuShare | None) -> None:
     t = built.due_at
     print(f"\nMachine: {os.cpu_count()} CPUs; before the browser: {load_before}\n"
           f"                after the run:     {machine_load()}\n"
@@ -289,6 +293,18 @@ def report(args: argparse.Namespace, built: Built, listening: float, robin: Pati
             med = [statistics.median([getattr(c.save, f) for c in group])
                    for f in ("total", "to_send", "server", "render")]
             print(f"  {label:<58} " + " ".join(f"{m:8.1f}" for m in med))
+    if cpu is not None:
+        windows = [("without the burst", robin.signed_in_at, t)]
+        if start is not None and end is not None:
+            first_email = handler.first_at or start
+            windows += [("burst: inbox records", start, first_email),
+                        ("burst: emails", first_email, end)]
+        print("\nCPU use, average cores busy (2 cores: above ~1.6 in all the machine is "
+              "crowded and the event loop waits its turn)")
+        for label, a, b in windows:
+            used = cpu.cores(a, b)
+            if used is not None:
+                print(f"  {label:<22} " + ", ".join(f"{k} {v:.2f}" for k, v in used.items()))
     print(f"\nTarget: save -> confirmation p95 <= {SAVE_P95_TARGET_MS:.0f} ms during the burst")
     for label, group in groups[:2]:
         if group:
@@ -308,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the server's scheduler interval (BACKTRACK_REMINDER_INTERVAL)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="stop this many seconds after T if emails are still missing")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds Robin waits between check-ins (the browser's own "
+                             "rendering shares the server's two cores)")
     parser.add_argument("--quick", action="store_true",
                         help="50 patients x 4 reminders, 60 days, T 45 s out: to try it")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -335,15 +354,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Server listening, T in {built.due_at - listening:.0f} s; Robin checks "
                   "in until every email has arrived …", flush=True)
             load_before = machine_load()
-            robin = use_the_app(url, handler, built.reminders,
-                                until=built.due_at + args.timeout)
+            pid = server_pid(str(data))
+            cpu = CpuShare(pid) if pid is not None else None
+            if cpu is not None:
+                cpu.start()
+            try:
+                robin = use_the_app(url, handler, built.reminders,
+                                    until=built.due_at + args.timeout, think=args.think)
+            finally:
+                if cpu is not None:
+                    cpu.stop()
             # The scheduler may still be marking the last emails delivered.
             settle = time.time() + 10
             while handler.accepted < built.reminders and time.time() < settle:
                 time.sleep(0.2)
             time.sleep(1)
         delivered = read_deliveries(data, built.patient_ids)
-        report(args, built, listening, robin, handler, delivered, load_before)
+        report(args, built, listening, robin, handler, delivered, load_before, cpu)
     finally:
         smtp.stop()
         if args.keep:
