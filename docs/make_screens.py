@@ -212,12 +212,12 @@ def shoot_care_team(browser: Browser, url: str, size: str, scheme: str) -> None:
     page.screenshot(path=OUT / f"care-reminders-{size}{suffix}.png")
     planned = page.get_by_text("Planned reminders", exact=True)
     view = page.viewport_size or {"width": 412, "height": 915}
-    for _ in range(10):  # the list's heading to the top of the screen
+    for _ in range(20):  # the list's heading near the top of the screen
         box = planned.bounding_box()
-        if box is not None and box["y"] < 120:
+        if box is not None and box["y"] < 200:
             break
         page.mouse.move(view["width"] / 2, view["height"] / 2)
-        page.mouse.wheel(0, 300)
+        page.mouse.wheel(0, 150)
         time.sleep(0.3)
     park_mouse(page)
     time.sleep(1)
