@@ -490,7 +490,7 @@ def run_in_process(data_dir: Path, samples: int) -> ServerResults:
                   "soreness": len(data.soreness), "milestones": len(data.milestones),
                   **{f"store {k}": v for k, v in services.store.stats().items()  # type: ignore[attr-defined]
                      if k in ("records", "versions")}}
-        shell = _StubShell(services, account)
+        shell = _StubShell(services.screens, account)  # what the screens are given
         load = timed(lambda: logbook.load(account, account.id), samples)
         today_build = timed(lambda: today_screen.build(shell), samples)  # type: ignore[arg-type]
         check_in_build = timed(lambda: checkin_screen.build(shell), samples)  # type: ignore[arg-type]
