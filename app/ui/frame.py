@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.domain.accounts import Account, Role
+from app.domain.policy import Operation
 from app.ui.components import icon_button
 
 if TYPE_CHECKING:
@@ -125,10 +126,16 @@ def card(*controls: ft.Control, col: Columns | None = None,
 
 
 def not_shared(shell: Shell, route: str, title: str) -> ft.View:
-    """What a clinician sees for a patient who did not share with them (or a wrong link):
-    no data, a way back."""
-    return scaffold(shell, route, title, [muted(
-        "This patient's record is not shared with you, or the link is wrong.")], back="/")
+    """What a clinician sees for a patient who did not share with them (or a wrong link),
+    or who shares reminders and logging only: no data, why, a way back."""
+    viewer = shell.require_account()
+    patient_id = shell.query.get("patient", "")
+    narrow = bool(patient_id) and viewer.id != patient_id and \
+        shell.services.access.may(viewer, patient_id, Operation.READ_REMINDERS)
+    text = ("This patient shares reminders and logging only with you, not their scores, "
+            "notes or answers. They can change that on their Sharing screen." if narrow
+            else "This patient's record is not shared with you, or the link is wrong.")
+    return scaffold(shell, route, title, [muted(text)], back="/")
 
 
 def heading(text: str, size: int = 22) -> ft.Text:

@@ -128,8 +128,12 @@ def test_a_narrow_grant_opens_no_patient_screen(
     shell.patient_in_view = lambda viewer: gate(shell, viewer)
     assert shell.patient_in_view(jordan) is None
     words = texts(draw(progress.build, shell))
-    assert [w for w in words if "not shared with you" in w]
+    assert [w for w in words if "shares reminders and logging only with you" in w]
+    assert not [w for w in words if "not shared with you" in w]
     assert services.access.audit_trail(patient, patient.id) == []
+    shell.query = {"patient": "no-such-patient"}
+    words = texts(draw(progress.build, shell))
+    assert [w for w in words if "not shared with you, or the link is wrong" in w]
 
 
 @pytest.mark.parametrize(("action", "words"), [
