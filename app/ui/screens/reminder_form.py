@@ -8,6 +8,7 @@ patient), so the form asks for a day and a time, never a zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -74,10 +75,12 @@ class Draft:
     place: str = ""
     appointment_at: datetime | None = None
 
-    def patients(self, overview_group: Any, actor: Account) -> list[str]:
+    def patients(self, group_of: Callable[[Account, Group], list[Account]],
+                 actor: Account) -> list[str]:
+        """The patients it is for; `group_of` is ReminderOverview.group."""
         if self.send_to == ONE_PATIENT:
             return [self.patient_id] if self.patient_id else []
-        return [p.id for p in overview_group(actor, Group(self.send_to))]
+        return [p.id for p in group_of(actor, Group(self.send_to))]
 
 
 def _options(choices: dict[str, str]) -> list[ft.dropdown.Option]:
@@ -179,6 +182,8 @@ class ReminderForm:
                 return None
             tz = zone_of(zone)
             appointment = datetime.combine(day, at, tz) if tz else None
+            # The services make an appointment's schedule from its time (the day before,
+            # and 2 h before); the one given here is not used.
             return Draft(self.send_to.value or ONE_PATIENT, self.patient.value, template,
                          Schedule(Repeat.AT_MOMENTS), place=self.place.value or "",
                          appointment_at=appointment) if ok else None
