@@ -340,3 +340,19 @@ def test_an_appointment_is_on_the_patients_clock_and_reminded_twice(
     [plan] = services.screens.reminders.planned(team.jordan, team.alex.id)
     assert plan.value.appointment_at == datetime(2025, 3, 14, 14, 30, tzinfo=UTC)
     assert plan.value.place == "Riverside Physio, room 2"
+
+
+def test_a_group_appointment_is_on_the_care_teams_clock(services: Services,
+                                                        team: Any) -> None:
+    shell = CareShell(services, team.jordan)  # Jordan's clock is UTC
+    view = care_reminders.build(shell)  # type: ignore[arg-type]
+    choose(view, "Patient", team.alex.id)  # left chosen, then a group instead
+    choose(view, "Send to", "all_shared")
+    choose(view, "Reminder", "appointment")
+    field(view, "Appointment date (YYYY-MM-DD)").value = "2025-03-14"
+    field(view, "Appointment time (HH:MM)").value = "10:30"
+    run(button(view, "Schedule reminder").on_click)
+    assert shell.flash == "Reminder scheduled for 2 patients."
+    for patient in (team.alex, team.casey):
+        [plan] = services.screens.reminders.planned(team.jordan, patient.id)
+        assert plan.value.appointment_at == datetime(2025, 3, 14, 10, 30, tzinfo=UTC)

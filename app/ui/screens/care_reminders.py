@@ -28,7 +28,13 @@ from app.ui import theme
 from app.ui.components import icon_button, run_with_progress, save_button
 from app.ui.confirm import confirm
 from app.ui.frame import card, heading, muted, scaffold
-from app.ui.screens.reminder_form import TEMPLATES, WEEKDAYS, Draft, ReminderForm
+from app.ui.screens.reminder_form import (
+    ONE_PATIENT,
+    TEMPLATES,
+    WEEKDAYS,
+    Draft,
+    ReminderForm,
+)
 
 if TYPE_CHECKING:
     from app.services.facade import ScreenServices
@@ -111,13 +117,15 @@ class _Screen:
     def services(self) -> ScreenServices:
         return self.shell.services
 
-    def _zone(self, draft_patient: str | None) -> str:
-        """Whose clock an appointment's day and time are on: the one patient's, else mine."""
-        patient = self.patients.get(draft_patient or "")
+    def _zone(self) -> str:
+        """Whose clock an appointment's day and time are on: the one patient's, else (a
+        group) mine."""
+        one = self.form.send_to.value == ONE_PATIENT
+        patient = self.patients.get(self.form.patient.value or "") if one else None
         return patient.timezone if patient is not None else self.actor.timezone
 
     def _read(self) -> Draft | None:
-        draft = self.form.read(self._zone(self.form.patient.value))
+        draft = self.form.read(self._zone())
         if draft is None:
             self.shell.page.update()
         return draft
