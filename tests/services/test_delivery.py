@@ -16,13 +16,14 @@ from app.domain.reminder_delivery import RETRY_BACKOFF, SKIPPED_DONE, Channel, S
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.domain.reminders import ReminderPrefs
 from app.main import Services, build_services
+from app.services.delivery import RECORD_BATCH, DeliveryService
 from app.services.notifier import MemoryNotifier, ReminderEmail
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import DELIVERY
 from app.store.interfaces import Change, Query, Record, RecordStore
 from app.store.journal import JournalStore
 from tests.conftest import FAST_SETTINGS, FakeClock
-from tests.services.reminder_helpers import People, make_people, reminder_services
+from tests.services.reminder_helpers import LINKS, People, make_people, reminder_services
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -394,3 +395,44 @@ def test_stop_sharing_also_stops_what_that_clinician_scheduled(
     services.access.grant(people.patient, people.care_team)
     clock.now = ny(3, 12, 10)
     assert delivery.run_due().in_app == 2
+
+
+class WriteSizes:
+    """A store that notes how many records each save_all writes."""
+
+    def __init__(self, inner: RecordStore) -> None:
+        self.inner = inner
+        self.sizes: list[int] = []
+
+    def save_all(self, changes: Sequence[Change]) -> list[Record]:
+        self.sizes.append(len(changes))
+        return self.inner.save_all(changes)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_a_burst_is_recorded_in_small_writes_with_a_rest_between(
+        services: Services, people: People, clock: FakeClock) -> None:
+    """The scheduler shares the server process with the screens: a patient's save waits
+    while a batch is encoded and written under the store's lock. So a burst goes in small
+    writes, the run resting between them (bench/reminders_ui.py measured the save during
+    10,000 due reminders)."""
+    no_quiet_hours(services, people)
+    reminders, _ = reminder_services(services, clock)
+    due = (clock.now + timedelta(minutes=1),)
+    for _ in range(60):  # 60 reminders due at the same moment, like a group message
+        reminders.schedule(people.patient, people.patient.id, template=Template.HOME_EXERCISE,
+                           schedule=Schedule(Repeat.AT_MOMENTS, moments=due))
+    clock.now += timedelta(minutes=2)
+    store = WriteSizes(services.store)
+    rests: list[int] = []  # how many writes were done at each rest
+    delivery = DeliveryService(store, reminders, clinic_name=lambda: "Harbour Physio",  # type: ignore[arg-type]
+                               links=LINKS, notifier=MemoryNotifier(), clock=clock,
+                               rest=lambda: rests.append(len(store.sizes)))
+    summary = delivery.run_due()
+    assert summary.in_app == 60 and summary.email == 60
+    recording = store.sizes[:len(rests) + 1]  # the emails are then marked one by one
+    assert sum(recording) == 120  # 60 occurrences, in-app + email each
+    assert max(recording) <= 2 * RECORD_BATCH <= 50  # never a whole burst in one write
+    assert rests == list(range(1, len(recording))) != []  # a rest between two writes
