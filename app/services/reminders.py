@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from app.domain import entries as e
-from app.domain.accounts import Account
+from app.domain.accounts import Account, Role
 from app.domain.codec import to_json
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.kinds import CHECK_IN, REMINDER_PREFS, SESSION
@@ -308,17 +308,19 @@ class ReminderService:
                  if not v.value.cancelled and (
                      v.value.created_by == v.value.patient_id
                      or (v.value.patient_id, v.value.created_by) in shared)]
-        for prefs in self._prefs.find(patient_id):
+        for patient in self._patients(patient_id):
+            # A patient who never saved reminder settings has the defaults Settings shows
+            # them (daily check-in on), not none.
+            prefs = self.quiet_hours(patient.id)
             # The daily reminder counts from the patient's first day here (occurrences are
             # keyed by day, so changing its time never sends a day's reminder twice).
-            since_joined = self.access.accounts.get(prefs.value.id).created_at
-            daily = daily_check_in_reminder(prefs.value, since_joined)
+            daily = daily_check_in_reminder(prefs, patient.created_at)
             if daily is not None:
                 found.append((daily, zone(daily.patient_id)))
-            last = self.last_check_in(prefs.value.id)
+            last = self.last_check_in(patient.id)
             if last is not None:
                 nudge = logging_nudge_reminder(
-                    prefs.value, patient_today(last, zone(prefs.value.id)),
+                    prefs, patient_today(last, zone(patient.id)),
                     after_days=self.nudge_after_days)
                 if nudge is not None:
                     found.append((nudge, zone(nudge.patient_id)))
@@ -331,6 +333,13 @@ class ReminderService:
                     session_id=s.id, patient_id=s.patient_id, performed_at=s.performed_at,
                     hours=self.soreness_hours), zone(s.patient_id)))
         return found
+
+    def _patients(self, patient_id: str | None) -> list[Account]:
+        """The patient accounts automatic reminders are for: one, or every patient."""
+        if patient_id is None:
+            return self.access.accounts.with_role(Role.PATIENT)
+        account = self.access.accounts.get(patient_id)
+        return [account] if account.role is Role.PATIENT else []
 
     def last_check_in(self, patient_id: str) -> datetime | None:
         """When the patient last checked in (whether they log is within every scope that

@@ -1,5 +1,5 @@
 """The patient's reminders in a real browser: Casey (the demo delivered her the care team's
-message and two soreness checks after her session) sees the count on the bell and on
+message and one or two soreness checks after her session) sees the count on the bell and on
 Today, opens the inbox, answers "Done" to one and "Not now" to another, and the count is
 gone; her answers are still there after a reload. In Settings she turns on the calendar
 feed: its private address is shown once, and a calendar app fetching it gets the feed."""
@@ -34,8 +34,14 @@ def bell(page: Page, name: str) -> Locator:
 def test_casey_answers_her_reminders_and_the_count_goes(phone: Page) -> None:
     sign_in(phone, "casey@example.com")
     expect(phone.get_by_text("Hello, Casey")).to_be_visible(timeout=WAIT)
-    expect(bell(phone, "Reminders: 3 new")).to_be_visible(timeout=WAIT)
-    expect(phone.get_by_text("You have 3 new reminders", exact=True)).to_be_attached()
+    # How many soreness checks the demo has delivered depends on the hour it was seeded
+    # (her session's 24 h and 48 h checks): the message and one or two of them.
+    counted = phone.get_by_role("button", name=re.compile(r"^Reminders: \d+ new$"))
+    expect(counted).to_be_visible(timeout=WAIT)
+    name = counted.evaluate("e => e.getAttribute('aria-label') || e.textContent")
+    new = int(re.findall(r"\d+", name)[0])
+    assert new in (2, 3), name
+    expect(phone.get_by_text(f"You have {new} new reminders", exact=True)).to_be_attached()
     # The badge on Today is a picture only: the tab keeps its name.
     expect(phone.get_by_role("tab", name="Today", exact=True)).to_be_visible()
     assert_no_error_box(phone, "Today with new reminders")
@@ -48,19 +54,20 @@ def test_casey_answers_her_reminders_and_the_count_goes(phone: Page) -> None:
     expect(phone.get_by_text("Please bring your home-exercise sheet to your next visit.")
            ).to_be_attached()
     dones = phone.get_by_role("button", name="Done", exact=True)
-    expect(dones).to_have_count(3)
-    expect(phone.get_by_role("button", name="Log soreness", exact=True)).to_have_count(2)
-    expect(words(phone, "New")).to_have_count(3)
+    expect(dones).to_have_count(new)
+    expect(phone.get_by_role("button", name="Log soreness", exact=True)).to_have_count(
+        new - 1)
+    expect(words(phone, "New")).to_have_count(new)
     expect(bell(phone, "Reminders")).to_be_visible()  # shown is read
     assert_no_error_box(phone, "the inbox")
 
     dones.first.click()
     expect(words(phone, "Done")).to_have_count(1, timeout=WAIT)
-    expect(dones).to_have_count(2)
+    expect(dones).to_have_count(new - 1)
     phone.get_by_role("button", name="Not now", exact=True).first.click()
     expect(words(phone, "Not now")).to_have_count(1, timeout=WAIT)
-    expect(phone.get_by_role("button", name="Not now", exact=True)).to_have_count(1)
-    expect(dones).to_have_count(2)  # "Not now" keeps its "Done"
+    expect(phone.get_by_role("button", name="Not now", exact=True)).to_have_count(new - 2)
+    expect(dones).to_have_count(new - 1)  # "Not now" keeps its "Done"
 
     go(phone, "Today")
     expect(phone.get_by_text("Hello, Casey")).to_be_visible(timeout=WAIT)

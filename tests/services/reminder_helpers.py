@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.domain.accounts import Account, Role
+from app.domain.reminders import ReminderPrefs
 from app.main import Services
 from app.services.base import Clock
 from app.services.delivery import DeliveryService
@@ -37,7 +38,17 @@ def make_people(services: Services, zone: str = "America/New_York") -> People:
         admin=make("admin@example.com", "Sam", PASSWORD, Role.ADMIN),
     )
     services.access.grant(people.patient, people.care_team)
+    # Every patient has the daily check-in reminder by default; these tests count only
+    # what they schedule, so their patients turned it off (test_default_daily_reminder
+    # covers the default).
+    for patient in (people.patient, people.other_patient):
+        quiet_daily(services, patient)
     return people
+
+
+def quiet_daily(services: Services, patient: Account) -> None:
+    """The patient turned the daily check-in reminder off (Settings), nothing else."""
+    services.logbook.set_reminders(patient, ReminderPrefs(patient.id, daily_check_in=False))
 
 
 def reminder_services(services: Services, clock: Clock, store: RecordStore | None = None,

@@ -202,3 +202,22 @@ def test_a_care_team_grant_scoped_to_reminders_and_logging_does_everything_here(
         if name not in (RESPOND, CHOOSE_CHANNELS):
             assert policy.allows(Role.CARE_TEAM, operation, Relation.SHARED,
                                  Scope.REMINDERS_AND_LOGGING), name
+
+
+def test_a_patient_who_never_saved_settings_gets_the_default_daily_check_in(
+        services: Services, clock: FakeClock) -> None:
+    """Settings shows "Remind me to check in every day" on until the patient changes it,
+    so the scheduler sends it (19:00 their time) to a patient with no saved settings;
+    never to a clinician or an admin."""
+    kim = services.accounts.create("kim@example.com", "Kim", "backtrack-test-pw",
+                                   Role.PATIENT, "Europe/London")
+    services.accounts.create("sam@example.com", "Sam", "backtrack-test-pw", Role.THERAPIST)
+    reminders, delivery = reminder_services(services, clock)
+    nxt = reminders.next_reminder(kim, kim.id)
+    assert nxt is not None and nxt.strftime("%d %H:%M") == "10 19:00"
+    clock.now = datetime(2025, 3, 10, 19, 1, tzinfo=clock.now.tzinfo)
+    assert delivery.run_due().in_app == 1
+    [item] = reminders.inbox(kim, kim.id)
+    assert item.title == Template.DAILY_CHECK_IN.label
+    patients = {plan.patient_id for plan, _ in reminders.plans_for_delivery(clock.now)}
+    assert patients == {kim.id}

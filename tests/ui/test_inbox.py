@@ -26,6 +26,7 @@ from app.ui.frame import scaffold
 from app.ui.screens import inbox, today
 from app.ui.screens.settings import build as build_settings
 from tests.conftest import FakeClock
+from tests.services.reminder_helpers import quiet_daily
 from tests.ui.test_patient_screens import StubShell
 
 PASSWORD = "backtrack-test-pw"
@@ -105,6 +106,7 @@ def casey(services: Services, clock: FakeClock) -> Account:
     jordan = services.accounts.create("jordan@example.com", "Jordan", PASSWORD,
                                       Role.CARE_TEAM)
     services.access.grant(casey, jordan)
+    quiet_daily(services, casey)  # only the two reminders above
     services.logbook.log_session(casey, casey.id, regions=["lumbar"])
     services.reminders.reminders.schedule(
         jordan, casey.id, template=Template.MESSAGE, message=MESSAGE,
@@ -188,11 +190,17 @@ def test_an_appointment_downloads_as_one_ics_file(services: Services, clock: Fak
 
 def test_an_empty_inbox_says_when_the_next_reminder_comes(services: Services,
                                                           clock: FakeClock) -> None:
+    """Kim never saved reminder settings: the default daily check-in (19:00, her time,
+    today) comes before her session's 24-hour soreness check; turned off, the soreness
+    check is next."""
     kim = services.accounts.create("kim@example.com", "Kim", PASSWORD, Role.PATIENT)
     services.logbook.log_session(kim, kim.id, regions=["lumbar"])
     view = inbox.build(InboxShell(services, kim))  # type: ignore[arg-type]
     words = texts(view)
     assert "Nothing here yet" in words
+    assert f"Your next reminder comes {clock.now:%a %-d %b}, 19:00." in words
+    quiet_daily(services, kim)
+    words = texts(inbox.build(InboxShell(services, kim)))  # type: ignore[arg-type]
     coming = clock.now + timedelta(hours=24)
     assert f"Your next reminder comes {coming:%a %-d %b, %H:%M}." in words
 
