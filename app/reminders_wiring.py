@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import paths
-from app.domain.reminders import FOLLOW_UP_HOURS
 from app.jobs import Jobs
 from app.services.access import AccessService
 from app.services.base import Clock, system_clock
@@ -39,14 +38,15 @@ class ReminderServices:
 
 def build_reminder_services(store: RecordStore, access: AccessService, clinic: ClinicService,
                             *, data_dir: Path, base_url: str, clock: Clock = system_clock,
-                            soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS,
                             ) -> ReminderServices:
     """`data_dir` holds the mail server's settings file (app.services.mail_settings);
     `base_url` is the clinic's public address (Settings.public_url), the base of every
-    link in emails and of calendar feed addresses."""
+    link in emails and of calendar feed addresses. The reminders read the clinic's
+    settings (soreness check hours, days before a nudge) at each run, so what the admin
+    saves on the Clinic screen applies from the next run."""
     links = ReminderLinks(base_url)
     mail = MailSettingsService(paths.smtp_file(data_dir))
-    reminders = ReminderService(store, access, clock, soreness_hours)
+    reminders = ReminderService(store, access, clock, clinic=clinic.current)
     delivery = DeliveryService(store, reminders, clinic_name=lambda: clinic.current().name,
                                links=links, notifier_source=mail.notifier, clock=clock)
     return ReminderServices(reminders, delivery,

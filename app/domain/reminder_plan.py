@@ -20,10 +20,12 @@ Pure: no store, no UI; callers pass the clock's "now".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from itertools import pairwise
 
 from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs, after_quiet_hours, parse_hhmm
 from app.domain.validation import Problems
@@ -50,6 +52,14 @@ _STILL_USEFUL_FOR: dict[str, timedelta] = {
 # A gentle nudge after this many days without a check-in (a clinic setting; issue 13's
 # default).
 NUDGE_AFTER_DAYS = 3
+# What a clinic may set (ClinicSettings, checked by `check_soreness_hours` and
+# `check_nudge_days` for every way in). Soreness after needling settles within about 72 h
+# (the source is at FOLLOW_UP_HOURS), so a check more than a week after a session asks
+# about nothing left; four checks cover "same evening, next day, day two, day three".
+# A nudge later than two weeks comes after the patient has long stopped.
+SORENESS_CHECKS_MAX = 4
+SORENESS_CHECK_LATEST_HOURS = 168  # a week
+NUDGE_DAYS_FEWEST, NUDGE_DAYS_MOST = 1, 14
 # Nothing that fell due longer ago than this can still be sent: how far back the scheduler
 # looks after downtime.
 LONGEST_USEFUL = max(_STILL_USEFUL_FOR.values())
@@ -348,3 +358,69 @@ def next_occurrence(reminder: Reminder, timezone: str, quiet: ReminderPrefs | No
     """The first occurrence due after `now` (a preview, or "next reminder" on Today)."""
     upcoming = occurrences(reminder, timezone, quiet, now, now + horizon, limit=1)
     return upcoming[0] if upcoming else None
+
+
+# -- the clinic's automatic-reminder settings --------------------------------------------
+
+def check_soreness_hours(problems: Problems, field: str,
+                         value: str | Sequence[int]) -> tuple[int, ...]:
+    """The hours after a session at which the patient is asked about soreness, as typed
+    ("24, 48") or as numbers: 1 to SORENESS_CHECKS_MAX of them, each a whole number of
+    hours from 1 to a week, earliest first and each once (the order they are sent in)."""
+    if isinstance(value, str):
+        words = [w for w in re.split(r"[,;\s]+", value.strip()) if w]
+        if any(not w.isdecimal() for w in words):
+            problems.add(field, "Enter whole hours separated by commas, like 24, 48.")
+            return ()
+        hours = [_whole(w) for w in words]
+    else:
+        if any(isinstance(h, bool) or not isinstance(h, int) for h in value):
+            problems.add(field, "Enter whole hours separated by commas, like 24, 48.")
+            return ()
+        hours = list(value)
+    if not hours:
+        problems.add(field, "Enter at least one time, like 24, 48.")
+    elif len(hours) > SORENESS_CHECKS_MAX:
+        problems.add(field, f"Up to {SORENESS_CHECKS_MAX} soreness checks after a session; "
+                            f"you entered {len(hours)}.")
+    elif outside := [h for h in hours if not 1 <= h <= SORENESS_CHECK_LATEST_HOURS]:
+        problems.add(field, f"Each check is from 1 to {SORENESS_CHECK_LATEST_HOURS} hours "
+                            f"(a week) after the session; {_shown(outside[0])} is not.")
+    elif any(later <= earlier for earlier, later in pairwise(hours)):
+        problems.add(field, "List each hour once, earliest first, like 24, 48.")
+    return tuple(hours)
+
+
+def check_nudge_days(problems: Problems, field: str, value: str | int) -> int:
+    """Days without a check-in before the patient gets a gentle nudge, as typed ("3") or as
+    a number: a whole number from NUDGE_DAYS_FEWEST to NUDGE_DAYS_MOST."""
+    wrong = (f"Enter a whole number of days from {NUDGE_DAYS_FEWEST} to "
+             f"{NUDGE_DAYS_MOST}, like {NUDGE_AFTER_DAYS}.")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdecimal():
+            problems.add(field, wrong)
+            return NUDGE_AFTER_DAYS
+        days = _whole(text)
+    elif isinstance(value, bool) or not isinstance(value, int):
+        problems.add(field, wrong)
+        return NUDGE_AFTER_DAYS
+    else:
+        days = value
+    if not NUDGE_DAYS_FEWEST <= days <= NUDGE_DAYS_MOST:
+        problems.add(field, f"Choose from {NUDGE_DAYS_FEWEST} to {NUDGE_DAYS_MOST} days; "
+                            f"you entered {_shown(days)}.")
+    return days
+
+
+_FAR_OUT = 10**6
+
+
+def _whole(digits: str) -> int:
+    """Typed digits as a number; a very long run of them as "far out of range" (Python
+    refuses to convert more than 4,300 digits)."""
+    return int(digits) if len(digits) <= 6 else _FAR_OUT
+
+
+def _shown(number: int) -> str:
+    return str(number) if number < _FAR_OUT else "a number far outside that"

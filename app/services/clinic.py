@@ -1,12 +1,18 @@
-"""Clinic settings: the name and the numbers shown on "call the clinic" and "emergency"."""
+"""Clinic settings: the name and the numbers shown on "call the clinic" and "emergency",
+and when the app's own reminders go out (soreness check-ins after a needling session, the
+nudge after days without a check-in). The scheduler reads these at each run, so an
+admin's change applies from the next run without a restart."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from app.domain import kinds, policy
 from app.domain.accounts import Account
 from app.domain.policy import Operation, Relation
+from app.domain.reminder_plan import NUDGE_AFTER_DAYS, check_nudge_days, check_soreness_hours
+from app.domain.reminders import FOLLOW_UP_HOURS
 from app.domain.validation import Problems
 from app.services.base import Collection
 from app.store.interfaces import RecordStore
@@ -21,6 +27,10 @@ class ClinicSettings:
     name: str = "Your clinic"
     phone: str = ""
     emergency_number: str = "911"
+    # Settings saved before these existed read as the defaults (the codec leaves a
+    # missing field at its default).
+    soreness_check_hours: tuple[int, ...] = FOLLOW_UP_HOURS
+    nudge_after_days: int = NUDGE_AFTER_DAYS
 
 
 class ClinicService:
@@ -31,16 +41,26 @@ class ClinicService:
         found = self.settings.get(_ID)
         return found.value if found else ClinicSettings()
 
-    def update(self, actor: Account, *, name: str, phone: str,
-               emergency_number: str) -> ClinicSettings:
+    def update(self, actor: Account, *, name: str, phone: str, emergency_number: str,
+               soreness_check_hours: str | Sequence[int] | None = None,
+               nudge_after_days: str | int | None = None) -> ClinicSettings:
+        """Save the settings at once or not at all (InvalidInput names each field with a
+        problem). The reminder settings may come as typed ("24, 48", "3") or as numbers,
+        checked by the same rules; None keeps what is set."""
         policy.require(actor.role, Operation.MANAGE_CLINIC, Relation.NONE)
         p = Problems()
+        current = self.current()
         clean = replace(
-            self.current(),
+            current,
             name=p.name("name", name, 80, "the clinic's name"),
             phone=p.phone("phone", phone, "the clinic's phone number"),
             emergency_number=p.phone("emergency_number", emergency_number,
                                      "the emergency number", short_code=True),
+            soreness_check_hours=current.soreness_check_hours
+            if soreness_check_hours is None
+            else check_soreness_hours(p, "soreness_check_hours", soreness_check_hours),
+            nudge_after_days=current.nudge_after_days if nudge_after_days is None
+            else check_nudge_days(p, "nudge_after_days", nudge_after_days),
         )
         p.raise_if_any()
         found = self.settings.get(_ID)

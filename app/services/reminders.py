@@ -16,7 +16,7 @@ exists once (`plans_for_delivery`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -40,7 +40,6 @@ from app.domain.reminder_delivery import (
     token_digest,
 )
 from app.domain.reminder_plan import (
-    NUDGE_AFTER_DAYS,
     Occurrence,
     Reminder,
     Repeat,
@@ -53,10 +52,11 @@ from app.domain.reminder_plan import (
     session_of,
     soreness_reminder,
 )
-from app.domain.reminders import FOLLOW_UP_HOURS, ReminderPrefs
+from app.domain.reminders import ReminderPrefs
 from app.domain.zones import patient_today, to_local
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
+from app.services.clinic import ClinicSettings
 from app.store.interfaces import Change, RecordStore
 
 # Operations on a patient's reminders. Reads are audited when a clinician does them.
@@ -140,13 +140,15 @@ class PreviewLine:
 class ReminderService:
     def __init__(self, store: RecordStore, access: AccessService,
                  clock: Clock = system_clock,
-                 soreness_hours: tuple[int, ...] = FOLLOW_UP_HOURS,
-                 nudge_after_days: int = NUDGE_AFTER_DAYS) -> None:
+                 clinic: Callable[[], ClinicSettings] = ClinicSettings) -> None:
+        """`clinic` gives the clinic's settings as they are now (ClinicService.current
+        in the app; the defaults if not given): the hours of the soreness checks after a
+        session and the days before the "not logging" nudge are read at each run, so an
+        admin's change applies from the next one."""
         self.store = store
-        self.nudge_after_days = nudge_after_days  # the clinic's "not logging" nudge
+        self.clinic = clinic
         self.access = access
         self.clock = clock
-        self.soreness_hours = soreness_hours  # the clinic's hours after a session
         self.plans = Collection(store, REMINDER, Reminder)
         self.deliveries = Collection(store, DELIVERY, Delivery)
         self.outcomes = Collection(store, OUTCOME, Outcome)
@@ -294,6 +296,7 @@ class ReminderService:
         patient's daily check-in and nudge, and the soreness checks of sessions whose last
         check is after `since`."""
         zones: dict[str, str] = {}
+        settings = self.clinic()  # once a run: one answer for every patient
 
         def zone(patient_id: str) -> str:
             if patient_id not in zones:
@@ -321,17 +324,17 @@ class ReminderService:
             if last is not None:
                 nudge = logging_nudge_reminder(
                     prefs, patient_today(last, zone(patient.id)),
-                    after_days=self.nudge_after_days)
+                    after_days=settings.nudge_after_days)
                 if nudge is not None:
                     found.append((nudge, zone(nudge.patient_id)))
-        window = max(self.soreness_hours, default=0)
+        window = max(settings.soreness_check_hours, default=0)
         for session in self._sessions.find(patient_id):
             s = session.value
             if s.performed_at + timedelta(hours=window) >= since and \
                     self.quiet_hours(s.patient_id).session_follow_ups:
                 found.append((soreness_reminder(
                     session_id=s.id, patient_id=s.patient_id, performed_at=s.performed_at,
-                    hours=self.soreness_hours), zone(s.patient_id)))
+                    hours=settings.soreness_check_hours), zone(s.patient_id)))
         return found
 
     def _patients(self, patient_id: str | None) -> list[Account]:

@@ -137,19 +137,29 @@ def _add_patient(shell: Shell, clinician: Account) -> ft.Control:
 
 
 def _clinic_settings(shell: Shell, admin: Account) -> ft.Control:
-    """The clinic's name and the numbers patients are told to call (guidance answers)."""
+    """The clinic's name and the numbers patients are told to call (guidance answers), and
+    when the app's own reminders go out (read by the scheduler at its next run)."""
     current = shell.services.clinic.current()
     name = ft.TextField(label="Clinic name", value=current.name)
     phone = ft.TextField(label="Clinic phone (shown on \"Call the clinic\")",
                          value=current.phone, keyboard_type=ft.KeyboardType.PHONE)
     emergency = ft.TextField(label="Emergency number", value=current.emergency_number,
                              keyboard_type=ft.KeyboardType.PHONE)
-    fields = {"name": name, "phone": phone, "emergency_number": emergency}
+    soreness = ft.TextField(label="Soreness checks after a session (hours)",
+                            value=", ".join(str(h) for h in current.soreness_check_hours),
+                            hint_text="24, 48")
+    nudge = ft.TextField(label="Nudge after this many days without a check-in",
+                         value=str(current.nudge_after_days),
+                         keyboard_type=ft.KeyboardType.NUMBER)
+    fields = {"name": name, "phone": phone, "emergency_number": emergency,
+              "soreness_check_hours": soreness, "nudge_after_days": nudge}
 
     async def save(_: Any) -> None:
         if await save_fields(shell.page, fields, lambda: shell.services.clinic.update(
                 admin, name=name.value or "", phone=phone.value or "",
-                emergency_number=emergency.value or "")):
+                emergency_number=emergency.value or "",
+                soreness_check_hours=soreness.value or "",
+                nudge_after_days=nudge.value or "")):
             shell.toast("Clinic settings saved.")
 
     button, busy = save_button("Save clinic settings", save)
@@ -158,5 +168,11 @@ def _clinic_settings(shell: Shell, admin: Account) -> ft.Control:
         muted("Patients see these on every \"Is this normal?\" answer: the clinic's number "
               "to call, and the emergency number for urgent symptoms."),
         ft.Column([name, phone, emergency], spacing=12,
+                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+        muted("Automatic reminders: after each needling session a patient records, they are "
+              "asked how sore they are at these hours (up to 4, each within a week); a "
+              "patient who has not checked in for this many days (1 to 14) gets a gentle "
+              "nudge. A change applies from the next reminder run."),
+        ft.Column([soreness, nudge], spacing=12,
                   horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
         ft.Row([button, busy]), col={"xs": 12})])
