@@ -145,12 +145,14 @@ def _clinic_settings(shell: Shell, admin: Account) -> ft.Control:
                          value=current.phone, keyboard_type=ft.KeyboardType.PHONE)
     emergency = ft.TextField(label="Emergency number", value=current.emergency_number,
                              keyboard_type=ft.KeyboardType.PHONE)
+    # A refusal under these is a sentence: on a 412 px phone one line cut it off
+    # (error_max_lines).
     soreness = ft.TextField(label="Soreness checks after a session (hours)",
                             value=", ".join(str(h) for h in current.soreness_check_hours),
-                            hint_text="24, 48")
+                            hint_text="24, 48", error_max_lines=3)
     nudge = ft.TextField(label="Nudge after this many days without a check-in",
                          value=str(current.nudge_after_days),
-                         keyboard_type=ft.KeyboardType.NUMBER)
+                         keyboard_type=ft.KeyboardType.NUMBER, error_max_lines=3)
     fields = {"name": name, "phone": phone, "emergency_number": emergency,
               "soreness_check_hours": soreness, "nudge_after_days": nudge}
 
