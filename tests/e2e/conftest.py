@@ -3,6 +3,7 @@ store holding the demo clinic, driven by Playwright in the system Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,10 +73,9 @@ def _page(browser: Browser, server: str, request: pytest.FixtureRequest, width: 
     yield page
     if request.node.stash.get(_FAILED, False):
         FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
-        try:  # evidence only: a page that stopped painting must not add a second error
+        # Evidence only: a page that stopped painting must not add a second error.
+        with contextlib.suppress(PlaywrightError):
             page.screenshot(path=FAILURE_SHOTS / f"{request.node.name}.png", timeout=5_000)
-        except PlaywrightError:
-            pass
     context.close()
 
 
