@@ -13,13 +13,16 @@ patients x 10 reminders, Robin with 730 days, the scheduler every 2 s), on 2 cor
 with other sessions' builds and browser tests: the machine was 1.8-2.0 of 2 cores busy in
 every window, Chromium alone ~1 core. Expect +-2x between runs.
 
-  After 72fb850 (the burst recorded 25 per write, with a rest), 3 runs, load 2.5-6.4:
+  After 72fb850 (the burst recorded 25 per write, with a rest), 5 runs, load 1.9-9:
     delivered every run: inbox 10,000, emails 10,000 received (0 pending, 0 failed)
-    burst (scheduler run -> last email) 38.9 / 35.8 / 26.9 s = 257 / 279 / 372 reminders/s
-      (514-743 deliveries/s; inbox records 2.7-4.3 s, then the emails)
+    burst (scheduler run -> last email) 38.9 / 35.8 / 26.9 / 33.9 / 74.8 s
+      = 257 / 279 / 372 / 295 / 134 reminders/s (inbox records 2.7-5.0 s, then the emails)
     save -> confirmation, p50 / p95 ms (saves), target p95 <= 150 ms:
-      without the burst  40.9 / 134.5 (103)   43.6 /  89.1 (105)   44.1 / 170.2 (96)
-      during the burst   71.9 / 150.3 (40)    62.2 / 168.0 (39)    40.5 /  69.6 (41)
+      without the burst  40.9/134.5 (103)  43.6/ 89.1 (105)  44.1/170.2 (96)  39.7/ 71.0 (129)
+                         48.8/199.2 (71)
+      during the burst   71.9/150.3 (40)   62.2/168.0 (39)   40.5/ 69.6 (41)  50.3/170.1 (41)
+                         76.0/436.1 (59)
+    So: met in 1 of 5 runs; in the quietest (load 1.9, 71 ms without) 170 ms during.
   Before it, 4 runs, load 4.5-14: burst 39-78 s (128-255 reminders/s); p95 without the
     burst 111-357 ms, during 157-531 ms; saves during the inbox recording 46-292 ms.
 
@@ -33,6 +36,10 @@ out (90 % of the burst), each email costs ~1.1 ms of CPU, 0.4-0.5 ms of it build
 message with the email package's header policy (app/services/notifier.py), plus one
 store write and fdatasync to mark it sent; the store's lock is not what the save waits
 for there (in-process, Logbook.check_in p50 0.5 ms during the emails).
+Tried, not kept: a 1-3 ms rest after each email takes the scheduler from ~0.4 to
+0.14-0.17 of a core and the save's p50 to 3-5 ms over the baseline (instead of 10-30),
+but the emails then go 3-4x slower (81-108 reminders/s) and the p95 stayed noisy (144 ms
+during vs 140 without in one run, 202 vs 168 in another).
 
 What it does:
 1. Builds a data folder through the real services (JournalStore in a temporary folder):
@@ -209,6 +216,7 @@ class Patient:
     """Robin's check-ins through the run."""
 
     check_ins: list[CheckInTimes] = field(default_factory=list)
+    failed: list[float] = field(default_factory=list)  # when a check-in never confirmed
     signed_in_at: float = 0.0
     stopped_because: str = ""
 
@@ -241,9 +249,12 @@ def use_the_app(url: str, handler: BurstInbox, expected: int, until: float,
                     break
                 try:
                     robin.check_ins.append(check_in_once(page, i % 11))
-                except Exception as problem:  # a save that never confirmed: say so, stop
-                    robin.stopped_because = f"a check-in failed: {problem}"
-                    break
+                except Exception as problem:  # never confirmed (30 s): note it, go on
+                    robin.failed.append(time.time())
+                    if len(robin.failed) == 3:
+                        robin.stopped_because = f"three check-ins failed, the last: {problem}"
+                        break
+                    page.get_by_role("tab", name="Today", exact=True).click()
                 i += 1
                 time.sleep(think)
             context.close()
@@ -275,7 +286,8 @@ def report(args: argparse.Namespace, built: Built, listening: float, robin: Pati
           f"{at(robin.signed_in_at, t)}, scheduler run found them {at(delivered.run_started, t)}"
           f", first email "
           f"{at(handler.first_at, t)}, last email {at(handler.last_at, t)}; Robin stopped: "
-          f"{robin.stopped_because}")
+          f"{robin.stopped_because}; check-ins that never confirmed (30 s): "
+          f"{', '.join(at(f, t) for f in robin.failed) or 'none'}")
     print(f"\nReminders delivered: inbox {delivered.in_app:,} of {built.reminders:,}; email "
           f"{delivered.email:,} marked delivered, {handler.accepted:,} received by the SMTP "
           f"server ({delivered.email_pending} pending, {delivered.email_failed} failed; "
@@ -388,11 +400,15 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 if cpu is not None:
                     cpu.stop()
-            # The scheduler may still be marking the last emails delivered.
-            settle = time.time() + 10
-            while handler.accepted < built.reminders and time.time() < settle:
+            # Robin may have stopped early; the emails go on until they are all there.
+            while handler.accepted < built.reminders and \
+                    time.time() < built.due_at + args.timeout:
                 time.sleep(0.2)
             time.sleep(1)
+        if robin.failed:  # keep what the server said about it
+            kept_log = Path(tempfile.gettempdir()) / "backtrack-reminders-ui-server.log"
+            shutil.copy(root / "server.log", kept_log)
+            print(f"A check-in never confirmed: the server's log is in {kept_log}")
         delivered = read_deliveries(data, built.patient_ids)
         report(args, built, listening, robin, handler, delivered, load_before, cpu)
     finally:
