@@ -311,11 +311,16 @@ def _planned(reminder: Reminder, zone: tzinfo,
              from_moment: datetime) -> Iterator[tuple[str, datetime]]:
     schedule = reminder.schedule
     if schedule.repeat is Repeat.AT_MOMENTS:
+        keys: set[str] = set()
         for moment in sorted(schedule.moments):
             # Keyed by the moment itself: a rescheduled appointment is reminded again.
             at_utc = moment.astimezone(UTC)
-            if at_utc >= from_moment:  # earlier ones cannot fall in the window
-                yield at_utc.strftime("%Y%m%dT%H%MZ"), at_utc
+            key = at_utc.strftime("%Y%m%dT%H%MZ")
+            # Two moments in one minute are one reminder (the same key twice made one
+            # delivery run refuse its whole batch, for every patient).
+            if at_utc >= from_moment and key not in keys:  # earlier ones cannot fall in
+                keys.add(key)
+                yield key, at_utc
         return
     assert schedule.first_day is not None  # checked by new_reminder
     at = parse_hhmm(Problems(), "at", schedule.at)

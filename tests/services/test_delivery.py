@@ -436,3 +436,22 @@ def test_a_burst_is_recorded_in_small_writes_with_a_rest_between(
     assert sum(recording) == 120  # 60 occurrences, in-app + email each
     assert max(recording) <= 2 * RECORD_BATCH <= 50  # never a whole burst in one write
     assert rests == list(range(1, len(recording))) != []  # a rest between two writes
+
+
+def test_two_moments_in_one_minute_are_one_reminder_and_stop_nobody_else(
+        services: Services, people: People, clock: FakeClock) -> None:
+    """Occurrences of fixed moments are keyed by the minute: two moments 20 s apart made
+    the run record the same delivery twice in one batch, which the store refuses, so the
+    whole run (every patient's reminders) failed, again on every run."""
+    reminders, delivery = reminder_services(services, clock, notifier=MemoryNotifier())
+    at = clock.now + timedelta(minutes=5)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.AT_MOMENTS,
+                                         moments=(at, at + timedelta(seconds=20))))
+    reminders.schedule(people.other_patient, people.other_patient.id,
+                       template=Template.MESSAGE, message="stretch",
+                       schedule=Schedule(Repeat.AT_MOMENTS, moments=(at,)))
+    clock.advance(minutes=6)
+    summary = delivery.run_due()
+    assert summary.in_app == 2 and summary.failed == 0
+    assert delivery.run_due().delivered == 0
