@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[1]
@@ -199,7 +199,23 @@ def shoot_clinician(browser: Browser, url: str, size: str, scheme: str) -> None:
     park_mouse(page)
     time.sleep(1)
     page.screenshot(path=OUT / f"admin-home-{size}{suffix}.png")
+    scroll_near_top(page, page.get_by_text("Email for reminders", exact=True))
+    page.screenshot(path=OUT / f"admin-email-{size}{suffix}.png")
     context.close()
+
+
+def scroll_near_top(page: Page, heading: Locator) -> None:
+    """Scroll the screen until `heading` is near its top (a card further down)."""
+    view = page.viewport_size or {"width": 412, "height": 915}
+    for _ in range(30):
+        box = heading.bounding_box()
+        if box is not None and box["y"] < 200:
+            break
+        page.mouse.move(view["width"] / 2, view["height"] / 2)
+        page.mouse.wheel(0, 150)
+        time.sleep(0.3)
+    park_mouse(page)
+    time.sleep(1)
 
 
 def shoot_care_team(browser: Browser, url: str, size: str, scheme: str) -> None:
@@ -210,17 +226,7 @@ def shoot_care_team(browser: Browser, url: str, size: str, scheme: str) -> None:
     sign_in(page, "jordan@example.com")
     open_route(page, "/care/reminders")
     page.screenshot(path=OUT / f"care-reminders-{size}{suffix}.png")
-    planned = page.get_by_text("Planned reminders", exact=True)
-    view = page.viewport_size or {"width": 412, "height": 915}
-    for _ in range(20):  # the list's heading near the top of the screen
-        box = planned.bounding_box()
-        if box is not None and box["y"] < 200:
-            break
-        page.mouse.move(view["width"] / 2, view["height"] / 2)
-        page.mouse.wheel(0, 150)
-        time.sleep(0.3)
-    park_mouse(page)
-    time.sleep(1)
+    scroll_near_top(page, page.get_by_text("Planned reminders", exact=True))
     page.screenshot(path=OUT / f"care-reminders-planned-{size}{suffix}.png")
     open_route(page, "/care/adherence")
     page.screenshot(path=OUT / f"care-adherence-{size}{suffix}.png")
