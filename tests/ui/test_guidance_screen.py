@@ -5,7 +5,6 @@ the checklist, and an urgent answer prints the numbers to call and nothing reass
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -19,23 +18,12 @@ from app.main import Services
 from app.ui.screens import guidance
 from tests.conftest import FakeClock
 from tests.ui.test_patient_screens import StubShell as _StubShell
+from tests.ui.test_patient_screens import walk
 
 
 def StubShell(services: Services, account: Account) -> Any:
     """The patient screens' stand-in shell, typed loosely for the builders."""
     return _StubShell(services, account)
-
-
-def walk(control: Any) -> Iterator[Any]:
-    """Every control under `control`, list tiles' leading and title included."""
-    yield control
-    for attr in ("controls", "content", "leading", "title"):
-        child = getattr(control, attr, None)
-        if isinstance(child, list):
-            for c in child:
-                yield from walk(c)
-        elif isinstance(child, ft.Control):
-            yield from walk(child)
 
 
 def texts(control: Any) -> list[str]:

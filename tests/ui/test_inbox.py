@@ -27,7 +27,7 @@ from app.ui.screens import inbox, today
 from app.ui.screens.settings import build as build_settings
 from tests.conftest import FakeClock
 from tests.services.reminder_helpers import quiet_daily
-from tests.ui.test_patient_screens import StubShell
+from tests.ui.test_patient_screens import StubShell, walk
 
 PASSWORD = "backtrack-test-pw"
 MESSAGE = "Please bring your home-exercise sheet."
@@ -57,18 +57,6 @@ class InboxShell(StubShell):
         for task in self.tasks:
             asyncio.run(task())
         self.tasks.clear()
-
-
-def walk(control: Any) -> Iterator[Any]:
-    yield control
-    for attr in ("controls", "content", "appbar", "navigation_bar", "actions",
-                 "destinations", "leading", "icon"):
-        child = getattr(control, attr, None)
-        if isinstance(child, list):
-            for c in child:
-                yield from walk(c)
-        elif isinstance(child, ft.BaseControl):
-            yield from walk(child)
 
 
 def texts(control: Any) -> list[str]:

@@ -34,14 +34,21 @@ class StubShell(SimpleNamespace):
         self.went.append(route)
 
 
+# Where a screen keeps its controls: containers, list tiles, the frame (app bar, bell,
+# navigation).
+_CHILDREN = ("controls", "content", "leading", "title", "appbar", "navigation_bar",
+             "actions", "destinations", "icon")
+
+
 def walk(control: Any) -> Iterator[Any]:
+    """Every control under `control` (the screen tests' one walker)."""
     yield control
-    for attr in ("controls", "content"):
+    for attr in _CHILDREN:
         child = getattr(control, attr, None)
         if isinstance(child, list):
             for c in child:
                 yield from walk(c)
-        elif isinstance(child, ft.Control):
+        elif isinstance(child, ft.BaseControl):
             yield from walk(child)
 
 
