@@ -1,6 +1,7 @@
 """Command line: `python -m app [run]` serves the web app; other subcommands manage data.
 
     python -m app [--host H] [--port P] [--data-dir D] [--demo]
+                  [--certfile CERT --keyfile KEY] [--allow-plain-http]
     python -m app seed-demo            fill an empty store with the demo clinic
     python -m app backup [--out FILE]  the whole store in one file
     python -m app restore FILE         put a backup back (existing data is moved aside)
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         target.add_argument("--demo", action="store_true",
                             help="fill an empty store with the demo clinic first")
         target.add_argument("--no-browser", action="store_true", help="don't open a browser")
+        target.add_argument("--certfile", type=Path,
+                            help="serve HTTPS with this certificate (PEM, with its chain)")
+        target.add_argument("--keyfile", type=Path,
+                            help="the certificate's private key (PEM, unencrypted)")
+        target.add_argument("--allow-plain-http", action="store_true",
+                            help="serve plain HTTP on an address other than loopback anyway")
     sub.add_parser("seed-demo", parents=[common], help="create the demo clinic")
     backup = sub.add_parser("backup", parents=[common], help="back up the whole store")
     backup.add_argument("--out", type=Path)
@@ -91,11 +98,17 @@ def main(argv: list[str]) -> int:
     try:
         settings = settings_module.from_environment().with_overrides(
             data_dir=args.data_dir, host=getattr(args, "host", None),
-            port=getattr(args, "port", None))
+            port=getattr(args, "port", None), certfile=getattr(args, "certfile", None),
+            keyfile=getattr(args, "keyfile", None),
+            allow_plain_http=getattr(args, "allow_plain_http", False) or None)
     except ValueError as exc:  # a setting from the environment that makes no sense
         return _fail(str(exc), 2)
     if getattr(args, "no_browser", False):
         settings = settings.with_overrides(open_browser=False)
+    if (args.command or "run") == "run":
+        refused = _refuse_unsafe_listening(settings)
+        if refused is not None:
+            return _fail(refused, 2)
     # Every failure a user can cause or meet is one line on stderr, never a traceback:
     # 2 = what was asked is refused (bad input), 1 = the data folder or the disk failed.
     try:
@@ -109,6 +122,25 @@ def main(argv: list[str]) -> int:
         return _fail(f"{exc.strerror or exc}{where}.", 1)
     except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at the password prompt
         return _fail("Stopped.", 130)
+
+
+def _refuse_unsafe_listening(settings: Settings) -> str | None:
+    """Why the server must not start (a certificate or key that cannot serve HTTPS, or
+    plain HTTP beyond loopback without --allow-plain-http), or None; checked before the
+    store is opened. Allowed plain HTTP beyond loopback is warned about on every start."""
+    if settings.tls:
+        from app.ui.server import tls_problem
+
+        return tls_problem(settings.certfile, settings.keyfile)
+    exposure = settings.plain_http_exposure()
+    if exposure is None:
+        return None
+    if not settings.allow_plain_http:
+        return exposure
+    print(f"BackTrack: warning: serving plain HTTP on {settings.host} (--allow-plain-http): "
+          f"passwords and health data cross the network unencrypted unless a proxy on "
+          f"the way adds HTTPS.", file=sys.stderr, flush=True)
+    return None
 
 
 def _fail(message: str, code: int) -> int:
@@ -151,7 +183,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             jobs.start()
             try:
                 return serve(services.screens, jobs, host=settings.host, port=settings.port,
-                             open_browser=settings.open_browser)
+                             open_browser=settings.open_browser,
+                             certfile=settings.certfile, keyfile=settings.keyfile)
             finally:
                 jobs.stop()
         if command == "seed-demo":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import urllib.parse
 from dataclasses import dataclass, field, replace
@@ -33,11 +34,36 @@ class Settings:
     # seconds). A reminder counts as late 15 min after it was due, so a minute leaves room;
     # browser tests set 2 so a "Send now" reminder arrives in seconds.
     reminder_interval_seconds: float = 60
+    # HTTPS served by the app itself (--certfile/--keyfile, BACKTRACK_CERTFILE and
+    # BACKTRACK_KEYFILE): PEM files, the certificate (chain) and its private key.
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    # Plain HTTP on an address other than loopback (--allow-plain-http,
+    # BACKTRACK_ALLOW_PLAIN_HTTP=1): refused unless this is set, and warned about then.
+    allow_plain_http: bool = False
+
+    @property
+    def tls(self) -> bool:
+        return self.certfile is not None or self.keyfile is not None
 
     @property
     def public_url(self) -> str:
         """The base of every link the app sends out, without a trailing slash."""
-        return self.public_address or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return self.public_address or f"{scheme}://{self.host}:{self.port}"
+
+    def plain_http_exposure(self) -> str | None:
+        """Why serving these settings would send passwords and health data unencrypted
+        over a network (plain HTTP on an address other than loopback), or None. A reverse
+        proxy that adds HTTPS runs on the same machine and reaches the app on loopback,
+        so that stays allowed."""
+        if self.tls or is_loopback(self.host):
+            return None
+        return (f"Plain HTTP on {self.host} would send passwords and health data "
+                f"unencrypted over the network. Serve HTTPS with --certfile CERT.pem "
+                f"--keyfile KEY.pem, or keep --host 127.0.0.1 and put a reverse proxy with "
+                f"HTTPS (nginx, Caddy) in front (docs/deploy.md); --allow-plain-http "
+                f"overrides this.")
 
     def with_overrides(self, **changes: object) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
@@ -65,9 +91,37 @@ def from_environment() -> Settings:
     if interval:
         settings = replace(settings, reminder_interval_seconds=_positive(
             interval, "BACKTRACK_REMINDER_INTERVAL", "seconds", 1))
+    certfile, keyfile = env.get("BACKTRACK_CERTFILE"), env.get("BACKTRACK_KEYFILE")
+    if certfile:
+        settings = replace(settings, certfile=Path(certfile))
+    if keyfile:
+        settings = replace(settings, keyfile=Path(keyfile))
+    if _yes(env.get("BACKTRACK_ALLOW_PLAIN_HTTP", ""), "BACKTRACK_ALLOW_PLAIN_HTTP"):
+        settings = replace(settings, allow_plain_http=True)
     if env.get("BACKTRACK_FAST_HASH"):  # tests only: cheaper argon2 so suites stay quick
         settings = replace(settings, argon2_memory_kib=1024, argon2_time_cost=1)
     return settings
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: it may resolve to any address
+        return False
+
+
+def _yes(text: str, name: str) -> bool:
+    """A yes/no variable: 1/true/yes or 0/false/no/empty."""
+    clean = text.strip().lower()
+    if clean in ("", "0", "false", "no"):
+        return False
+    if clean in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name} must be 1 or 0, not {text!r}.")
 
 
 def public_address(text: str) -> str:

@@ -6,7 +6,9 @@ composition root; it never imports app.main, so the store and settings stay out 
 Flet's FastAPI app is wrapped by app.ui.web (plotly.js once, the Progress screen's chart
 pages from app.ui.chart_pages) and app.ui.reminder_routes (the calendar feed and the
 email's unsubscribe link, which carry secret tokens: uvicorn's access log stays off), then
-run under uvicorn on the configured host and port.
+run under uvicorn on the configured host and port, over HTTPS when given a certificate
+and its key (`tls_problem` checks them first, so a bad file is one line, not a traceback;
+app.ui.web adds HSTS and Secure cookies to answers sent over HTTPS).
 
 Background work runs as app.jobs jobs, never as threads of its own: the composition root
 creates, starts and stops the `Jobs` (with its own, such as the reminders scheduler);
@@ -17,8 +19,10 @@ once on jobs already started.
 from __future__ import annotations
 
 import socket
+import ssl
 import webbrowser
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import flet as ft
 import flet_web.fastapi
@@ -31,7 +35,7 @@ from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
 from app.ui.reminder_routes import with_reminder_routes
 from app.ui.shell import Shell
-from app.ui.web import ASGIApp, with_charts
+from app.ui.web import ASGIApp, with_charts, with_https_headers
 
 APP_NAME = "BackTrack"
 APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."
@@ -61,14 +65,47 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
         app_description=APP_DESCRIPTION,
         no_cdn=True,
     ))
-    return with_reminder_routes(with_charts(flet_app, pages, jobs=jobs), services.calendar,
-                                services.reminders)
+    return with_https_headers(with_reminder_routes(
+        with_charts(flet_app, pages, jobs=jobs), services.calendar, services.reminders))
+
+
+def tls_problem(certfile: Path | None, keyfile: Path | None) -> str | None:
+    """Why this certificate and key cannot serve HTTPS (in one line), or None. Loads them
+    the way uvicorn will, so what passes here starts."""
+    if certfile is None or keyfile is None:
+        return ("HTTPS needs both --certfile (the certificate, PEM) and --keyfile (its "
+                "private key, PEM).")
+    for what, path in (("certificate", certfile), ("key", keyfile)):
+        if not path.is_file():
+            return f"The {what} file {path} does not exist (or is not a file)."
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            return f"The {what} file {path} cannot be read: {exc.strerror or exc}."
+    try:
+        # An empty passphrase: an encrypted key is refused here, not asked for at a
+        # terminal a service does not have.
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile,
+                                                                password=lambda: b"")
+    except ssl.SSLError as exc:
+        if exc.reason == "KEY_VALUES_MISMATCH":
+            return f"The key {keyfile} does not belong to the certificate {certfile}."
+        return (f"{certfile} and {keyfile} could not be loaded: they must be a PEM "
+                f"certificate and its unencrypted PEM private key.")
+    except OSError as exc:
+        return f"The certificate or key could not be read: {exc.strerror or exc}."
+    return None
 
 
 def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
-          open_browser: bool) -> int:
+          open_browser: bool, certfile: Path | None = None,
+          keyfile: Path | None = None) -> int:
+    """Serve until stopped; over HTTPS with `certfile` and `keyfile` (checked by
+    `tls_problem` beforehand)."""
     keep_flet_logs_free_of_details()
-    url = f"http://{host}:{port}"
+    tls = certfile is not None and keyfile is not None
+    url = f"{'https' if tls else 'http'}://{host}:{port}"
     print(f"BackTrack is running at {url}  (Ctrl+C to stop)", flush=True)
     # Plotly builds its validators on first use (~1 s): pay that now, not on the first
     # patient's Progress screen.
@@ -84,6 +121,8 @@ def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
         # No access log: calendar feed and unsubscribe addresses carry secret tokens.
         log_level="warning", access_log=False, ws="websockets-sansio", lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        ssl_certfile=str(certfile) if tls else None,
+        ssl_keyfile=str(keyfile) if tls else None,
     )
     _Server(config, on_started=opened).run()
     return 0

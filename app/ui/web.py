@@ -34,6 +34,11 @@ The chart routes never read patient data: they hand back what a screen registere
 app.ui.chart_pages, under its token and checks. Pages are sent with ``no-store`` and may
 only be framed by the app itself. Nothing here touches the store or the services.
 
+Over HTTPS (the app's own TLS, or a proxy on loopback saying ``X-Forwarded-Proto: https``,
+which uvicorn trusts from loopback only) every answer also gets
+``Strict-Transport-Security`` and any cookie is marked ``Secure`` (`with_https_headers`):
+a phone that once reached the clinic over HTTPS never falls back to plain HTTP.
+
 The reminders' token routes (``/calendar/<token>.ics``, ``/reminders/unsubscribe/<token>``)
 do call services: they live in app.ui.reminder_routes, in front of everything here.
 """
@@ -119,6 +124,36 @@ async def respond(send: Send, status: int, body: bytes, content_type: bytes,
                *SECURITY_HEADERS, *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+HSTS: Final = (b"strict-transport-security", b"max-age=31536000")  # a year; no subdomains
+
+
+def with_https_headers(inner: ASGIApp) -> ASGIApp:
+    """`inner` with HSTS and ``Secure`` cookies on answers sent over HTTPS; answers over
+    plain HTTP unchanged (browsers ignore HSTS there, and a Secure cookie would be lost)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await inner(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, _secure_cookie(v) if k.lower() == b"set-cookie" else v)
+                           for k, v in message.get("headers", [])
+                           if k.lower() != HSTS[0]]
+                message = {**message, "headers": [*headers, HSTS]}
+            await send(message)
+
+        await inner(scope, receive, secured)
+
+    return app
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    attributes = [part.strip().lower() for part in value.split(b";")[1:]]
+    return value if b"secure" in attributes else value + b"; Secure"
 
 
 def _header(scope: Scope, name: bytes) -> bytes:

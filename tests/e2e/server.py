@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(argv: list[str], log: Path, port: int,
-            env: dict[str, str] | None = None) -> Iterator[str]:
+            env: dict[str, str] | None = None, scheme: str = "http") -> Iterator[str]:
     """Run a server subprocess until the block ends; yield its URL once it listens."""
     with log.open("wb") as out:
         process = subprocess.Popen(argv, cwd=REPO, env=env or {**os.environ, **TEST_ENV},
@@ -41,7 +41,7 @@ def serving(argv: list[str], log: Path, port: int,
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{argv} did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
@@ -52,15 +52,16 @@ def serving(argv: list[str], log: Path, port: int,
 
 
 @contextmanager
-def demo_server(data_dir: Path | None = None,
-                env: dict[str, str] | None = None) -> Iterator[str]:
+def demo_server(data_dir: Path | None = None, env: dict[str, str] | None = None,
+                args: Sequence[str] = (), scheme: str = "http") -> Iterator[str]:
     """`python -m app run --demo` on a free port with its own store (temporary unless
-    `data_dir` is given), with `env` added to the test environment; yields the URL."""
+    `data_dir` is given), with `env` added to the test environment and `args` to the
+    command (e.g. --certfile/--keyfile, then `scheme` "https"); yields the URL."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = data_dir or Path(scratch)
         port = free_port()
         argv = [sys.executable, "-m", "app", "run", "--demo", "--no-browser",
-                "--data-dir", str(folder), "--port", str(port)]
+                "--data-dir", str(folder), "--port", str(port), *args]
         with serving(argv, folder / "server.log", port,
-                     {**os.environ, **TEST_ENV, **(env or {})}) as url:
+                     {**os.environ, **TEST_ENV, **(env or {})}, scheme) as url:
             yield url
