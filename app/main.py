@@ -22,6 +22,7 @@ from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
+from app.services.erasure import ErasureService
 from app.services.export_formats import build_exports
 from app.services.exports import ExportService
 from app.services.facade import ScreenServices
@@ -50,6 +51,7 @@ class Services:
     followups: FollowUpService
     exports: ExportService
     reminders: ReminderServices  # reminders, delivery (the scheduler), calendar, overview, mail
+    erasure: ErasureService  # a patient deletes their account and data
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -94,12 +96,14 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         exports=exports,
         reminders=reminders.reminders, calendar=reminders.calendar,
         reminder_overview=reminders.overview, mail=reminders.mail,
+        erasure=ErasureService(access, auth, clock),
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
         logbook=logbook, clinic=clinic, portability=screens.portability,
         guidance=guidance, progress=progress, caseload=screens.caseload,
         followups=followups, exports=screens.exports, reminders=reminders, screens=screens,
+        erasure=screens.erasure,
     )
 
 

@@ -57,6 +57,8 @@ class Operation(StrEnum):
     SHARE = "share"
     UNSHARE = "unshare"
     CREATE_SHARING_CODE = "create:sharing_code"
+    # The patient erases their own account and everything they logged (issue 14).
+    DELETE_OWN_ACCOUNT = "delete:own_account"
     # Not about one patient's record.
     REDEEM_SHARING_CODE = "redeem:sharing_code"
     UPDATE_OWN_PROFILE = "write:profile"
@@ -107,6 +109,7 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
     Operation.SHARE: {PATIENT: {OWN}},
     Operation.UNSHARE: {PATIENT: {OWN}},
     Operation.CREATE_SHARING_CODE: {PATIENT: {OWN}},
+    Operation.DELETE_OWN_ACCOUNT: {PATIENT: {OWN}},
     Operation.REDEEM_SHARING_CODE: {THERAPIST: {NONE}, CARE_TEAM: {NONE}},
     Operation.UPDATE_OWN_PROFILE: {role: {OWN} for role in Role},
     Operation.MANAGE_CLINIC: {ADMIN: {NONE}},
@@ -134,6 +137,7 @@ _REFUSALS: Final[Mapping[Operation, str]] = {
     Operation.SHARE: "Only a patient can share their own data.",
     Operation.UNSHARE: "Only a patient can stop sharing their own data.",
     Operation.CREATE_SHARING_CODE: "Only a patient can make a sharing code.",
+    Operation.DELETE_OWN_ACCOUNT: "Only the patient can delete their account and data.",
     Operation.REDEEM_SHARING_CODE: "Only a therapist or the care team can use a sharing "
                                    "code.",
     Operation.MANAGE_CLINIC: "Only a clinic admin can change clinic settings.",

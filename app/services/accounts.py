@@ -233,3 +233,13 @@ class AuthService:
     def sign_out(self, token: str) -> None:
         with self._lock:
             self._sessions.pop(token, None)
+
+    def end_sessions(self, account_id: str, keep: str | None = None) -> int:
+        """End every session of an account but `keep` (the one making a change); how
+        many ended. A tab of an ended session shows the sign-in screen at its next step."""
+        with self._lock:
+            ended = [t for t, (held, _) in self._sessions.items()
+                     if held == account_id and t != keep]
+            for token in ended:
+                del self._sessions[token]
+        return len(ended)

@@ -16,7 +16,7 @@ from what they logged, no urgent answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.domain import kinds
 from app.domain.accounts import Account, Scope
@@ -32,6 +32,7 @@ from app.domain.progress import (
 from app.domain.zones import patient_today
 from app.services.access import AccessService
 from app.services.base import Collection
+from app.services.erasure import DELETED_ACTION
 from app.services.followup import AnswerRecord, FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.progress import ProgressService
@@ -89,6 +90,12 @@ class Caseload:
     def for_clinician(self, clinician: Account) -> list[PatientStatus]:
         statuses = [self._status(clinician, p) for p in self.access.shared_patients(clinician)]
         return sorted(statuses, key=lambda s: (s.priority, s.patient.name))
+
+    def deleted_at_request(self, clinician: Account) -> list[datetime]:
+        """When patients who shared with this clinician deleted their account, newest
+        first (app.services.erasure): the clinician's own audit lines, no name, no data."""
+        events = self.access.audit.find(None, actor_id=clinician.id, action=DELETED_ACTION)
+        return sorted((v.value.at for v in events), reverse=True)
 
     def _status(self, clinician: Account, patient: Account) -> PatientStatus:
         scope = self.access.scope_of(clinician, patient.id)

@@ -19,6 +19,7 @@ from app.services.accounts import AccountService, AuthService
 from app.services.calendar_feed import CalendarFeedService
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
+from app.services.erasure import ErasureService
 from app.services.exports import ExportService
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
@@ -47,6 +48,7 @@ class ScreenServices:
     calendar: CalendarFeedService
     reminder_overview: ReminderOverview
     mail: MailSettingsService  # the admin's mail server settings (never shows the password)
+    erasure: ErasureService  # a patient deletes their account and data
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

@@ -113,6 +113,8 @@ PROBES: dict[Operation, Probe] = {
     Operation.CREATE_SHARING_CODE: lambda w, a, p: w.services.access.create_invite(a),
     Operation.UPDATE_OWN_PROFILE: lambda w, a, p: w.services.accounts.update_profile(
         a, name="New Name"),
+    Operation.DELETE_OWN_ACCOUNT: lambda w, a, p: w.services.screens.erasure
+    .delete_my_account(a, "DELETE"),
     # About no patient's record.
     Operation.REDEEM_SHARING_CODE: lambda w, a, p: w.services.access.redeem_invite(
         a, w.sharing_code),
@@ -124,7 +126,8 @@ PROBES: dict[Operation, Probe] = {
 NOT_YET_THROUGH_A_SERVICE: set[Operation] = set()
 
 OWN_ONLY = {Operation.REMEMBER_RISK_FACTORS, Operation.SHARE, Operation.UNSHARE,
-            Operation.CREATE_SHARING_CODE, Operation.UPDATE_OWN_PROFILE}
+            Operation.CREATE_SHARING_CODE, Operation.UPDATE_OWN_PROFILE,
+            Operation.DELETE_OWN_ACCOUNT}
 NO_PATIENT = {Operation.REDEEM_SHARING_CODE, Operation.MANAGE_CLINIC,
               Operation.CREATE_ACCOUNT}
 POSSIBLE = {  # a patient or an admin is never granted access to someone's record

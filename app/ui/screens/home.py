@@ -4,6 +4,7 @@ need; the patient's Today screen lives in today.py."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -38,8 +39,10 @@ def build(shell: Shell) -> ft.View:
         body.append(_add_patient(shell, account))
         statuses = shell.services.caseload.for_clinician(account)
         body.append(ft.Text("Patients who share with you, most urgent first", size=16))
-        body.append(ft.ResponsiveRow([_patient_card(shell, s) for s in statuses]
-                                     or [muted("No patient has shared with you yet.")],
+        cards = [_patient_card(shell, s) for s in statuses] + [
+            _deleted_card(account, at) for at in shell.services.caseload
+            .deleted_at_request(account)]
+        body.append(ft.ResponsiveRow(cards or [muted("No patient has shared with you yet.")],
                                      spacing=16, run_spacing=16))
     if account.role is Role.ADMIN:
         body.append(_clinic_settings(shell, account))
@@ -64,6 +67,20 @@ def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
             f"Open {status.patient.name.split()[0]}'s progress", icon=ft.Icons.SHOW_CHART,
             height=theme.TOUCH,
             on_click=lambda _: shell.go(f"/progress?patient={status.patient.id}")),
+    )
+
+
+def _deleted_card(viewer: Account, at: datetime) -> ft.Control:
+    """In place of a patient who deleted their account: no name, nothing they logged (it
+    is erased), only that and when (app.services.erasure)."""
+    return card(
+        ft.Row([ft.Icon(ft.Icons.PERSON_OFF_OUTLINED, size=20),
+                ft.Text("Deleted at the patient's request", size=18,
+                        weight=ft.FontWeight.W_600, expand=True)], spacing=8),
+        ft.Text(f"A patient who shared with you deleted their account and data on "
+                f"{fmt.day(at, viewer.timezone)}.", size=14),
+        muted("Their records are erased. The record of when you looked at them is kept, "
+              "without health data.", 13),
     )
 
 

@@ -3,7 +3,6 @@ email, the phone's calendar feed) and export my data; sign out."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from app.domain.accounts import Role
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
+from app.ui.screens import data_rights
 from app.ui.screens.reminder_channels import calendar_feed, email_switch
 
 if TYPE_CHECKING:
@@ -42,18 +42,6 @@ def build(shell: Shell) -> ft.View:
                              .update_profile(account, name=name.value, timezone=zone.value)):
             shell.toast("Saved.")
 
-    async def export(_: Any) -> None:
-        file = await asyncio.to_thread(shell.services.exports.export, account, account.id,
-                                       "json")
-        await shell.file_picker.save_file(file_name=file.file_name, src_bytes=file.content)
-        shell.toast("Your data was exported as a JSON file.")
-
-    async def export_csv(_: Any) -> None:
-        file = await asyncio.to_thread(shell.services.exports.export, account, account.id,
-                                       "csv")
-        await shell.file_picker.save_file(file_name=file.file_name, src_bytes=file.content)
-        shell.toast("Your entries were exported as spreadsheet (CSV) files in a ZIP.")
-
     button, busy = save_button("Save", save)
     body: list[ft.Control] = [
         ft.Text("Profile", size=18, weight=ft.FontWeight.W_600), name, zone_field,
@@ -72,19 +60,7 @@ def build(shell: Shell) -> ft.View:
                                       on_click=lambda _: shell.go("/sharing"))]),
         ]
         body += reminder_section(shell)
-        body += [
-            ft.Divider(),
-            ft.Text("Your data", size=18, weight=ft.FontWeight.W_600),
-            muted("Download everything you logged, including earlier versions of "
-                  "corrected entries, as a JSON file you can keep or bring to another "
-                  "clinic; or your entries as CSV files for a spreadsheet."),
-            ft.Row([
-                ft.OutlinedButton("Export my data (JSON)", icon=ft.Icons.DOWNLOAD,
-                                  height=theme.TOUCH, on_click=export),
-                ft.OutlinedButton("For spreadsheets (CSV)", icon=ft.Icons.TABLE_CHART,
-                                  height=theme.TOUCH, on_click=export_csv),
-            ], wrap=True, spacing=8, run_spacing=8),
-        ]
+        body += data_rights.section(shell)  # download all my data; delete my account
     body += [ft.Divider(),
              ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
                                   on_click=lambda _: shell.sign_out())]
