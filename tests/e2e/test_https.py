@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import pwd
 import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import trustme
@@ -27,7 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import CHROMIUM
 from tests.e2e.flutter import CHROMIUM_ARGS, PHONE, fresh_page
-from tests.e2e.server import demo_server
+from tests.e2e.server import REPO, demo_server, free_port, serving
 from tests.e2e.test_sign_in import sign_in
 
 
@@ -109,3 +113,84 @@ def test_answers_over_https_tell_browsers_to_stay_on_https(ca: trustme.CA,
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         urllib.request.urlopen(https_server + "/", context=untrusting, timeout=30)
 
+
+
+# -- behind nginx, with the configuration docs/deploy.md gives ------------------------------
+
+NGINX = "/usr/sbin/nginx"
+DEPLOY = REPO / "docs" / "deploy.md"
+
+
+def _documented_nginx_config() -> str:
+    """The ```nginx block of docs/deploy.md, exactly as a clinic would copy it."""
+    text = DEPLOY.read_text()
+    start = text.index("```nginx\n") + len("```nginx\n")
+    return text[start:text.index("```", start)]
+
+
+def _replaced(text: str, old: str, new: str) -> str:
+    assert old in text, f"docs/deploy.md's nginx block no longer has {old!r}"
+    return text.replace(old, new)
+
+
+@contextmanager
+def _nginx(folder: Path, certfile: Path, keyfile: Path, app_url: str) -> Iterator[str]:
+    """nginx (Debian's) with the documented block on free loopback ports; yields the
+    HTTPS address. Only listening addresses, the certificate's paths and the app's
+    port are changed."""
+    https_port, http_port = free_port(), free_port()
+    block = _documented_nginx_config()
+    for old, new in (("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
+                     ("listen [::]:443 ssl;", ""),
+                     ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+                     ("listen [::]:80;", ""),
+                     ("/etc/ssl/backtrack/fullchain.pem", str(certfile)),
+                     ("/etc/ssl/backtrack/privkey.pem", str(keyfile)),
+                     ("http://127.0.0.1:8550", app_url)):
+        block = _replaced(block, old, new)
+    temp = " ".join(f"{kind}_temp_path {folder / kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = folder / "nginx.conf"
+    # Workers run as this user (as root, nginx would switch them to nobody, who cannot
+    # reach pytest's private temporary folder to buffer the big client files).
+    conf.write_text(f"user {pwd.getpwuid(os.getuid()).pw_name};\n"
+                    f"worker_processes 1;\npid {folder / 'nginx.pid'};\n"
+                    f"events {{ worker_connections 64; }}\n"
+                    f"http {{\naccess_log off;\n{temp}\n{block}\n}}\n")
+    argv = [NGINX, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log"),
+            "-g", "daemon off;"]
+    with serving(argv, folder / "nginx.out", https_port, scheme="https") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory, cert: trustme.LeafCert) -> Iterator[str]:
+    """The app on loopback, plain HTTP, with nginx in front holding the certificate."""
+    if not Path(NGINX).exists():
+        pytest.fail(f"nginx not found at {NGINX}: run `bash .ci/bootstrap --browser`")
+    folder = tmp_path_factory.mktemp("proxy")
+    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    store = folder / "store"
+    store.mkdir()
+    with demo_server(store) as app_url, _nginx(folder, certfile, keyfile, app_url) as url:
+        yield url
+
+
+def test_a_patient_signs_in_through_the_documented_nginx(browsers: tuple[Browser, Browser],
+                                                        proxied: str) -> None:
+    """Flet's websocket goes through the proxy's upgrade, or nothing would draw."""
+    with fresh_page(browsers[0], proxied, PHONE) as page:
+        assert page.evaluate("location.protocol") == "https:"
+        sign_in(page, "alex@example.com")
+        expect(page.get_by_text("Hello, Alex")).to_be_visible(timeout=15_000)
+
+
+def test_the_app_behind_nginx_knows_it_is_served_over_https(ca: trustme.CA,
+                                                           proxied: str) -> None:
+    """HSTS comes from the app, which trusts nginx's X-Forwarded-Proto from loopback."""
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    with urllib.request.urlopen(proxied + "/", context=trusting, timeout=30) as answer:
+        assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
