@@ -7,7 +7,8 @@
    account and no person;
 3. purges every version of every record the patient owns (`RecordStore.purge_owner`: the
    journal store rewrites its snapshot and journal without them, so none of it stays in
-   the data folder's files or in a backup made afterwards), their account included, so
+   the data folder's files or in a backup made afterwards; the side files it keeps after
+   a crash or an upgrade go too when they name the patient), their account included, so
    their email can no longer sign in;
 4. ends every sign-in session of the account, in every tab and browser.
 
@@ -20,6 +21,10 @@ access ended with the deletion (`DELETED_ACTION`): the clinician's caseload show
 email: nothing in the store links the tombstone back to the person, only to the
 clinicians who looked. The patient's own events (e.g. a sign-in pause) are about them,
 not about who looked, and go with the rest.
+
+Not reached: backups made *before* the deletion hold the patient's data until the clinic's
+backup schedule replaces them, and a folder set aside by a restore
+(`<folder>.before-restore-…`) is the operator's to remove.
 
 Re-owning the existing audit records is not possible (a record keeps its owner for all
 its versions), hence the copies under new ids; they are saved before the purge, so a

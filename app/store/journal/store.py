@@ -28,6 +28,7 @@ from app.store.journal.files import (
     JOURNAL_FILE,
     PRE_MIGRATION_SUFFIX,
     SNAPSHOT_FILE,
+    STORE_FILE_PREFIX,
     TMP_SUFFIX,
     TORN_SUFFIX,
     fsync_dir,
@@ -291,7 +292,35 @@ class JournalStore:
                     f"Could not finish erasing the patient's data in {self.data_dir}: "
                     f"{exc.strerror or exc}. Restart BackTrack, then erase it again."
                 ) from exc
-            return self._mem.forget(doomed, owner, kept)
+            count = self._mem.forget(doomed, owner, kept)
+            self._erase_side_files(owner)
+            return count
+
+    def _erase_side_files(self, owner: str) -> None:
+        """Remove the side files that name the owner: a torn tail set aside after a crash
+        and the copies kept before a schema upgrade are not part of the store, but they
+        are in its folder, and an erasure must leave nothing of the patient there. Copies
+        that hold only other patients stay. A record's owner comes before its data in
+        every line, so a torn tail holding any of their data names them."""
+        named = b'"' + owner.encode() + b'"'
+        removed = False
+        for path in sorted(self.data_dir.iterdir()):
+            if not path.name.startswith(STORE_FILE_PREFIX) or not (
+                    TORN_SUFFIX in path.name or PRE_MIGRATION_SUFFIX in path.name):
+                continue
+            try:
+                if named in path.read_bytes():
+                    path.unlink()
+                    removed = True
+                    log.warning("Removed %s: it held records of a patient whose data was "
+                                "erased on request", path.name)
+            except OSError as exc:
+                raise StoreUnavailable(
+                    f"Erased the patient's data from the store, but could not remove "
+                    f"{path}: {exc.strerror or exc}. Delete that file by hand."
+                ) from exc
+        if removed:
+            fsync_dir(self.data_dir)
 
     # -- compaction ------------------------------------------------------------------------
 
