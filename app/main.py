@@ -29,6 +29,7 @@ from app.services.facade import ScreenServices
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
 from app.services.logbook import Logbook
+from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
 from app.services.progress import ProgressService, load_thresholds
 from app.settings import Settings
@@ -51,6 +52,7 @@ class Services:
     followups: FollowUpService
     exports: ExportService
     reminders: ReminderServices  # reminders, delivery (the scheduler), calendar, overview, mail
+    password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
@@ -96,6 +98,10 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         exports=exports,
         reminders=reminders.reminders, calendar=reminders.calendar,
         reminder_overview=reminders.overview, mail=reminders.mail,
+        password_reset=PasswordResetService(
+            auth, notifier_source=reminders.mail.notifier,
+            clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
+            clock=clock),
         erasure=ErasureService(access, auth, clock),
     )
     return Services(
@@ -103,6 +109,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         logbook=logbook, clinic=clinic, portability=screens.portability,
         guidance=guidance, progress=progress, caseload=screens.caseload,
         followups=followups, exports=screens.exports, reminders=reminders, screens=screens,
+        password_reset=screens.password_reset,
         erasure=screens.erasure,
     )
 

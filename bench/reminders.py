@@ -102,7 +102,8 @@ def main() -> None:
         handler = Counting()
         server = Controller(handler, hostname="127.0.0.1", port=free_port())
         server.start()
-        admin = services.accounts.create("admin@example.com", "Admin", "x" * 12, Role.ADMIN)
+        admin = services.accounts.create("admin@example.com", "Admin", "backtrack-bench-pw",
+                                         Role.ADMIN)
         built.mail.save(admin, host="127.0.0.1", port=server.port, security=Security.NONE,
                         sender="reminders@clinic.example")
         assert (data / SMTP_FILE).exists()
@@ -111,7 +112,7 @@ def main() -> None:
         due = (datetime.now(UTC) - timedelta(minutes=5),)
         for i in range(args.patients):
             patient = services.accounts.create(f"p{i}@example.com", f"Patient {i}",
-                                               "x" * 12, Role.PATIENT)
+                                               "backtrack-bench-pw", Role.PATIENT)
             services.logbook.set_reminders(patient, ReminderPrefs(
                 patient.id, daily_check_in=False, quiet_from="00:00", quiet_until="00:00"))
             for _ in range(args.per_patient):

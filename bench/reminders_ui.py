@@ -159,7 +159,7 @@ def build(data: Path, *, days: int, patients: int, per_patient: int, lead: float
         made = []
         for i in range(patients):
             patient = services.accounts.create(f"{PATIENT_PREFIX}{i}@example.com", f"Patient {i}",
-                                               "x" * 12, Role.PATIENT)
+                                               "backtrack-bench-pw", Role.PATIENT)
             services.logbook.set_reminders(patient, ReminderPrefs(
                 patient.id, daily_check_in=False, quiet_from="00:00", quiet_until="00:00"))
             made.append(patient)

@@ -20,7 +20,7 @@ WAIT = 10.0  # a bound for a broken runner, not a timing assertion
 
 def test_the_scheduler_job_delivers_at_start_and_when_woken(
         tmp_path: Path, services: Services, clock: FakeClock) -> None:
-    patient = services.accounts.create("alex@example.com", "Alex", "x" * 12, Role.PATIENT)
+    patient = services.accounts.create("alex@example.com", "Alex", "backtrack-wire", Role.PATIENT)
     built = build_reminder_services(services.store, services.access, services.clinic,
                                      data_dir=tmp_path, base_url="https://clinic.example",
                                      clock=clock)
@@ -58,7 +58,7 @@ def test_links_in_feeds_use_the_public_address(clock: FakeClock) -> None:
 
     settings = FAST_SETTINGS.with_overrides(public_address="https://clinic.example/bt")
     built = build_services(settings, MemoryStore(), clock=clock)
-    patient = built.accounts.create("alex@example.com", "Alex", "x" * 12, Role.PATIENT)
+    patient = built.accounts.create("alex@example.com", "Alex", "backtrack-wire", Role.PATIENT)
     address = built.reminders.calendar.turn_on(patient, patient.id)
     assert address.startswith("https://clinic.example/bt/calendar/")
     assert address.endswith(".ics")
@@ -73,7 +73,7 @@ def test_the_servers_scheduler_runs_at_the_interval_of_the_settings(clock: FakeC
 
     built = build_services(FAST_SETTINGS.with_overrides(reminder_interval_seconds=1),
                            MemoryStore(), clock=clock)
-    patient = built.accounts.create("alex@example.com", "Alex", "x" * 12, Role.PATIENT)
+    patient = built.accounts.create("alex@example.com", "Alex", "backtrack-wire", Role.PATIENT)
     jobs = background_jobs(built)
     jobs.start()
     pause = threading.Event()

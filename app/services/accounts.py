@@ -33,6 +33,7 @@ from app.domain.accounts import (
     normalise_email,
 )
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.passwords import check_new_password
 from app.domain.policy import Operation, Relation
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.sharing import AuditEvent
@@ -46,6 +47,8 @@ ADDRESS_FACTOR: Final = 4  # an address may fail this many times max_failures in
 # kind is named here too — tests read a pause back through AccessService.audit_trail).
 AUDIT_KIND: Final = "audit"
 SIGN_IN_PAUSED: Final = "sign-in:paused"  # the audit action for a pause
+PASSWORD_CHANGED: Final = "password:changed"  # the audit action for a change by the person
+WRONG_CURRENT: Final = "That is not your current password."
 
 
 class SignInFailed(Exception):
@@ -79,6 +82,7 @@ class AccountService:
         if actor is not None:
             policy.require(actor.role, Operation.CREATE_ACCOUNT, Relation.NONE)
         clean_email, clean_name = check_new_account(email, name, password)
+        check_new_password(password, (email, name))
         p = Problems()
         timezone = check_timezone(p, timezone)
         p.raise_if_any()
@@ -113,7 +117,16 @@ class AccountService:
         found = self.accounts.find(email=normalise_email(email))
         if not found:
             raise NotFound(f"No account with the email {email}.")
-        current = found[0]
+        return self.replace_password(found[0].value.id, password)
+
+    def replace_password(self, account_id: str, password: str) -> Account:
+        """Store a newly chosen password (InvalidInput, with the reason, if the policy in
+        app.domain.passwords refuses it). Callers check who may do this; sessions are
+        AuthService's."""
+        current = self.accounts.get(account_id)
+        if current is None:
+            raise NotFound("No such account.")
+        check_new_password(password, (current.value.email, current.value.name))
         changed = replace(current.value, password_hash=self.hasher.hash(password))
         owner = changed.id if changed.role is Role.PATIENT else None
         return self.accounts.correct(changed, owner, current.version).value
@@ -243,3 +256,43 @@ class AuthService:
             for token in ended:
                 del self._sessions[token]
         return len(ended)
+
+    def change_password(self, token: str, current: str, new: str) -> Account:
+        """The signed-in person changes their own password: the current one is required
+        (a borrowed unlocked phone is not enough), the new one must pass the policy. Every
+        other session of the account ends; this one stays. Wrong current passwords count
+        like wrong sign-ins, so this is no way around the sign-in pause.
+
+        InvalidInput on "current" or "new" (safe to show); PermissionError when the
+        session has ended."""
+        account = self.resume(token)
+        if account is None:
+            raise PermissionError("signed out")
+        key = ("change", account.id)
+        now = self.accounts.clock()
+        with self._lock:
+            held = self._failures.get(key)
+            paused = held is not None and held.locked_until is not None \
+                and held.locked_until > now
+        if paused:
+            raise InvalidInput.one("current", "Too many wrong tries. For your safety this "
+                                              "is paused; try again later.")
+        if not self._verify(account.password_hash, current):
+            self._record_failure(key, self.max_failures, now)
+            raise InvalidInput.one("current", WRONG_CURRENT)
+        with self._lock:
+            self._failures.pop(key, None)
+        try:
+            changed = self.accounts.replace_password(account.id, new)
+        except InvalidInput as refused:
+            raise InvalidInput.one("new", next(iter(refused.problems.values()))) from None
+        self.end_sessions(account.id, keep=token)
+        self.audit_password(changed, PASSWORD_CHANGED, now)
+        return changed
+
+    def audit_password(self, account: Account, action: str, now: datetime) -> None:
+        """A password change in the account's audit log (a patient's is on their record,
+        which they and those they share with can review); never the password."""
+        owner = account.id if account.role is Role.PATIENT else None
+        self._audit.add(AuditEvent(new_id(), account.id, account.id, account.role.value,
+                                   action, now), owner=owner)

@@ -25,6 +25,7 @@ from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.logbook import Logbook
 from app.services.mail_settings import MailSettingsService
+from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
 from app.services.progress import ProgressService
 from app.services.reminder_overview import ReminderOverview
@@ -48,6 +49,7 @@ class ScreenServices:
     calendar: CalendarFeedService
     reminder_overview: ReminderOverview
     mail: MailSettingsService  # the admin's mail server settings (never shows the password)
+    password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
     # Not the delivery service: screens never run the scheduler (a background job does).
 

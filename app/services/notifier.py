@@ -169,10 +169,11 @@ class SmtpNotifier:
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = email.message_id
-        message["List-Unsubscribe"] = f"<{email.unsubscribe_link}>"
-        # RFC 8058 one-click: the mail client POSTs to the link (app/ui/reminder_routes.py
-        # takes that POST), with no page to open.
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        if email.unsubscribe_link:  # none on a one-off email (a password reset link)
+            message["List-Unsubscribe"] = f"<{email.unsubscribe_link}>"
+            # RFC 8058 one-click: the mail client POSTs to the link
+            # (app/ui/reminder_routes.py takes that POST), with no page to open.
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(email.body)
         return message
 

@@ -47,7 +47,7 @@ def seed(data_dir: Path, smtp_port: int) -> None:
                                         clock=clock)
         due = (now - timedelta(minutes=10),)
         for i in range(PATIENTS):
-            patient = services.accounts.create(f"p{i}@example.com", f"P {i}", "x" * 12,
+            patient = services.accounts.create(f"p{i}@example.com", f"P {i}", "backtrack-test-pw",
                                                Role.PATIENT)
             services.logbook.set_reminders(patient, ReminderPrefs(
                 patient.id, daily_check_in=False, quiet_from="00:00", quiet_until="00:00"))

@@ -120,14 +120,14 @@ def test_an_export_never_carries_the_password_hash(services: Services,
 def test_an_import_keeps_the_password_already_in_the_store(services: Services,
                                                            filled: Filled) -> None:
     """A tampered export with a hash of the attacker's choosing changes no password."""
-    mallory = services.accounts.create("m@example.com", "M", "mallory-pw", Role.PATIENT)
+    mallory = services.accounts.create("m@example.com", "M", "mallory-test-pw", Role.PATIENT)
     document = exported(services, filled)
     [own] = [r for r in document["records"] if r["kind"] == "account"]
     document["records"].append({**own, "version": own["version"] + 1, "data": {
         **own["data"], "password_hash": mallory.password_hash}})
     assert services.portability.import_json(json.dumps(document)).added == 0
     with pytest.raises(SignInFailed):
-        services.auth.sign_in(filled.patient.email, "mallory-pw")
+        services.auth.sign_in(filled.patient.email, "mallory-test-pw")
     assert services.auth.sign_in(filled.patient.email, PASSWORD).account.id == \
         filled.patient.id
 

@@ -1,0 +1,167 @@
+"""Forgot my password: a one-time link by email, valid for an hour (issue 14).
+
+A person signed out types their email address; if the clinic has a mail server and an
+active account uses the address, the account's owner gets an email with a link to
+/reset?token=.... Opening it, they choose a new password (the policy in
+app.domain.passwords); that uses the link up and ends every session of the account, so
+whoever knew the old password is signed out too.
+
+What it is careful about:
+- The answer is the same words whether an account uses the address or not, and the email
+  goes out on a thread of its own, so the answer's timing does not tell either.
+- Only the SHA-256 of a token is kept (as app.services.calendar_feed does), in memory
+  like the sessions (app.services.accounts): a restart makes open links unusable, which
+  costs the person one more request. A new request replaces the account's earlier link.
+- One email per address per `COOLDOWN`: the form can't be used to flood someone's inbox
+  (further requests get the same answer and send nothing).
+- The email says nothing about health: the clinic's name, the link, how long it works.
+- Each request that sends, and each reset, is in the account's audit log (a patient's is
+  on their record).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from app.domain.accounts import Account, normalise_email
+from app.domain.passwords import check_new_password
+from app.domain.reminder_delivery import token_digest
+from app.services.accounts import AuthService
+from app.services.base import Clock, system_clock
+from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail
+
+log = logging.getLogger(__name__)
+
+TOKEN_BYTES: Final = 32
+VALID_FOR: Final = timedelta(hours=1)
+COOLDOWN: Final = timedelta(minutes=5)
+RESET_REQUESTED: Final = "password:reset-requested"  # audit actions
+PASSWORD_RESET: Final = "password:reset"
+SENT: Final = ("If an account uses this address, we sent a link to it. The link works once, "
+               "for one hour. No email? Check the spam folder, or ask the clinic.")
+NO_EMAIL: Final = ("This clinic has not set up email, so we can't send you a link. Ask the "
+                   "clinic's staff to give you a link to set a new password.")
+LINK_UNUSABLE: Final = ("This link can't be used: it has expired, was already used, or a "
+                        "newer one was sent. Ask for a new link from the sign-in screen.")
+
+
+class LinkUnusable(Exception):
+    """The token is unknown, expired or used up. Its message is safe to show."""
+
+    def __init__(self) -> None:
+        super().__init__(LINK_UNUSABLE)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    account_id: str
+    expires_at: datetime
+
+
+def _in_background(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="password-reset-email", daemon=True).start()
+
+
+class PasswordResetService:
+    def __init__(self, auth: AuthService, *, notifier_source: Callable[[], Notifier | None],
+                 clinic_name: Callable[[], str], base_url: str, clock: Clock = system_clock,
+                 dispatch: Callable[[Callable[[], None]], None] = _in_background) -> None:
+        """`notifier_source`: the clinic's mail server as saved now (None: none), read at
+        each request, as the reminders do. `dispatch` runs the sending (tests: at once)."""
+        self.auth = auth
+        self.accounts = auth.accounts
+        self.notifier_source = notifier_source
+        self.clinic_name = clinic_name
+        self.base_url = base_url
+        self.clock = clock
+        self.dispatch = dispatch
+        self._pending: dict[str, _Pending] = {}  # token digest -> whose, until when
+        self._last_sent: dict[str, datetime] = {}  # normalised address -> last request
+        self._lock = threading.Lock()
+
+    def _notifier(self) -> Notifier | None:
+        try:
+            return self.notifier_source()
+        except ValueError:  # the settings file is damaged or readable by others
+            log.warning("password reset: the mail server settings are not usable")
+            return None
+
+    def email_available(self) -> bool:
+        """Whether a link can go by email (else the person asks the clinic)."""
+        return self._notifier() is not None
+
+    def request(self, email: str) -> str:
+        """Ask for a link for `email`; the words to show, the same for any address."""
+        notifier = self._notifier()
+        if notifier is None:
+            return NO_EMAIL
+        address = normalise_email(email)
+        now = self.clock()
+        with self._lock:
+            last = self._last_sent.get(address)
+            if last is not None and now - last < COOLDOWN:
+                return SENT
+            self._last_sent[address] = now
+        account = self.accounts.by_email(address) if address else None
+        if account is None or not account.active:
+            return SENT
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self._lock:
+            self._pending = {d: p for d, p in self._pending.items()
+                             if p.account_id != account.id and p.expires_at > now}
+            self._pending[token_digest(token)] = _Pending(account.id, now + VALID_FOR)
+        message = self._email(account, token)
+        self.dispatch(lambda: self._send(notifier, message))
+        self.auth.audit_password(account, RESET_REQUESTED, now)
+        return SENT
+
+    def _email(self, account: Account, token: str) -> ReminderEmail:
+        clinic = self.clinic_name()
+        link = f"{self.base_url.rstrip('/')}/reset?token={token}"
+        body = (
+            f"Hello,\n\nSomeone asked to set a new password for your BackTrack account at "
+            f"{clinic}. To choose a new password, open this link within one hour:\n"
+            f"{link}\n\nThe link works once. If you did not ask for this, you can ignore "
+            f"this email: your password stays as it is.\n"
+        )
+        return ReminderEmail(account.email, f"Set a new BackTrack password ({clinic})", body,
+                             link, "", f"<reset.{secrets.token_hex(8)}@accounts.backtrack>")
+
+    @staticmethod
+    def _send(notifier: Notifier, message: ReminderEmail) -> None:
+        try:
+            notifier.send(message)
+        except DeliveryFailed as failed:  # the reason names the server, never the person
+            log.warning("password reset email not sent: %s", failed.reason)
+
+    def _held(self, token: str) -> _Pending:
+        with self._lock:
+            held = self._pending.get(token_digest(token))
+        if held is None or held.expires_at <= self.clock():
+            raise LinkUnusable()
+        return held
+
+    def check(self, token: str) -> None:
+        """LinkUnusable unless `token` can still set a password (the screen asks first,
+        so a dead link gets its message before anyone types a password)."""
+        self._held(token)
+
+    def reset(self, token: str, new_password: str) -> Account:
+        """Set the new password: InvalidInput ("password") if the policy refuses it, and
+        the link stays usable; LinkUnusable if the link is dead. Ends every session."""
+        held = self._held(token)
+        account = self.accounts.get(held.account_id)
+        check_new_password(new_password, (account.email, account.name))
+        with self._lock:
+            if self._pending.pop(token_digest(token), None) is None:
+                raise LinkUnusable()  # used by a second tab meanwhile
+        changed = self.accounts.replace_password(account.id, new_password)
+        self.auth.end_sessions(account.id)
+        self.auth.audit_password(changed, PASSWORD_RESET, self.clock())
+        return changed
