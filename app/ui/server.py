@@ -116,7 +116,17 @@ def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
         if open_browser:
             webbrowser.open(url)
 
-    config = uvicorn.Config(
+    _Server(server_config(app, host, port, certfile, keyfile), on_started=opened).run()
+    return 0
+
+
+def server_config(app: ASGIApp, host: str, port: int, certfile: Path | None = None,
+                  keyfile: Path | None = None) -> uvicorn.Config:
+    """How uvicorn serves `app`. Its defaults stay for proxies: X-Forwarded-For and
+    -Proto are believed from loopback only (a reverse proxy on this machine), so behind
+    one the sign-in pauses see the phone's address and HSTS is sent over HTTPS."""
+    tls = certfile is not None and keyfile is not None
+    return uvicorn.Config(
         app, host=host, port=port,
         # No access log: calendar feed and unsubscribe addresses carry secret tokens.
         log_level="warning", access_log=False, ws="websockets-sansio", lifespan="on",
@@ -124,8 +134,6 @@ def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
         ssl_certfile=str(certfile) if tls else None,
         ssl_keyfile=str(keyfile) if tls else None,
     )
-    _Server(config, on_started=opened).run()
-    return 0
 
 
 class _Server(uvicorn.Server):

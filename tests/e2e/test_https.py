@@ -15,7 +15,9 @@ import base64
 import hashlib
 import os
 import pwd
+import socket
 import ssl
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -194,3 +196,56 @@ def test_the_app_behind_nginx_knows_it_is_served_over_https(ca: trustme.CA,
     ca.configure_trust(trusting)
     with urllib.request.urlopen(proxied + "/", context=trusting, timeout=30) as answer:
         assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+ECHO_SERVER = """
+import sys
+from app.ui.server import server_config
+import uvicorn
+
+async def echo(scope, receive, send):  # answers with the client's address as it sees it
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body",
+                "body": f"{scope['client'][0]} {scope['scheme']}".encode()})
+
+uvicorn.Server(server_config(echo, "127.0.0.1", int(sys.argv[1]))).run()
+"""
+
+
+def _ask_from(source: str, url: str, forwarded_for: str) -> str:
+    """GET / over TLS from `source` (a loopback address) with a forged X-Forwarded-For."""
+    host, port = url.removeprefix("https://").rsplit(":", 1)
+    context = ssl._create_unverified_context()  # the address is the point here, not the name
+    with socket.create_connection((host, int(port)), source_address=(source, 0)) as raw, \
+            context.wrap_socket(raw) as tls:
+        tls.sendall(f"GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {forwarded_for}\r\n"
+                    f"Connection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := tls.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head.lower():
+        body = body.split(b"\r\n")[1]
+    return body.decode()
+
+
+def test_behind_nginx_the_app_sees_the_phones_address(tmp_path: Path,
+                                                      cert: trustme.LeafCert) -> None:
+    """What docs/deploy.md says about sign-in pauses behind the proxy: the app's server
+    settings (`server_config`) with the documented block in front see the address the
+    request came from (two different loopback addresses here), and a forged
+    X-Forwarded-For from the phone changes nothing."""
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    port = free_port()
+    echo = [sys.executable, "-c", ECHO_SERVER, str(port)]
+    with serving(echo, tmp_path / "echo.log", port) as app_url, \
+            _nginx(tmp_path, certfile, keyfile, app_url) as url:
+        assert _ask_from("127.0.0.2", url, "203.0.113.9") == "127.0.0.2 https"
+        assert _ask_from("127.0.0.3", url, "203.0.113.9") == "127.0.0.3 https"
