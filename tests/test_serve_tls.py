@@ -96,6 +96,7 @@ def test_a_good_certificate_and_key_pass(certs: dict[str, Path]) -> None:
 def test_bad_certificates_and_keys_are_named(certs: dict[str, Path], tmp_path: Path) -> None:
     missing = tmp_path / "missing.pem"
     assert "does not exist" in str(tls_problem(missing, certs["key"]))
+    assert "is not a file" in str(tls_problem(certs["cert"], tmp_path))
     assert "does not belong" in str(tls_problem(certs["cert"], certs["other_key"]))
     assert "could not be loaded" in str(tls_problem(certs["cert"], certs["cert"]))
     assert "both --certfile" in str(tls_problem(certs["cert"], None))
