@@ -140,7 +140,7 @@ def test_my_data_downloads_as_json_and_as_spreadsheets(phone: Page) -> None:
     expect(phone.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
     go(phone, "Settings")
     with phone.expect_download(timeout=WAIT) as download:
-        phone.get_by_role("button", name="Export my data (JSON)").click()
+        phone.get_by_role("button", name="Download all my data (JSON)").click()
     document = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert document["patient"]["email"] == "alex@example.com"
     assert "$argon2" not in json.dumps(document)
