@@ -133,7 +133,8 @@ def ask_to_delete(shell: Shell) -> None:
             *_bullets((KEPT,)),
             muted("Download your data first if you want a copy."),
             typed,
-        ], tight=True, spacing=8, width=480),
+        ], tight=True, spacing=8, width=480,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH),  # a full-width field
         scrollable=True,  # a small phone scrolls the text; the buttons stay put
         actions=[
             ft.TextButton("Keep my account", height=theme.TOUCH,
