@@ -19,6 +19,7 @@ from app.ui.screens import (
     home,
     inbox,
     login,
+    password,
     progress,
     sessions,
     sharing,
@@ -35,6 +36,7 @@ EVERYONE = frozenset(Role)
 
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
+    Route("/reset", password.build_reset),  # a password reset link; open signed out too
     Route("/", home.build, tabs=(
         Tab("Today", ft.Icons.HOME_OUTLINED, PATIENT),
         Tab("Patients", ft.Icons.PEOPLE_OUTLINE, CLINICIANS),

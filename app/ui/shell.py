@@ -58,6 +58,7 @@ class Route:
                 raise BadParameter(name)
 
 
+_OPEN_SIGNED_OUT = frozenset({"/login", "/reset"})  # the rest sends to the sign-in
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
 _SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 
@@ -217,7 +218,7 @@ class Shell:
 
         path = self.path
         account = self.account
-        if account is None and path != "/login":
+        if account is None and path not in _OPEN_SIGNED_OUT:
             if path != "/":
                 self.after_sign_in = self.page.route or path
             route = resolve("/login")

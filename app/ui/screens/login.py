@@ -10,6 +10,7 @@ import flet as ft
 from app.services.accounts import SignInFailed
 from app.ui import theme
 from app.ui.components import icon_button
+from app.ui.screens.password import FORGOT_TITLE, forgot_form
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -66,26 +67,34 @@ def build(shell: Shell) -> ft.View:
         size=13, color=ft.Colors.ON_SURFACE_VARIANT,
         visible=shell.services.accounts.by_email("alex@example.com") is not None,
     )
-    card = ft.Container(
-        width=theme.MAX_FORM_WIDTH,
-        padding=24,
-        content=ft.Column(
-            tight=True,
-            spacing=16,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            controls=[
-                ft.Row([ft.Image(src="/icons/icon-192.png", width=40, height=40,
-                                 exclude_from_semantics=True),  # the app icon
-                        ft.Text("BackTrack", size=30, weight=ft.FontWeight.BOLD)]),
-                ft.Text("Track your back-pain recovery between visits.", size=16),
-                email,
-                password,
-                error,
-                ft.Row([submit, busy]),
-                demo,
-            ],
-        ),
-    )
+    header = ft.Row([ft.Image(src="/icons/icon-192.png", width=40, height=40,
+                              exclude_from_semantics=True),  # the app icon
+                     ft.Text("BackTrack", size=30, weight=ft.FontWeight.BOLD)])
+    sign_in_form: list[ft.Control] = [
+        header,
+        ft.Text("Track your back-pain recovery between visits.", size=16),
+        email,
+        password,
+        error,
+        ft.Row([submit, busy]),
+        ft.Row([ft.TextButton(FORGOT_TITLE, height=theme.TOUCH,
+                              on_click=lambda _: show_forgot())]),
+        demo,
+    ]
+    column = ft.Column(tight=True, spacing=16,
+                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                       controls=sign_in_form)
+
+    def show_forgot() -> None:  # the same card, its other face: nothing typed is lost
+        column.controls = [header, *forgot_form(shell, (email.value or "").strip(),
+                                                show_sign_in)]
+        shell.page.update()
+
+    def show_sign_in() -> None:
+        column.controls = sign_in_form
+        shell.page.update()
+
+    card = ft.Container(width=theme.MAX_FORM_WIDTH, padding=24, content=column)
     return ft.View(
         route="/login",
         controls=[ft.SafeArea(content=card)],

@@ -12,7 +12,7 @@ from app.domain.accounts import Role
 from app.ui import theme
 from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
-from app.ui.screens import data_rights
+from app.ui.screens import data_rights, password
 from app.ui.screens.reminder_channels import calendar_feed, email_switch
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ def build(shell: Shell) -> ft.View:
         ]
         body += reminder_section(shell)
         body += data_rights.section(shell)  # download all my data; delete my account
+    body += password.change_section(shell)  # change my password
     body += [ft.Divider(),
              ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
                                   on_click=lambda _: shell.sign_out())]
