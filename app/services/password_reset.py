@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 TOKEN_BYTES: Final = 32
 VALID_FOR: Final = timedelta(hours=1)
 COOLDOWN: Final = timedelta(minutes=5)
+_REMEMBERED_ADDRESSES: Final = 1000  # then addresses past their cooldown are forgotten
 RESET_REQUESTED: Final = "password:reset-requested"  # audit actions
 PASSWORD_RESET: Final = "password:reset"
 SENT: Final = ("If an account uses this address, we sent a link to it. The link works once, "
@@ -107,6 +108,9 @@ class PasswordResetService:
             last = self._last_sent.get(address)
             if last is not None and now - last < COOLDOWN:
                 return SENT
+            if len(self._last_sent) >= _REMEMBERED_ADDRESSES:  # typed addresses can't
+                self._last_sent = {a: t for a, t in self._last_sent.items()  # fill memory
+                                   if now - t < COOLDOWN}
             self._last_sent[address] = now
         account = self.accounts.by_email(address) if address else None
         if account is None or not account.active:

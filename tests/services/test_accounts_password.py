@@ -237,3 +237,13 @@ def test_without_a_mail_server_the_person_asks_the_clinic(services: Services,
                                   clinic_name=lambda: "Harbour Physio", base_url="http://x")
     assert not resets.email_available()
     assert resets.request(casey.email) == NO_EMAIL
+
+
+def test_addresses_past_their_cooldown_are_forgotten(resets: PasswordResetService,
+                                                    clock: FakeClock) -> None:
+    """Typing many made-up addresses can't fill the server's memory."""
+    for i in range(1000):
+        resets.request(f"made-up-{i}@example.com")
+    clock.advance(seconds=COOLDOWN.total_seconds())
+    resets.request("one-more@example.com")
+    assert len(resets._last_sent) == 1
