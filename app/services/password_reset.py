@@ -13,7 +13,8 @@ What it is careful about:
   like the sessions (app.services.accounts): a restart makes open links unusable, which
   costs the person one more request. A new request replaces the account's earlier link.
 - One email per address per `COOLDOWN`: the form can't be used to flood someone's inbox
-  (further requests get the same answer and send nothing).
+  (further requests get the same answer and send nothing); and `PER_CLIENT` requests per
+  client address per `COOLDOWN`, like the sign-in pause's per-address limit.
 - The email says nothing about health: the clinic's name, the link, how long it works.
 - Each request that sends, and each reset, is in the account's audit log (a patient's is
   on their record).
@@ -42,6 +43,9 @@ TOKEN_BYTES: Final = 32
 VALID_FOR: Final = timedelta(hours=1)
 COOLDOWN: Final = timedelta(minutes=5)
 _REMEMBERED_ADDRESSES: Final = 1000  # then addresses past their cooldown are forgotten
+# Requests from one client address (the browser's IP) per COOLDOWN, whatever the emails:
+# one place can't walk a list of addresses. A clinic's shared network stays well under.
+PER_CLIENT: Final = 10
 RESET_REQUESTED: Final = "password:reset-requested"  # audit actions
 PASSWORD_RESET: Final = "password:reset"
 SENT: Final = ("If an account uses this address, we sent a link to it. The link works once, "
@@ -84,6 +88,7 @@ class PasswordResetService:
         self.dispatch = dispatch
         self._pending: dict[str, _Pending] = {}  # token digest -> whose, until when
         self._last_sent: dict[str, datetime] = {}  # normalised address -> last request
+        self._by_client: dict[str, list[datetime]] = {}  # client address -> recent requests
         self._lock = threading.Lock()
 
     def _notifier(self) -> Notifier | None:
@@ -97,14 +102,24 @@ class PasswordResetService:
         """Whether a link can go by email (else the person asks the clinic)."""
         return self._notifier() is not None
 
-    def request(self, email: str) -> str:
-        """Ask for a link for `email`; the words to show, the same for any address."""
+    def request(self, email: str, client_address: str = "") -> str:
+        """Ask for a link for `email`; the words to show, the same for any address.
+        `client_address`: where the request comes from ("" when unknown)."""
         notifier = self._notifier()
         if notifier is None:
             return NO_EMAIL
         address = normalise_email(email)
         now = self.clock()
         with self._lock:
+            if client_address:
+                if len(self._by_client) >= _REMEMBERED_ADDRESSES:
+                    self._by_client = {c: times for c, times in self._by_client.items()
+                                       if now - times[-1] < COOLDOWN}
+                recent = [t for t in self._by_client.get(client_address, [])
+                          if now - t < COOLDOWN]
+                self._by_client[client_address] = [*recent, now]
+                if len(recent) >= PER_CLIENT:
+                    return SENT
             last = self._last_sent.get(address)
             if last is not None and now - last < COOLDOWN:
                 return SENT

@@ -18,6 +18,7 @@ from app.services.password_reset import (
     COOLDOWN,
     NO_EMAIL,
     PASSWORD_RESET,
+    PER_CLIENT,
     RESET_REQUESTED,
     SENT,
     VALID_FOR,
@@ -247,3 +248,16 @@ def test_addresses_past_their_cooldown_are_forgotten(resets: PasswordResetServic
     clock.advance(seconds=COOLDOWN.total_seconds())
     resets.request("one-more@example.com")
     assert len(resets._last_sent) == 1
+
+
+def test_one_place_cannot_walk_a_list_of_addresses(services: Services,
+                                                   resets: PasswordResetService,
+                                                   outbox: MemoryNotifier) -> None:
+    emails = [f"patient{i}@example.com" for i in range(PER_CLIENT + 1)]
+    for i, email in enumerate(emails):
+        services.accounts.create(email, f"Patient {i}", PASSWORD, Role.PATIENT)
+    answers = {resets.request(email, "203.0.113.9") for email in emails}
+    assert answers == {SENT}
+    assert [m.to for m in outbox.sent] == emails[:PER_CLIENT]
+    resets.request(emails[-1], "198.51.100.4")  # the same person from elsewhere: sent
+    assert outbox.sent[-1].to == emails[-1]

@@ -110,7 +110,8 @@ def forgot_form(shell: Shell, email_typed: str, back: Callable[[], None]) -> lis
         email.error = None
         button.disabled, busy.visible = True, True
         shell.page.update()
-        answer.value = await asyncio.to_thread(shell.services.password_reset.request, typed)
+        answer.value = await asyncio.to_thread(shell.services.password_reset.request, typed,
+                                               shell.client_address)
         answer.visible, button.disabled, busy.visible = True, False, False
         shell.page.update()
 
