@@ -3,15 +3,28 @@ frame, switch on the accessibility tree so controls become DOM nodes, fill field
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-quic", "--disable-background-networking",
                  "--disable-gpu", "--no-first-run", "--disable-component-update",
                  "--disable-sync"]
+
+
+def shots_folder() -> Path:
+    """Where browser tests put the screenshots they take on the way: a scratch folder,
+    unless E2E_SHOTS names one (E2E_SHOTS=docs/screens refreshes the docs' copies), so a
+    test run never changes the repository."""
+    folder = Path(os.environ.get("E2E_SHOTS")
+                  or Path(tempfile.gettempdir()) / "backtrack-e2e-shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 PHONE = (412, 915)

@@ -2,25 +2,24 @@
 Settings, finds "Your data", opens "Delete my account and data", reads what goes and what
 stays, types DELETE, and lands on the sign-in screen with the closing message; her email no
 longer signs in; Taylor, her therapist, sees "Deleted at the patient's request" on his
-caseload instead of her. Screenshots at 412x915 go to docs/screens/: the card, the dialog
+caseload instead of her. Screenshots at 412x915 go to the shots folder
+(E2E_SHOTS=docs/screens for the docs): the card, the dialog
 and the closing message (data-rights-{card,dialog,closing}-phone.png), and Taylor's
 caseload at 1280x800 (data-rights-caseload-desktop.png)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import Browser, Page, expect
 
 from app.ui.screens.data_rights import CLOSING_TITLE
-from tests.e2e.flutter import fill, fresh_page, settle
+from tests.e2e.flutter import fill, fresh_page, settle, shots_folder
 from tests.e2e.pixels import assert_no_error_box
 from tests.e2e.test_checkin_fits import scroll_to
 from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+SCREENS = shots_folder()  # E2E_SHOTS=docs/screens refreshes the docs' copies
 
 
 def test_blair_deletes_her_account_and_taylor_sees_the_notice(phone: Page, browser: Browser,

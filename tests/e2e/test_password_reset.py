@@ -5,7 +5,8 @@ password?", asks for a link, the email arrives, the link opens the reset screen 
 browser, a commonly guessed password is refused in plain words, a good one is saved; she
 signs in with it, the old one no longer works, and the link is used up.
 
-Screenshots at 412x915 go to docs/screens/: password-forgot-phone.png (the form),
+Screenshots at 412x915 go to the shots folder (E2E_SHOTS=docs/screens for the docs):
+password-forgot-phone.png (the form),
 password-sent-phone.png (the answer), password-reset-phone.png (the reset screen with a
 refusal under the field), password-change-phone.png (Settings' Password card with a wrong
 current password refused under its field).
@@ -18,7 +19,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -33,7 +33,14 @@ from app.services.notifier import Security
 from app.services.password_reset import LINK_UNUSABLE, SENT
 from app.ui.screens.password import CHANGED, RESET_DONE, RESET_TITLE
 from tests.conftest import START
-from tests.e2e.flutter import fill, fresh_page, retype, settle, wait_for_first_screen
+from tests.e2e.flutter import (
+    fill,
+    fresh_page,
+    retype,
+    settle,
+    shots_folder,
+    wait_for_first_screen,
+)
 from tests.e2e.pixels import assert_no_error_box
 from tests.e2e.server import demo_server
 from tests.e2e.test_checkin_fits import scroll_to
@@ -42,7 +49,7 @@ from tests.e2e.test_sign_in import sign_in
 from tests.services.smtp_helpers import HOST, Mailbox, free_port
 
 WAIT = 20_000
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+SCREENS = shots_folder()  # E2E_SHOTS=docs/screens refreshes the docs' copies
 NEW_PASSWORD = "lantern orchard pebble"
 SENDER = "desk@clinic.example"
 
