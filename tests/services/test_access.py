@@ -31,6 +31,11 @@ class People:
 
 @pytest.fixture
 def people(services: Services) -> People:
+    return sign_up_people(services)
+
+
+def sign_up_people(services: Services) -> People:
+    """Two patients, a therapist, a care-team member and an admin; nobody shares yet."""
     make = services.accounts.create
     return People(
         patient=make("alex@example.com", "Alex", PASSWORD, Role.PATIENT),

@@ -5,12 +5,11 @@ audit trail of a narrow grant's reads."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
-from app.domain.accounts import Account, Grant, Role, Scope
+from app.domain.accounts import Grant, Scope
 from app.domain.codec import from_json, to_json
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.reminder_plan import Repeat, Schedule, Template
@@ -20,25 +19,12 @@ from app.services.reminders import ReminderService
 from app.store.interfaces import Change
 from app.store.memory import MemoryStore
 from tests.conftest import FAST_SETTINGS, FakeClock
-
-PASSWORD = "backtrack-test-pw"
-
-
-@dataclass
-class People:
-    patient: Account
-    other_patient: Account
-    therapist: Account
-    care_team: Account
+from tests.services.test_access import People, sign_up_people
 
 
 @pytest.fixture
 def people(services: Services) -> People:
-    make = services.accounts.create
-    return People(make("alex@example.com", "Alex", PASSWORD, Role.PATIENT),
-                  make("blair@example.com", "Blair", PASSWORD, Role.PATIENT),
-                  make("taylor@example.com", "Taylor", PASSWORD, Role.THERAPIST),
-                  make("jordan@example.com", "Jordan", PASSWORD, Role.CARE_TEAM))
+    return sign_up_people(services)
 
 
 def test_a_sharing_code_gives_the_therapist_everything_and_the_care_team_reminders_only(
