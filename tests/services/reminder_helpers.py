@@ -4,13 +4,15 @@ same store and clock as the rest of the app."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from app.domain.accounts import Account, Role
+from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.domain.reminders import ReminderPrefs
 from app.main import Services
 from app.services.base import Clock
 from app.services.delivery import DeliveryService
-from app.services.notifier import Notifier
+from app.services.notifier import MemoryNotifier, Notifier
 from app.services.reminders import ReminderLinks, ReminderService
 from app.store.interfaces import RecordStore
 
@@ -60,3 +62,16 @@ def reminder_services(services: Services, clock: Clock, store: RecordStore | Non
                                links=LINKS, notifier=notifier, clock=clock,
                                record_batch=record_batch)
     return reminders, delivery
+
+
+def emailed_unsubscribe_token(services: Services, people: People,
+                              clock: Clock) -> tuple[ReminderService, str]:
+    """The care team's one reminder to the patient delivered by email: the reminder
+    service that sent it, and the unsubscribe token from the email's link."""
+    notifier = MemoryNotifier()
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
+    delivery.run_due()
+    [email] = notifier.sent
+    return reminders, email.unsubscribe_link.rsplit("/", 1)[1]

@@ -15,12 +15,16 @@ from app.domain.policy import Relation, Scope
 from app.domain.reminder_delivery import Answer
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.main import Services
-from app.services.notifier import MemoryNotifier
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import CHOOSE_CHANNELS, POLICY_OPERATIONS, REMINDER, RESPOND
 from app.store.interfaces import Query
 from tests.conftest import FakeClock
-from tests.services.reminder_helpers import People, make_people, reminder_services
+from tests.services.reminder_helpers import (
+    People,
+    emailed_unsubscribe_token,
+    make_people,
+    reminder_services,
+)
 
 # conftest's START is 2025-03-10 12:00 UTC (08:00 in New York, after the DST change).
 DAILY_7PM = Schedule(Repeat.DAILY, date(2025, 3, 10), "19:00")
@@ -145,13 +149,7 @@ def test_inbox_unread_done_and_not_now(services: Services, people: People,
 
 def test_unsubscribe_link_turns_email_off_and_unknown_tokens_do_nothing(
         services: Services, people: People, clock: FakeClock) -> None:
-    notifier = MemoryNotifier()
-    reminders, delivery = reminder_services(services, clock, notifier=notifier)
-    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
-                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
-    delivery.run_due()
-    [email] = notifier.sent
-    token = email.unsubscribe_link.rsplit("/", 1)[1]
+    reminders, token = emailed_unsubscribe_token(services, people, clock)
     assert len(token) >= 32
     assert reminders.channels_of(people.patient.id).email
     for wrong in ("x" * 32, "", token[:-1]):

@@ -5,17 +5,13 @@ tests/e2e/test_reminder_routes.py; these run with the quick suite."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.main import Services
-from app.services.notifier import MemoryNotifier
 from app.services.reminders import ReminderService
 from app.ui.reminder_routes import ASK_PAGE, DONE_PAGE, with_reminder_routes
 from tests.conftest import FakeClock
-from tests.services.reminder_helpers import People, make_people, reminder_services
+from tests.services.reminder_helpers import People, emailed_unsubscribe_token, make_people
 from tests.ui.test_web import Client, flet_stand_in
 
 
@@ -37,13 +33,8 @@ def test_every_other_address_still_reaches_flet(services: Services, path: str) -
 
 def test_a_get_of_the_unsubscribe_link_asks_and_a_post_turns_email_off(
         services: Services, people: People, clock: FakeClock) -> None:
-    notifier = MemoryNotifier()
-    reminders, delivery = reminder_services(services, clock, notifier=notifier)
-    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
-                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
-    delivery.run_due()
-    [email] = notifier.sent
-    path = "/reminders/unsubscribe/" + email.unsubscribe_link.rsplit("/", 1)[1]
+    reminders, token = emailed_unsubscribe_token(services, people, clock)
+    path = "/reminders/unsubscribe/" + token
     client = _client(services, reminders)
 
     for method in ("GET", "HEAD"):
