@@ -52,6 +52,10 @@ _STILL_USEFUL_FOR: dict[str, timedelta] = {
 # A gentle nudge after this many days without a check-in (a clinic setting; issue 13's
 # default).
 NUDGE_AFTER_DAYS = 3
+# The care team's groups to send to (issue 13): "not logged for N days" and "a session in
+# the last 2 days" (the first part of the soreness follow-up window).
+NOT_LOGGING_GROUP_DAYS = 3
+RECENT_SESSION_GROUP_DAYS = 2
 # What a clinic may set (ClinicSettings, checked by `check_soreness_hours` and
 # `check_nudge_days` for every way in). Soreness after needling settles within about 72 h
 # (the source is at FOLLOW_UP_HOURS), so a check more than a week after a session asks

@@ -15,13 +15,18 @@ from enum import StrEnum
 
 from app.domain.accounts import Account
 from app.domain.reminder_delivery import Answer, Channel, Delivery, Status, outcome_id
-from app.domain.reminder_plan import Reminder, occurrences
+from app.domain.reminder_plan import (
+    NOT_LOGGING_GROUP_DAYS,
+    RECENT_SESSION_GROUP_DAYS,
+    Reminder,
+    occurrences,
+)
 from app.domain.zones import patient_today
 from app.services.base import Clock, Versioned, system_clock
 from app.services.reminders import READ_ACTIVITY, ReminderService
 
-# "Those with a session in the last 2 days": the soreness follow-up window's first part.
-RECENT_SESSION = timedelta(days=2)
+# "Those with a session in the last 2 days" (the domain's number).
+RECENT_SESSION = timedelta(days=RECENT_SESSION_GROUP_DAYS)
 
 
 class Group(StrEnum):
@@ -82,7 +87,8 @@ class ReminderOverview:
         self.access = reminders.access
         self.clock = clock
 
-    def group(self, actor: Account, group: Group, days: int = 3) -> list[Account]:
+    def group(self, actor: Account, group: Group,
+              days: int = NOT_LOGGING_GROUP_DAYS) -> list[Account]:
         """The patients of a group, among those who shared with the actor."""
         now = self.clock()
         chosen = []

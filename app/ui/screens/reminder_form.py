@@ -19,7 +19,9 @@ from app.domain.accounts import Account
 from app.domain.errors import InvalidInput
 from app.domain.reminder_plan import (
     MESSAGE_MAX_CHARS,
+    NOT_LOGGING_GROUP_DAYS,
     PLACE_MAX_CHARS,
+    RECENT_SESSION_GROUP_DAYS,
     Reminder,
     Repeat,
     Schedule,
@@ -35,8 +37,8 @@ ONE_PATIENT = "one"
 SEND_TO: dict[str, str] = {
     ONE_PATIENT: "One patient",
     Group.ALL_SHARED.value: "All patients who shared with me",
-    Group.NOT_LOGGING.value: "Patients who have not logged for 3 days",
-    Group.RECENT_SESSION.value: "Patients needled in the last 2 days",
+    Group.NOT_LOGGING.value: f"Patients who have not logged for {NOT_LOGGING_GROUP_DAYS} days",
+    Group.RECENT_SESSION.value: f"Patients needled in the last {RECENT_SESSION_GROUP_DAYS} days",
 }
 # The reminders a person schedules, in the care team's words (the patient reads
 # Template.label). The "not logging" nudge is the app's own.
