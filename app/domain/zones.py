@@ -33,3 +33,9 @@ def patient_today(now: datetime, timezone: str) -> date:
     date, "checked in today", reminders). At 18:00 in Los Angeles the server's UTC day is
     already tomorrow; the patient's is not."""
     return to_local(now, timezone).date()
+
+
+def days_since(moment: datetime, now: datetime, timezone: str) -> int:
+    """Whole calendar days from `moment` to `now` on the patient's own calendar ("last
+    check-in 1 day ago" at 00:10 for a check-in at 23:50 the day before)."""
+    return (patient_today(now, timezone) - patient_today(moment, timezone)).days

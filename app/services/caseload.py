@@ -29,7 +29,7 @@ from app.domain.progress import (
     soreness_curves,
     stopped_logging,
 )
-from app.domain.zones import patient_today
+from app.domain.zones import days_since
 from app.services.access import AccessService
 from app.services.base import Collection
 from app.services.erasure import DELETED_ACTION
@@ -109,12 +109,10 @@ class Caseload:
         """Whether the patient logged, for a grant that opens no more: checked and audited
         as a reminders read; the check-ins give their times only."""
         self.access.authorize(clinician, patient.id, Operation.READ_REMINDERS, LOGGING_READ)
-        times = [v.value.recorded_at for v in self._check_ins.find(patient.id)]
-        days = None
-        if times:
-            zone = patient.timezone
-            days = (patient_today(self.progress.clock(), zone)
-                    - patient_today(max(times), zone)).days
+        last = max((v.value.recorded_at for v in self._check_ins.find(patient.id)),
+                   default=None)
+        days = None if last is None else days_since(last, self.progress.clock(),
+                                                    patient.timezone)
         stopped = days is not None and days >= self.progress.thresholds.stopped_logging_days
         return PatientStatus(patient, None, ("stopped_logging",) if stopped else (),
                              scope=scope, days_since_check_in=days)

@@ -21,7 +21,7 @@ from app.domain.reminder_plan import (
     Reminder,
     occurrences,
 )
-from app.domain.zones import patient_today
+from app.domain.zones import days_since
 from app.services.base import Clock, Versioned, system_clock
 from app.services.reminders import READ_ACTIVITY, ReminderService
 
@@ -178,11 +178,7 @@ class ReminderOverview:
 
     def _days_since_check_in(self, patient: Account) -> int | None:
         last = self.reminders.last_check_in(patient.id)
-        if last is None:
-            return None
-        now = self.clock()
-        return (patient_today(now, patient.timezone)
-                - patient_today(last, patient.timezone)).days
+        return None if last is None else days_since(last, self.clock(), patient.timezone)
 
 
 def _sent(deliveries: list[Delivery], answers: dict[str, Answer]) -> list[SentOccurrence]:

@@ -33,3 +33,16 @@ def test_a_name_the_zone_database_cannot_even_look_up_is_an_unknown_zone(name: s
     now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     assert to_local(now, name) == now
     assert patient_today(now, name) == date(2026, 12, 1)
+
+
+def test_days_since_counts_the_patients_calendar_days() -> None:
+    from datetime import UTC, datetime
+
+    from app.domain.zones import days_since
+
+    # 23:50 then 00:10 in London is a day apart; the same instants in Los Angeles are not.
+    late, early = datetime(2026, 12, 1, 23, 50, tzinfo=UTC), datetime(2026, 12, 2, 0, 10,
+                                                                       tzinfo=UTC)
+    assert days_since(late, early, "Europe/London") == 1
+    assert days_since(late, early, "America/Los_Angeles") == 0
+    assert days_since(early, early, "Europe/London") == 0
