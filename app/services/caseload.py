@@ -36,6 +36,7 @@ from app.services.erasure import DELETED_ACTION
 from app.services.followup import AnswerRecord, FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.progress import ProgressService
+from app.services.reminders import READ_ACTIVITY, audit_action
 
 # A triage answer older than this no longer puts a patient at the top of the list.
 RECENT_ASSESSMENT = timedelta(days=7)
@@ -55,7 +56,7 @@ FLAGS: dict[str, tuple[int, str]] = {
 
 # The audit action of a narrow grant's caseload line: the same read as the care team's
 # adherence view (whether they logged and answered reminders), in the same words.
-LOGGING_READ = "read:reminders:read_activity"
+LOGGING_READ = audit_action(READ_ACTIVITY)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,11 @@ POLICY_OPERATIONS: dict[str, Operation] = {
 }
 
 
+def audit_action(operation: str) -> str:
+    """How a read of a patient's reminders is named in their audit trail."""
+    return f"read:reminders:{operation}"
+
+
 @dataclass(frozen=True)
 class ReminderChannels:
     """A patient's channel choices. The in-app inbox is always on; email can be turned off
@@ -165,7 +170,7 @@ class ReminderService:
         answering a reminder and choosing channels are the patient's own."""
         mapped = POLICY_OPERATIONS[operation]
         self.access.authorize(actor, patient_id, mapped,
-                              f"read:reminders:{operation}" if mapped.is_read else None)
+                              audit_action(operation) if mapped.is_read else None)
 
     # -- plans ----------------------------------------------------------------------
 
