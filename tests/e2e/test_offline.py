@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Locator, Page, Request, expect
 
+from app.ui.web import EMOJI_ROUTE
 from tests.e2e.flutter import PHONE, fill, fresh_page, retype, settle
 from tests.e2e.pixels import count_pixels
 from tests.e2e.test_every_route import navigate
@@ -31,6 +33,9 @@ TEXT = "Felt ok 😀 after walk"
 
 def test_an_emoji_is_drawn_in_colour(browser: Browser, server: str) -> None:
     with fresh_page(browser, server, PHONE) as page:
+        served: list[int] = []  # the statuses of the emoji font's answers
+        page.on("response", lambda r: served.append(r.status) if EMOJI_ROUTE in r.url
+                else None)
         field = page.get_by_label("Email", exact=True)
         fill(field, TEXT)
         for _ in range(2):  # keys typed before Flutter's editor has focus are lost
@@ -38,15 +43,36 @@ def test_an_emoji_is_drawn_in_colour(browser: Browser, server: str) -> None:
                 break
             retype(field, TEXT, clear=40)
         assert page.evaluate(EDITOR_TEXT) == TEXT
-        # The font arrives, then Flutter draws the line again: look until it has (a
-        # loaded CI machine took longer than a fixed 2 s).
-        deadline = time.monotonic() + 20
-        while True:
-            found = yellow_pixels(page, page.screenshot(clip=field.bounding_box()))
-            if found > 30 or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        # Flutter finds no glyph for 😀, asks this server for the emoji font, then draws
+        # the line again. On a loaded machine each step takes a while (CI once took over
+        # 20 s): wait for the answer, then look at what is drawn.
+        _wait_until(page, lambda: bool(served), 60)
+        assert served and set(served) == {200}, f"the emoji font was answered {served}"
+        found = _wait_for_yellow(page, field, 20)
+        if found <= 30:
+            # Drawn again on the next edit at the latest: a space typed and taken back
+            # leaves the text as it was.
+            page.keyboard.type(" ")
+            page.keyboard.press("Backspace")
+            found = _wait_for_yellow(page, field, 20)
+        assert page.evaluate(EDITOR_TEXT) == TEXT
         assert found > 30, "the emoji is not drawn in colour"
+
+
+def _wait_until(page: Page, done: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # lets Playwright deliver the page's events
+
+
+def _wait_for_yellow(page: Page, field: Locator, seconds: float) -> int:
+    """How many of the emoji's yellow pixels the field shows, looking for `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = yellow_pixels(page, page.screenshot(clip=field.bounding_box()))
+        if found > 30 or time.monotonic() > deadline:
+            return found
+        page.wait_for_timeout(500)
 
 
 # The text in Flutter's editing element (the focused field's; the accessibility node
