@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Final
 
 from app.domain import entries as e
+from app.domain.account_audit import AccountEvent
 from app.domain.accounts import Account, Grant
 from app.domain.followup import Acknowledgement, FollowUp
 from app.domain.reminder_delivery import Delivery, Outcome
@@ -69,6 +70,7 @@ OUTCOME: Final = "reminder_outcome"
 REMINDER_CHANNELS: Final = "reminder_channels"
 CALENDAR_FEED: Final = "calendar_feed"
 CLINIC_SETTINGS: Final = "clinic_settings"
+ACCOUNT_EVENT: Final = "account_event"
 
 _K = RecordKind
 KINDS: Final[tuple[RecordKind, ...]] = (
@@ -97,6 +99,8 @@ KINDS: Final[tuple[RecordKind, ...]] = (
     # A secret (its digest opens the calendar), like a sharing code: never in a file.
     _K(CALENDAR_FEED, None, True, False),
     _K(CLINIC_SETTINGS, None, False, False),
+    # The clinic's account log (issue 14): who invited, deactivated, reset whom.
+    _K(ACCOUNT_EVENT, AccountEvent, False, False),
 )
 BY_NAME: Final[dict[str, RecordKind]] = {k.name: k for k in KINDS}
 
