@@ -133,7 +133,7 @@ def build_reset(shell: Shell) -> ft.View:
     try:
         shell.services.password_reset.check(token)
     except LinkUnusable as dead:
-        return _signed_out_view("/reset", [title, ft.Text(str(dead), size=16),
+        return signed_out_view("/reset", [title, ft.Text(str(dead), size=16),
                                            ft.Row([to_sign_in])])
     unusable = ft.Text("", size=16, visible=False)
 
@@ -156,14 +156,14 @@ def build_reset(shell: Shell) -> ft.View:
     new = password_field("New password", new=True, autofocus=True, on_submit=save)
     new.helper = HINT
     button, busy = save_button("Save new password", save)
-    return _signed_out_view("/reset", [
+    return signed_out_view("/reset", [
         title, muted("Choose the password you will sign in with from now on. Saving it "
                      "signs your account out on every device.", size=15),
         new, unusable, ft.Row([button, busy]),
     ])
 
 
-def _signed_out_view(route: str, controls: list[ft.Control]) -> ft.View:
+def signed_out_view(route: str, controls: list[ft.Control]) -> ft.View:
     """A centred card like the sign-in screen's (no navigation: nobody is signed in)."""
     card = ft.Container(width=theme.MAX_FORM_WIDTH, padding=24, content=ft.Column(
         tight=True, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
