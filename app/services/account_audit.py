@@ -22,6 +22,6 @@ class AccountAudit:
         return event
 
     def all(self) -> list[AccountEvent]:
-        """Every event, newest first."""
-        return sorted((v.value for v in self.events.find()), key=lambda e: e.at,
-                      reverse=True)
+        """Every event, newest first (of two at the same moment, the later saved)."""
+        saved = [v.value for v in self.events.find()]  # in save order
+        return sorted(reversed(saved), key=lambda e: e.at, reverse=True)

@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, normalise_email
 from app.domain.passwords import check_new_password
 from app.domain.reminder_delivery import token_digest
+from app.services.account_audit import AccountAudit
 from app.services.accounts import AuthService
 from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail
@@ -56,6 +58,14 @@ LINK_UNUSABLE: Final = ("This link can't be used: it has expired, was already us
                         "newer one was sent. Ask for a new link from the sign-in screen.")
 
 
+@dataclass(frozen=True)
+class GivenLink:
+    """A reset link the admin gives by hand: the address to pass on and until when."""
+
+    url: str
+    expires_at: datetime
+
+
 class LinkUnusable(Exception):
     """The token is unknown, expired or used up. Its message is safe to show."""
 
@@ -76,9 +86,11 @@ def _in_background(work: Callable[[], None]) -> None:
 class PasswordResetService:
     def __init__(self, auth: AuthService, *, notifier_source: Callable[[], Notifier | None],
                  clinic_name: Callable[[], str], base_url: str, clock: Clock = system_clock,
-                 dispatch: Callable[[Callable[[], None]], None] = _in_background) -> None:
+                 dispatch: Callable[[Callable[[], None]], None] = _in_background,
+                 account_audit: AccountAudit | None = None) -> None:
         """`notifier_source`: the clinic's mail server as saved now (None: none), read at
-        each request, as the reminders do. `dispatch` runs the sending (tests: at once)."""
+        each request, as the reminders do. `dispatch` runs the sending (tests: at once).
+        `account_audit`: the clinic's account log, where a used link is recorded."""
         self.auth = auth
         self.accounts = auth.accounts
         self.notifier_source = notifier_source
@@ -90,6 +102,7 @@ class PasswordResetService:
         self._last_sent: dict[str, datetime] = {}  # normalised address -> last request
         self._by_client: dict[str, list[datetime]] = {}  # client address -> recent requests
         self._lock = threading.Lock()
+        self.account_audit = account_audit
 
     def _notifier(self) -> Notifier | None:
         try:
@@ -130,19 +143,38 @@ class PasswordResetService:
         account = self.accounts.by_email(address) if address else None
         if account is None or not account.active:
             return SENT
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self._lock:
-            self._pending = {d: p for d, p in self._pending.items()
-                             if p.account_id != account.id and p.expires_at > now}
-            self._pending[token_digest(token)] = _Pending(account.id, now + VALID_FOR)
+        token = self._new_token(account, now)
         message = self._email(account, token)
         self.dispatch(lambda: self._send(notifier, message))
         self.auth.audit_password(account, RESET_REQUESTED, now)
         return SENT
 
+    def _new_token(self, account: Account, now: datetime) -> str:
+        """A fresh token for the account; its earlier link (emailed or given) stops
+        working, so at most one is ever open."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self._lock:
+            self._pending = {d: p for d, p in self._pending.items()
+                             if p.account_id != account.id and p.expires_at > now}
+            self._pending[token_digest(token)] = _Pending(account.id, now + VALID_FOR)
+        return token
+
+    def _link(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/reset?token={token}"
+
+    def give_link(self, account: Account) -> GivenLink:
+        """A link for `account` that is not emailed: the clinic's admin copies it to the
+        person (a clinic without a mail server, or an email that does not arrive). The
+        same link as the emailed one: once, for `VALID_FOR`, replacing any earlier one,
+        and using it ends every session. Who may ask, and the account log, are the
+        caller's (app.services.account_admin)."""
+        now = self.clock()
+        token = self._new_token(account, now)
+        return GivenLink(self._link(token), now + VALID_FOR)
+
     def _email(self, account: Account, token: str) -> ReminderEmail:
         clinic = self.clinic_name()
-        link = f"{self.base_url.rstrip('/')}/reset?token={token}"
+        link = self._link(token)
         body = (
             f"Hello,\n\nSomeone asked to set a new password for your BackTrack account at "
             f"{clinic}. To choose a new password, open this link within one hour:\n"
@@ -164,6 +196,9 @@ class PasswordResetService:
             held = self._pending.get(token_digest(token))
         if held is None or held.expires_at <= self.clock():
             raise LinkUnusable()
+        found = self.accounts.accounts.get(held.account_id)
+        if found is None or not found.value.active:  # deactivated since the link was made
+            raise LinkUnusable()
         return held
 
     def check(self, token: str) -> None:
@@ -183,4 +218,6 @@ class PasswordResetService:
         changed = self.accounts.replace_password(account.id, new_password)
         self.auth.end_sessions(account.id)
         self.auth.audit_password(changed, PASSWORD_RESET, self.clock())
+        if self.account_audit is not None:
+            self.account_audit.record(changed.id, AccountAction.PASSWORD_RESET, changed.id)
         return changed
