@@ -176,6 +176,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "run":
             if args.demo and seed_demo_if_empty(services):
                 print("Demo clinic created. Sign in as alex@example.com / backtrack-demo.")
+            elif services.first_run.needed():  # the link is the proof of being here
+                print(f"First run: this clinic has no accounts yet. To set it up, open "
+                      f"{services.first_run.link(settings.public_url)} (shown only here). "
+                      f"To try the demo instead: python -m app run --demo", flush=True)
             from app.main import background_jobs
             from app.ui.server import serve
 

@@ -18,6 +18,7 @@ from app.domain.guidance import Rulebook
 from app.jobs import Jobs
 from app.reminders_wiring import ReminderServices, build_reminder_services, schedule_delivery
 from app.services.access import AccessService
+from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService, AuthService
 from app.services.base import Clock, system_clock
 from app.services.caseload import Caseload
@@ -26,6 +27,7 @@ from app.services.erasure import ErasureService
 from app.services.export_formats import build_exports
 from app.services.exports import ExportService
 from app.services.facade import ScreenServices
+from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
 from app.services.logbook import Logbook
@@ -54,6 +56,8 @@ class Services:
     reminders: ReminderServices  # reminders, delivery (the scheduler), calendar, overview, mail
     password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
+    first_run: FirstRunSetup  # an empty clinic's first admin, on screen
+    account_audit: AccountAudit  # the clinic's account log
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -76,6 +80,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost,
                             memory_cost=settings.argon2_memory_kib)
     accounts = AccountService(store, hasher, clock)
+    account_audit = AccountAudit(store, clock)  # the clinic's account log, one writer
     access = AccessService(store, accounts, clock)
     auth = AuthService(accounts, max_failures=settings.max_failed_sign_ins,
                        lockout=timedelta(minutes=settings.lockout_minutes),
@@ -103,6 +108,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
             clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
             clock=clock),
         erasure=ErasureService(access, auth, clock),
+        first_run=FirstRunSetup(accounts, clinic, account_audit),
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
@@ -111,6 +117,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         followups=followups, exports=screens.exports, reminders=reminders, screens=screens,
         password_reset=screens.password_reset,
         erasure=screens.erasure,
+        first_run=screens.first_run, account_audit=account_audit,
     )
 
 

@@ -33,6 +33,15 @@ class ClinicSettings:
     nudge_after_days: int = NUDGE_AFTER_DAYS
 
 
+def check_details(p: Problems, name: str, phone: str, emergency_number: str) -> dict[str, str]:
+    """The clinic's name and numbers, clean, by the rules every save of them applies
+    (problems go to `p` under "name", "phone", "emergency_number")."""
+    return {"name": p.name("name", name, 80, "the clinic's name"),
+            "phone": p.phone("phone", phone, "the clinic's phone number"),
+            "emergency_number": p.phone("emergency_number", emergency_number,
+                                        "the emergency number", short_code=True)}
+
+
 class ClinicService:
     def __init__(self, store: RecordStore) -> None:
         self.settings = Collection(store, CLINIC, ClinicSettings)
@@ -52,10 +61,7 @@ class ClinicService:
         current = self.current()
         clean = replace(
             current,
-            name=p.name("name", name, 80, "the clinic's name"),
-            phone=p.phone("phone", phone, "the clinic's phone number"),
-            emergency_number=p.phone("emergency_number", emergency_number,
-                                     "the emergency number", short_code=True),
+            **check_details(p, name, phone, emergency_number),
             soreness_check_hours=current.soreness_check_hours
             if soreness_check_hours is None
             else check_soreness_hours(p, "soreness_check_hours", soreness_check_hours),

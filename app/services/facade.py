@@ -21,6 +21,7 @@ from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
 from app.services.erasure import ErasureService
 from app.services.exports import ExportService
+from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
 from app.services.logbook import Logbook
@@ -51,6 +52,7 @@ class ScreenServices:
     mail: MailSettingsService  # the admin's mail server settings (never shows the password)
     password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
+    first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

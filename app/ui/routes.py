@@ -22,6 +22,7 @@ from app.ui.screens import (
     password,
     progress,
     sessions,
+    setup,
     sharing,
 )
 from app.ui.screens import settings as settings_screen
@@ -37,6 +38,7 @@ EVERYONE = frozenset(Role)
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
     Route("/reset", password.build_reset),  # a password reset link; open signed out too
+    Route("/setup", setup.build),  # an empty clinic's first admin; open signed out too
     Route("/", home.build, tabs=(
         Tab("Today", ft.Icons.HOME_OUTLINED, PATIENT),
         Tab("Patients", ft.Icons.PEOPLE_OUTLINE, CLINICIANS),

@@ -58,7 +58,7 @@ class Route:
                 raise BadParameter(name)
 
 
-_OPEN_SIGNED_OUT = frozenset({"/login", "/reset"})  # the rest sends to the sign-in
+_OPEN_SIGNED_OUT = frozenset({"/login", "/reset", "/setup"})  # the rest sends to the sign-in
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
 _SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 
@@ -221,7 +221,8 @@ class Shell:
         if account is None and path not in _OPEN_SIGNED_OUT:
             if path != "/":
                 self.after_sign_in = self.page.route or path
-            route = resolve("/login")
+            # An empty clinic has nobody to sign in: say how it is set up.
+            route = resolve("/setup" if self.services.first_run.needed() else "/login")
         else:
             route = resolve(path)
             if route.roles is not None and account is not None and account.role not in \
