@@ -30,6 +30,7 @@ from app.services.facade import ScreenServices
 from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
+from app.services.invitations import InvitationService
 from app.services.logbook import Logbook
 from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
@@ -56,6 +57,7 @@ class Services:
     reminders: ReminderServices  # reminders, delivery (the scheduler), calendar, overview, mail
     password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
+    invitations: InvitationService  # invitations to join: staff and patients (/join)
     first_run: FirstRunSetup  # an empty clinic's first admin, on screen
     account_audit: AccountAudit  # the clinic's account log
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
@@ -108,6 +110,11 @@ def build_services(settings: Settings, store: RecordStore | None = None,
             clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
             clock=clock),
         erasure=ErasureService(access, auth, clock),
+        invitations=InvitationService(
+            store, accounts, access, AccountAudit(store, clock),
+            notifier_source=reminders.mail.notifier,
+            clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
+            clock=clock),
         first_run=FirstRunSetup(accounts, clinic, account_audit),
     )
     return Services(
@@ -117,6 +124,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         followups=followups, exports=screens.exports, reminders=reminders, screens=screens,
         password_reset=screens.password_reset,
         erasure=screens.erasure,
+        invitations=screens.invitations,
         first_run=screens.first_run, account_audit=account_audit,
     )
 

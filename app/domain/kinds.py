@@ -23,6 +23,7 @@ from app.domain import entries as e
 from app.domain.account_audit import AccountEvent
 from app.domain.accounts import Account, Grant
 from app.domain.followup import Acknowledgement, FollowUp
+from app.domain.invitations import Invitation
 from app.domain.reminder_delivery import Delivery, Outcome
 from app.domain.reminder_plan import Reminder
 from app.domain.reminders import ReminderPrefs
@@ -71,6 +72,7 @@ REMINDER_CHANNELS: Final = "reminder_channels"
 CALENDAR_FEED: Final = "calendar_feed"
 CLINIC_SETTINGS: Final = "clinic_settings"
 ACCOUNT_EVENT: Final = "account_event"
+INVITATION: Final = "invitation"
 
 _K = RecordKind
 KINDS: Final[tuple[RecordKind, ...]] = (
@@ -101,6 +103,9 @@ KINDS: Final[tuple[RecordKind, ...]] = (
     _K(CLINIC_SETTINGS, None, False, False),
     # The clinic's account log (issue 14): who invited, deactivated, reset whom.
     _K(ACCOUNT_EVENT, AccountEvent, False, False),
+    # An invitation to join (issue 14): the clinic's, not a patient's; its code's digest
+    # opens an account, so never in a file.
+    _K(INVITATION, Invitation, False, False),
 )
 BY_NAME: Final[dict[str, RecordKind]] = {k.name: k for k in KINDS}
 

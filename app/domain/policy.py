@@ -64,6 +64,8 @@ class Operation(StrEnum):
     UPDATE_OWN_PROFILE = "write:profile"
     MANAGE_CLINIC = "manage:clinic"
     CREATE_ACCOUNT = "create:account"
+    INVITE_STAFF = "invite:staff"  # invite, resend, withdraw a staff invitation (issue 14)
+    INVITE_PATIENT = "invite:patient"  # the same for a patient's invitation
 
     @property
     def is_read(self) -> bool:
@@ -114,6 +116,8 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
     Operation.UPDATE_OWN_PROFILE: {role: {OWN} for role in Role},
     Operation.MANAGE_CLINIC: {ADMIN: {NONE}},
     Operation.CREATE_ACCOUNT: {ADMIN: {NONE}},
+    Operation.INVITE_STAFF: {ADMIN: {NONE}},
+    Operation.INVITE_PATIENT: {THERAPIST: {NONE}, ADMIN: {NONE}},
 }
 
 # What a SHARED relation opens under each scope (None: everything the table allows).
@@ -142,6 +146,8 @@ _REFUSALS: Final[Mapping[Operation, str]] = {
                                    "code.",
     Operation.MANAGE_CLINIC: "Only a clinic admin can change clinic settings.",
     Operation.CREATE_ACCOUNT: "Only a clinic admin can create accounts.",
+    Operation.INVITE_STAFF: "Only a clinic admin can invite staff.",
+    Operation.INVITE_PATIENT: "Only a therapist or a clinic admin can invite a patient.",
 }
 _DEFAULT_REFUSAL: Final = "You don't have access to this patient's data."
 _NARROW_REFUSAL: Final = ("This patient shares reminders and logging only with you, not "

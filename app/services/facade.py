@@ -24,6 +24,7 @@ from app.services.exports import ExportService
 from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
+from app.services.invitations import InvitationService
 from app.services.logbook import Logbook
 from app.services.mail_settings import MailSettingsService
 from app.services.password_reset import PasswordResetService
@@ -52,6 +53,7 @@ class ScreenServices:
     mail: MailSettingsService  # the admin's mail server settings (never shows the password)
     password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
+    invitations: InvitationService  # invitations to join: staff and patients (/join)
     first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
     # Not the delivery service: screens never run the scheduler (a background job does).
 

@@ -122,6 +122,10 @@ PROBES: dict[Operation, Probe] = {
         a, name="Harbour Physio", phone="555 0100", emergency_number="911"),
     Operation.CREATE_ACCOUNT: lambda w, a, p: w.services.accounts.create(
         "new@example.com", "New", PASSWORD, Role.THERAPIST, actor=a),
+    Operation.INVITE_STAFF: lambda w, a, p: w.services.invitations.invite_staff(
+        a, "staff@example.com", Role.CARE_TEAM),
+    Operation.INVITE_PATIENT: lambda w, a, p: w.services.invitations.invite_patient(
+        a, "invited@example.com"),
 }
 NOT_YET_THROUGH_A_SERVICE: set[Operation] = set()
 
@@ -130,6 +134,7 @@ OWN_ONLY = {Operation.REMEMBER_RISK_FACTORS, Operation.SHARE, Operation.UNSHARE,
             Operation.DELETE_OWN_ACCOUNT}
 NO_PATIENT = {Operation.REDEEM_SHARING_CODE, Operation.MANAGE_CLINIC,
               Operation.CREATE_ACCOUNT}
+NO_PATIENT |= {Operation.INVITE_STAFF, Operation.INVITE_PATIENT}  # invitations (issue 14)
 POSSIBLE = {  # a patient or an admin is never granted access to someone's record
     Role.PATIENT: {Relation.OWN, Relation.NOT_SHARED, Relation.NONE},
     Role.THERAPIST: set(Relation), Role.CARE_TEAM: set(Relation),
