@@ -1,8 +1,9 @@
 """Whole-store backup and restore for the JournalStore.
 
 A backup is one .zip holding ``manifest.json`` (format, schema version, counts, sha256 of
-the snapshot) and ``records.snapshot.json`` (a stock TinyDB JSON snapshot taken at one
-instant under the store's lock, or from a closed data folder). It holds the whole clinic's
+the snapshot) and ``records.snapshot.json`` (a stock TinyDB JSON snapshot of the store as of
+one moment, read from the data folder's files while BackTrack may go on saving there:
+journal/capture.py; streamed, so memory stays bounded). It holds the whole clinic's
 health data, so it is written 0600 (and a backups folder it creates, 0700), like the store.
 
 Restore never lets a half-checked store go live: it checks the backup, builds the store
@@ -13,13 +14,13 @@ up whole in ``<folder>.before-restore-<ts>`` (never deleted). On any failure bef
 swap the live folder is untouched, and every message says where the data is.
 
 Exceptions: BackupInvalid (a StoreError) for a file that is not a sound backup; StoreLocked
-when the data folder is open in a running BackTrack; StoreError for a disk failure.
+when a restore's data folder is open in a running BackTrack; StoreError for a disk failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import json
 import logging
 import os
@@ -31,14 +32,16 @@ from pathlib import Path
 
 from app.store.interfaces import StoreCorrupt, StoreError
 from app.store.journal import JournalStore
+from app.store.journal.capture import PointInTime, point_in_time
 from app.store.journal.files import (
     BEFORE_RESTORE_INFIX,
     RESTORING_INFIX,
     SNAPSHOT_FILE,
+    TMP_SUFFIX,
     exchange_folders,
     fsync_dir,
+    install_file,
     timestamp,
-    write_file_atomically,
 )
 from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
 from app.store.journal.schema import SCHEMA_VERSION
@@ -92,36 +95,71 @@ class BackupInfo:
 def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
     """Write the whole store into `out_file` (a .zip) atomically; returns its path.
 
-    An existing regular file at `out_file` is replaced; anything else there (a folder, a
-    device, a pipe, a link) is refused with StoreError and left alone."""
+    Works while BackTrack runs on the folder (or given its open store): the copy is the
+    store as of one moment (journal/capture.py), saves go on meanwhile, and the file is
+    streamed, so memory stays bounded whatever the store's size. An existing regular file
+    at `out_file` is replaced; anything else there (a folder, a device, a pipe, a link) is
+    refused with StoreError and left alone."""
     out_file = Path(out_file)
     _check_replaceable(out_file)
-    if isinstance(store_or_data_dir, JournalStore):
-        body, versions, last_seq = store_or_data_dir.consistent_snapshot()
-    else:
-        # Opening takes the folder lock, so a running BackTrack makes this fail (StoreLocked)
-        # instead of copying files that are changing.
-        with JournalStore.open(Path(store_or_data_dir), compact_on_close=False) as store:
-            body, versions, last_seq = store.consistent_snapshot()
-    snapshot = parse_snapshot(json.loads(body), "the snapshot being backed up")
-    manifest = {
-        "format": BACKUP_FORMAT,
-        "schema": SCHEMA_VERSION,
-        "versions": versions,
-        "records": len({(r.kind, r.id) for _, r in snapshot.records}),
-        "last_seq": last_seq,
-        "sha256": hashlib.sha256(body).hexdigest(),
-        "created_at": utc_now_iso(),
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
-        archive.writestr(SNAPSHOT_NAME, body)
+    data_dir = (store_or_data_dir.data_dir if isinstance(store_or_data_dir, JournalStore)
+                else Path(store_or_data_dir))
     if not out_file.parent.exists():
         out_file.parent.mkdir(mode=0o700, parents=True)
-    write_file_atomically(out_file, [buffer.getvalue()])  # 0600, whole or not at all
-    verify_backup(out_file)  # read back what landed on disk
+    tmp = out_file.with_name(out_file.name + TMP_SUFFIX)
+    try:
+        with point_in_time(data_dir) as moment:
+            digest = _write_zip(tmp, moment)
+        install_file(tmp, out_file)  # 0600, whole or not at all
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _read_back(out_file, digest)
     return out_file
+
+
+def _write_zip(tmp: Path, moment: PointInTime) -> str:
+    """The snapshot streamed into the zip, then the manifest; returns the snapshot's sha256."""
+    digest = hashlib.sha256()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with archive.open(SNAPSHOT_NAME, "w", force_zip64=True) as member:
+                for chunk in moment.snapshot_body():
+                    digest.update(chunk)
+                    member.write(chunk)
+            manifest = {
+                "format": BACKUP_FORMAT,
+                "schema": SCHEMA_VERSION,
+                "versions": moment.count.versions,
+                "records": moment.count.records,
+                "last_seq": moment.count.last_seq,
+                "sha256": digest.hexdigest(),
+                "created_at": utc_now_iso(),
+            }
+            archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+def _read_back(out_file: Path, sha256: str) -> None:
+    """Read what landed on disk back in blocks (zip's CRC-32 and our sha256): bounded
+    memory, unlike verify_backup's complete check, which restore runs before it changes
+    anything."""
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(out_file) as archive, archive.open(SNAPSHOT_NAME) as member:
+            while block := member.read(1 << 20):
+                digest.update(block)
+            manifest = json.loads(archive.read(MANIFEST_NAME))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise BackupInvalid(out_file, f"it does not read back ({exc})",
+                            "Make another backup.") from exc
+    if digest.hexdigest() != sha256 or manifest.get("sha256") != sha256:
+        raise BackupInvalid(out_file, "it does not read back as written",
+                            "Make another backup.")
 
 
 def _check_replaceable(out_file: Path) -> None:

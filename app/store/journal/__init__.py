@@ -10,6 +10,8 @@ On disk (one data folder, owned by one process at a time)::
     records.journal.jsonl   line 1 a header, then one version per line, or a batch of
                             versions written as one: {"crc":"<crc32 of the rest>","seq":N,...}
     records.journal.jsonl.torn-<ts>   bytes of an unacknowledged, torn last write, kept aside
+    records.swap.lock       flock held while the snapshot/journal pair is swapped, and while
+                            a backup opens the pair (capture.py): no data
 
 Why this shape: TinyDB's own JSONStorage rewrites the whole file per insert (slow and not
 atomic, see STACK.md). A save here is one append + fdatasync of one line.
@@ -32,6 +34,8 @@ The package, one seam per module::
     folder_lock.py   one process per data folder
     index.py         every version in memory; the TinyDB query index
     store.py         JournalStore: opening, saving, batches, compaction, closing
+    capture.py       a point-in-time copy for backups, beside a running store
+    snapshot_stream.py  a snapshot's versions read block by block (bounded memory)
 
 What must not live here: services, UI or chart code (see pyproject import contracts).
 """

@@ -20,6 +20,9 @@ from pathlib import Path
 SNAPSHOT_FILE = "records.snapshot.json"
 JOURNAL_FILE = "records.journal.jsonl"
 LOCK_FILE = "records.lock"
+# flock target held while the snapshot/journal pair is swapped (compaction, purge) and while
+# a backup opens the pair: it then sees two files that belong together (capture.py).
+SWAP_LOCK_FILE = "records.swap.lock"
 STORE_FILE_PREFIX = "records."  # every file the store writes starts with this
 TMP_SUFFIX = ".tmp"
 TORN_SUFFIX = ".torn-"  # JOURNAL_FILE + ".torn-<timestamp>"
@@ -54,6 +57,12 @@ def write_all(fd: int, payload: bytes) -> None:
 
 def write_file_atomically(path: Path, chunks: Iterable[bytes]) -> None:
     """tmp + fsync + rename + fsync(dir): readers see the old file or the whole new one."""
+    install_file(write_tmp_file(path, chunks), path)
+
+
+def write_tmp_file(path: Path, chunks: Iterable[bytes]) -> Path:
+    """The first half of write_file_atomically: `path` + ".tmp", written and fsynced (and
+    removed again if that fails). install_file puts it in place."""
     tmp = path.with_name(path.name + TMP_SUFFIX)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -63,6 +72,16 @@ def write_file_atomically(path: Path, chunks: Iterable[bytes]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def install_file(tmp: Path, path: Path) -> None:
+    """The second half: rename the fsynced tmp file over `path`, then fsync the folder."""
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.store.interfaces import StoreLocked
-from app.store.journal.files import LOCK_FILE
+from app.store.journal.files import LOCK_FILE, SWAP_LOCK_FILE
 
 
 def acquire_folder_lock(data_dir: Path) -> int:
@@ -71,3 +71,29 @@ def folder_lock(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         release_folder_lock(fd)
+
+
+def saved_note_of(data_dir: Path) -> int | None:
+    """The lock file's note of the last acknowledged save, read from outside the process
+    that owns the folder (a backup); None without a lock file or a note."""
+    try:
+        fd = os.open(data_dir / LOCK_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        return saved_up_to(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def swap_lock(data_dir: Path) -> Iterator[None]:
+    """Held (blocking) while the snapshot and journal are replaced, and while a backup opens
+    them: a backup therefore opens a pair that belongs together. Every holder keeps it for
+    a moment only (renames, a small journal, opening two files)."""
+    fd = os.open(data_dir / SWAP_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the only descriptor drops the flock

@@ -28,8 +28,12 @@ class JournalData:
 
 
 def read_journal(path: Path) -> JournalData:
-    where = str(path)
-    raw = path.read_bytes()  # OSError (no permission, disk error) is not damage: see open()
+    # OSError (no permission, disk error) is not damage: see open()
+    return parse_journal(path.read_bytes(), str(path))
+
+
+def parse_journal(raw: bytes, where: str) -> JournalData:
+    """The journal held in `raw` (a whole file, or the prefix a backup captured)."""
     lines = raw.split(b"\n")
     # Bytes after the last newline: b"" unless the last write tore. Each append ends with
     # its newline, so a line that has one was written whole, and if its checksum fails now

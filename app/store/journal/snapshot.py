@@ -15,6 +15,7 @@ The same parser checks backups before a restore touches anything.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 import zlib
 from collections.abc import Iterator, Sequence
@@ -61,26 +62,88 @@ def snapshot_chunks(
     entries: Sequence[Entry], *, gen: str, based_on: str, generation: int, last_seq: int
 ) -> Iterator[bytes]:
     """The snapshot as stock TinyDB JSON, in chunks (so a writer thread yields the GIL)."""
-    meta: dict[str, Any] = {
-        "format": SNAPSHOT_FORMAT,
-        "schema": SCHEMA_VERSION,
-        "gen": gen,
-        "based_on": based_on,
-        "generation": generation,
-        "last_seq": last_seq,
-        "versions": len(entries),
-        "written_at": utc_now_iso(),
-    }
+    meta = snapshot_meta(gen=gen, based_on=based_on, generation=generation,
+                         last_seq=last_seq, versions=len(entries))
     crc = 0
-    yield _VERSIONS_HEAD
+    yield VERSIONS_HEAD
     for start in range(0, len(entries), _SNAPSHOT_CHUNK):
         part = entries[start : start + _SNAPSHOT_CHUNK]
         text = ",".join(f'"{e.seq}":{e.rec_json}' for e in part)
         chunk = (("," if start else "") + text).encode()
         crc = zlib.crc32(chunk, crc)
         yield chunk
-    meta["versions_crc32"] = f"{crc:08x}"
-    yield _META_MARK + dumps(meta).encode() + b"}}\n"
+    yield snapshot_end(meta, crc)
+
+
+VERSIONS_HEAD = _VERSIONS_HEAD  # a snapshot's first bytes; its versions follow
+
+
+def snapshot_meta(*, gen: str, based_on: str, generation: int, last_seq: int,
+                  versions: int) -> dict[str, Any]:
+    """The meta table's document, without the checksum (written after the versions)."""
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "schema": SCHEMA_VERSION,
+        "gen": gen,
+        "based_on": based_on,
+        "generation": generation,
+        "last_seq": last_seq,
+        "versions": versions,
+        "written_at": utc_now_iso(),
+    }
+
+
+def snapshot_end(meta: dict[str, Any], versions_crc: int) -> bytes:
+    """The bytes after the last version: the meta table with the versions' CRC-32."""
+    meta["versions_crc32"] = f"{versions_crc:08x}"
+    return _META_MARK + dumps(meta).encode() + b"}}\n"
+
+
+def entry_text(seq: int, rec_json: str) -> str:
+    """One version as it stands among the snapshot's versions (commas go between)."""
+    return f'"{seq}":{rec_json}'
+
+
+_TAIL_READ = 1 << 16  # the meta document is a few hundred bytes
+
+
+@dataclass
+class SnapshotSpan:
+    """A current snapshot's meta and where its versions' bytes lie (versions_span)."""
+
+    meta: SnapshotData  # records left empty: they are streamed (snapshot_stream.py)
+    versions: int
+    start: int
+    end: int
+
+
+def versions_span(fd: int, where: str) -> SnapshotSpan | None:
+    """For a snapshot written meta-last with a checksum (every current one): its meta
+    (records left empty) and where its versions' bytes start and end, read from its tail
+    only. None for the older layouts, which are read whole instead."""
+    size = os.fstat(fd).st_size
+    if os.pread(fd, len(_VERSIONS_HEAD), 0) != _VERSIONS_HEAD:
+        return None
+    tail_at = max(0, size - _TAIL_READ)
+    tail = os.pread(fd, size - tail_at, tail_at)
+    mark = tail.rfind(_META_MARK)
+    if mark < 0 or not tail.endswith(b"}}\n"):
+        return None
+    try:
+        meta = json.loads(tail[mark + len(_META_MARK) : -3])
+    except ValueError as exc:
+        raise StoreCorrupt(where, f"its meta table is not JSON ({exc})") from exc
+    shell = parse_snapshot({SNAPSHOT_VERSIONS_TABLE: {}, SNAPSHOT_META_TABLE: {"1": {
+        **meta, "versions": None}}} if isinstance(meta, dict) else None, where)
+    if shell.versions_crc32 is None or shell.schema != SCHEMA_VERSION:
+        return None
+    count = meta.get("versions")
+    if not isinstance(count, int) or count < 0:
+        raise StoreCorrupt(where, "meta.versions is missing")
+    end = tail_at + mark
+    if end < len(_VERSIONS_HEAD):
+        raise StoreCorrupt(where, "its tables are not in the order BackTrack writes them")
+    return SnapshotSpan(shell, count, len(_VERSIONS_HEAD), end)
 
 
 def parse_snapshot(tables: Any, where: str) -> SnapshotData:

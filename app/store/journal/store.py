@@ -32,16 +32,19 @@ from app.store.journal.files import (
     TMP_SUFFIX,
     TORN_SUFFIX,
     fsync_dir,
+    install_file,
     keep_aside,
     timestamp,
     write_all,
     write_file_atomically,
+    write_tmp_file,
 )
 from app.store.journal.folder_lock import (
     acquire_folder_lock,
     note_saved,
     release_folder_lock,
     saved_up_to,
+    swap_lock,
 )
 from app.store.journal.index import VersionIndex
 from app.store.journal.journal_file import JournalData, read_journal
@@ -375,22 +378,26 @@ class JournalStore:
     ) -> None:
         gen = uuid.uuid4().hex
         generation = self._generation + 1
-        write_file_atomically(
+        tmp = write_tmp_file(
             self.data_dir / SNAPSHOT_FILE,
             snapshot_chunks(entries, gen=gen, based_on=self._journal_gen,
                             generation=generation, last_seq=last_seq),
         )
-        with self._lock:
-            # Versions saved while the snapshot was written go into the fresh journal.
-            tail = [] if purge else self._mem.log[captured:]
-            lines = [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq,
-                                 generation=generation)]
-            lines.extend(journal_line(e.seq, e.rec_json) for e in tail)
-            write_file_atomically(self.data_dir / JOURNAL_FILE, lines)
-            self._journal_gen = gen
-            self._generation = generation
-            self._journal_lines = len(tail)
-            self._open_journal_for_append()
+        # Both renames under the swap lock: a backup opening the pair meanwhile (another
+        # process, capture.py) waits a moment instead of seeing snapshot N + 1, journal N.
+        with swap_lock(self.data_dir):
+            install_file(tmp, self.data_dir / SNAPSHOT_FILE)
+            with self._lock:
+                # Versions saved while the snapshot was written go into the fresh journal.
+                tail = [] if purge else self._mem.log[captured:]
+                lines = [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq,
+                                     generation=generation)]
+                lines.extend(journal_line(e.seq, e.rec_json) for e in tail)
+                write_file_atomically(self.data_dir / JOURNAL_FILE, lines)
+                self._journal_gen = gen
+                self._generation = generation
+                self._journal_lines = len(tail)
+                self._open_journal_for_append()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -420,23 +427,6 @@ class JournalStore:
                 "journal_lines": self._journal_lines,
                 "last_seq": self._mem.seq,
             }
-
-    def consistent_snapshot(self) -> tuple[bytes, int, int]:
-        """(stock TinyDB JSON of every version, version count, last seq) as of one instant,
-        for backups. Saves are blocked only while the position is captured."""
-        with self._compact_lock:
-            with self._lock:
-                self._check_usable()
-                count = len(self._mem.log)
-                last_seq = self._mem.seq
-                based_on = self._journal_gen
-                generation = self._generation
-            entries = self._mem.log[:count]
-            body = b"".join(
-                snapshot_chunks(entries, gen=uuid.uuid4().hex, based_on=based_on,
-                                generation=max(1, generation), last_seq=last_seq)
-            )
-            return body, count, last_seq
 
     # -- closing ---------------------------------------------------------------------------
 
