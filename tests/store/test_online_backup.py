@@ -14,9 +14,11 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from app.store.backup import backup, restore
-from app.store.interfaces import Query
-from app.store.journal import JournalStore
+from app.store.interfaces import Query, StoreCorrupt
+from app.store.journal import SNAPSHOT_FILE, JournalStore
 
 REPO = Path(__file__).resolve().parents[2]
 BACKUPS = 4
@@ -116,3 +118,31 @@ def test_backup_while_another_process_saves(tmp_path: Path) -> None:
     assert lasts == sorted(lasts) and lasts[-1] < after_last
     with JournalStore.open(data_dir) as live:  # and the live store is as sound as ever
         assert len(live.history("counter", "c")) >= after_last
+
+
+def test_a_damaged_snapshot_is_not_backed_up(tmp_path: Path) -> None:
+    """The snapshot is copied as it is, block by block: its checksum is checked on the way,
+    so a changed digit fails the backup instead of being carried into it."""
+    data_dir = tmp_path / "live"
+    with JournalStore.open(data_dir) as store:
+        for i in range(50):
+            store.save("pain_entry", f"e{i}", {"nrs": i % 11}, owner="p")
+    snapshot = data_dir / SNAPSHOT_FILE
+    snapshot.write_bytes(snapshot.read_bytes().replace(b'"nrs":3', b'"nrs":4', 1))
+    with pytest.raises(StoreCorrupt, match="checksum"):
+        backup(data_dir, tmp_path / "b.zip")
+    assert not (tmp_path / "b.zip").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]  # no .tmp left either
+
+
+def test_backup_streams_a_large_snapshot_in_blocks(tmp_path: Path) -> None:
+    """More versions than one 1 MiB block holds: entries cut across blocks decode whole."""
+    data_dir = tmp_path / "live"
+    with JournalStore.open(data_dir) as store:
+        for i in range(3_000):
+            store.save("pain_entry", f"e{i}", {"note": "x" * (i % 700), "n": i}, owner="p")
+    assert (data_dir / SNAPSHOT_FILE).stat().st_size > 1 << 20
+    restored = restore(backup(data_dir, tmp_path / "b.zip"), tmp_path / "again")
+    assert restored.versions == 3_000
+    with JournalStore.open(tmp_path / "again") as again:
+        assert again.latest("pain_entry", "e2999").data["n"] == 2_999  # type: ignore[union-attr]
