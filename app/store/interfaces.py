@@ -184,6 +184,13 @@ class RecordStore(Protocol):
         """Every version of every record owned by one patient, in save order (for export)."""
         ...
 
+    def owner_stamp(self, owner: str, ignoring: frozenset[str] = frozenset()) -> int:
+        """A number that grows whenever a version owned by `owner` is saved, imported or
+        erased (kinds in `ignoring` aside), and stays put otherwise: whatever was worked
+        out from the owner's records at stamp N still holds while the stamp is N. Kept in
+        memory: compare stamps within one process only."""
+        ...
+
     def import_versions(self, records: Iterable[Record]) -> int:
         """Add versions made elsewhere (import/restore of one patient), all or none; skip
         ones already present. Returns how many were added. Every version is checked first,

@@ -20,6 +20,7 @@ from app.store.interfaces import (
     RecordRefused,
     VersionConflict,
 )
+from app.store.stamps import OwnerStamps
 
 # Strict JSON (no NaN/Infinity, only JSON types): what the durable store can write and read.
 _STRICT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -137,6 +138,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._versions: dict[tuple[str, str], list[Record]] = {}
         self._order: list[tuple[str, str]] = []  # first-save order of records
+        self._stamps = OwnerStamps()
 
     def _add(self, record: Record) -> None:
         key = (record.kind, record.id)
@@ -144,6 +146,9 @@ class MemoryStore:
         if versions is None:
             versions = self._versions[key] = []
             self._order.append(key)
+        elif versions[-1].owner != record.owner:
+            self._stamps.saved(versions[-1].owner, record.kind)
+        self._stamps.saved(record.owner, record.kind)
         versions.append(record)
         versions.sort(key=lambda v: v.version)
 
@@ -205,7 +210,12 @@ class MemoryStore:
             doomed = [k for k in self._order if self._versions[k][-1].owner == owner]
             count = sum(len(self._versions.pop(k)) for k in doomed)
             self._order = [k for k in self._order if k not in set(doomed)]
+            self._stamps.purged(owner)
             return count
+
+    def owner_stamp(self, owner: str, ignoring: frozenset[str] = frozenset()) -> int:
+        with self._lock:
+            return self._stamps.stamp(owner, ignoring)
 
     def close(self) -> None:
         pass

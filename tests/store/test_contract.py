@@ -235,3 +235,22 @@ def test_save_all_writes_every_change_or_none(store: RecordStore) -> None:
         store.save_all([Change("note", "n", {}), Change("note", "n", {})])
     assert store.latest("note", "n") is None
     assert store.save_all([]) == []
+
+
+def test_owner_stamp_moves_with_the_owners_versions_only(store: RecordStore) -> None:
+    """A cache of something worked out from one patient's records (the caseload's
+    summaries) stays valid while the stamp stays put."""
+    assert store.owner_stamp("p1") == 0
+    store.save("pain_entry", "a", {}, owner="p1")
+    first = store.owner_stamp("p1")
+    store.save("pain_entry", "b", {}, owner="p2")  # another patient's save
+    store.find(Query("pain_entry", owner="p1"))  # a read
+    assert store.owner_stamp("p1") == first
+    store.save("audit", "x", {}, owner="p1")
+    assert store.owner_stamp("p1", ignoring=frozenset({"audit"})) == first
+    assert store.owner_stamp("p1") > first
+    store.save_all([Change("pain_entry", "a", {"nrs": 2}, owner="p1")])
+    second = store.owner_stamp("p1", ignoring=frozenset({"audit"}))
+    assert second > first
+    store.purge_owner("p1")
+    assert store.owner_stamp("p1") > second

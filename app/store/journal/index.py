@@ -22,6 +22,7 @@ from app.store.interfaces import JSONDict, Query, Record, StoreError
 from app.store.journal.lines import dumps
 from app.store.journal.snapshot import Entry
 from app.store.memory import matches
+from app.store.stamps import OwnerStamps
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class VersionIndex:
         # (kind, owner of the latest version) -> ordinals in first-save order: a patient's
         # records without scanning every patient's (find with an owner).
         self._by_owner: dict[tuple[str, str | None], list[int]] = {}
+        self.stamps = OwnerStamps()  # what changed since a caller last looked (stamps.py)
 
     def apply(self, seq: int, record: Record, rec_json: str | None = None) -> None:
         """Add one version."""
@@ -101,6 +103,9 @@ class VersionIndex:
             bisect.insort(versions, record, key=lambda v: v.version)
         if rec_json is None:
             rec_json = dumps(record.to_json())
+        self.stamps.saved(record.owner, record.kind)
+        if owner_before != record.owner and owner_before is not None:
+            self.stamps.saved(owner_before, record.kind)
         self.log.append(Entry(seq, key, rec_json))
         self.seq = max(self.seq, seq)
         newest = versions[-1]
@@ -128,6 +133,7 @@ class VersionIndex:
             del self._keys_by_ordinal[ordinal]
             self._tables[key[0]].pop(str(ordinal), None)
             self._by_owner[(key[0], owner)].remove(ordinal)
+        self.stamps.purged(owner)
         self.log = kept
         return count
 

@@ -418,6 +418,10 @@ class JournalStore:
             everything = self._mem.every_version()
         return sorted((r for r in everything if r.owner == owner), key=lambda r: r.saved_at)
 
+    def owner_stamp(self, owner: str, ignoring: frozenset[str] = frozenset()) -> int:
+        with self._lock:
+            return self._mem.stamps.stamp(owner, ignoring)
+
     def stats(self) -> dict[str, int]:
         """Counts for backups and diagnostics."""
         with self._lock:
