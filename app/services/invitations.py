@@ -122,6 +122,7 @@ class InvitationFor:
     # The clinician a patient will share with on joining ("" for staff, or a patient an
     # admin invited: nobody to share with yet).
     shares_with: str = ""
+    timezone: str = "UTC"  # the inviter's: a good first guess for someone at their clinic
 
 
 def _in_background(work: Callable[[], None]) -> None:
@@ -309,7 +310,8 @@ class InvitationService:
         shares = self._shares_with(invitation)
         return InvitationFor(invitation.email, invitation.role, inviter_name,
                              self.clinic_name(), invitation.expires_at,
-                             shares.name if shares is not None else "")
+                             shares.name if shares is not None else "",
+                             inviter.value.timezone if inviter is not None else "UTC")
 
     def _shares_with(self, invitation: Invitation) -> Account | None:
         """Whom a patient shares with on joining: the inviting clinician, if still here."""
@@ -362,14 +364,14 @@ class InvitationService:
         if shares is not None and not agrees_to_share:
             p.add("agrees", MUST_AGREE)
         p.raise_if_any()
-        if self.accounts.by_email(invitation.email) is not None:
-            raise InvalidInput.one("code", ALREADY_JOINED)
         claimed = replace(invitation, state=InvitationState.ACCEPTED)
         try:
             claim = self.invitations.correct(claimed, None, found.version)
         except VersionConflict:
             raise InvitationUnusable() from None  # accepted in another tab just now
         try:
+            if self.accounts.by_email(invitation.email) is not None:  # made meanwhile
+                raise InvalidInput.one("code", ALREADY_JOINED)
             account = self.accounts.create(invitation.email, name, password,
                                            invitation.role, timezone)
         except Exception:

@@ -18,6 +18,7 @@ from app.ui.screens import (
     history,
     home,
     inbox,
+    join,
     login,
     password,
     progress,
@@ -38,6 +39,7 @@ EVERYONE = frozenset(Role)
 ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/login", login.build),
     Route("/reset", password.build_reset),  # a password reset link; open signed out too
+    Route("/join", join.build),  # an invitation's link (issue 14); open signed out too
     Route("/setup", setup.build),  # an empty clinic's first admin; open signed out too
     Route("/", home.build, tabs=(
         Tab("Today", ft.Icons.HOME_OUTLINED, PATIENT),

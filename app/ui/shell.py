@@ -59,6 +59,7 @@ class Route:
 
 
 _OPEN_SIGNED_OUT = frozenset({"/login", "/reset", "/setup"})  # the rest sends to the sign-in
+_OPEN_SIGNED_OUT |= {"/join"}  # an invitation's link (app/ui/screens/join.py)
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
 _SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 

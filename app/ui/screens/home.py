@@ -19,6 +19,7 @@ from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
 from app.ui.screens.mail import mail_card
+from app.ui.screens.invitations import patient_invitations
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -37,6 +38,7 @@ def build(shell: Shell) -> ft.View:
     ]
     if account.role.is_clinician:
         body.append(_add_patient(shell, account))
+        body += patient_invitations(shell, account)  # new patients, by invitation
         statuses = shell.services.caseload.for_clinician(account)
         body.append(ft.Text("Patients who share with you, most urgent first", size=16))
         cards = [_patient_card(shell, s) for s in statuses] + [

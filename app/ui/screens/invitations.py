@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
 
+from app.domain import policy
 from app.domain.accounts import Account, Role
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.invitations import STAFF_ROLES, Invitation
+from app.domain.policy import Operation
 from app.services.invitation_card import appointment_card, card_file_name, qr_png
 from app.services.invitations import Issued
 from app.ui import format as fmt
@@ -59,18 +61,15 @@ def staff_invitations(shell: Shell, admin: Account) -> ft.Control:
         pending_title="Staff invitations waiting")
 
 
-def patient_invitations(shell: Shell, clinician: Account) -> ft.Control | None:
+def patient_invitations(shell: Shell, clinician: Account) -> list[ft.Control]:
     """The therapist's (or admin's) card: a patient's email, Invite; the link, the code,
-    a QR image and an appointment card; pending patient invitations. None for a role that
-    can't invite patients (the care team)."""
-    from app.domain import policy
-    from app.domain.policy import Operation
-
+    a QR image and an appointment card; pending patient invitations. Nothing for a role
+    that can't invite patients (the care team)."""
     if clinician.role not in policy.roles_allowed(Operation.INVITE_PATIENT):
-        return None
+        return []
     service = shell.services.invitations
     email = _email_field("Patient's email address")
-    return _invitation_card(
+    return [_invitation_card(
         shell, title=PATIENT_TITLE,
         intro=("A new patient gets a link and a code for their appointment card. When they "
                "join, they agree to share with you and appear here. A patient who already "
@@ -78,7 +77,7 @@ def patient_invitations(shell: Shell, clinician: Account) -> ft.Control | None:
         inputs=[email], email=email,
         invite=lambda: service.invite_patient(clinician, email.value or ""),
         pending=lambda: service.pending_patients(clinician), actor=clinician,
-        for_patient=True, pending_title="Patient invitations waiting")
+        for_patient=True, pending_title="Patient invitations waiting")]
 
 
 def _email_field(label: str) -> ft.TextField:
