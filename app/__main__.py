@@ -5,8 +5,8 @@
     python -m app seed-demo            fill an empty store with the demo clinic
     python -m app backup [--out FILE]  the whole store in one file
     python -m app restore FILE         put a backup back (existing data is moved aside)
-    python -m app export --patient EMAIL --format json|html --out FILE
-    python -m app import FILE          load a patient export back
+    python -m app export --patient EMAIL --format json|html|fhir --out FILE
+    python -m app import [--format json|fhir] FILE   load a patient export back
     python -m app set-password EMAIL   a new password (asked for, or one line on stdin)
     python -m app add-account EMAIL --name NAME --role ROLE [--timezone TZ]
                                        a new account (password as for set-password)
@@ -69,10 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     export = sub.add_parser("export", parents=[common], help="export one patient")
     export.add_argument("--patient", required=True, help="the patient's email")
-    export.add_argument("--format", choices=("json", "html"), default="json")
+    export.add_argument("--format", choices=("json", "html", "fhir"), default="json")
     export.add_argument("--out", type=Path, required=True)
     imp = sub.add_parser("import", parents=[common], help="import a patient export")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=("json", "fhir"), default="json",
+                     help="a BackTrack JSON export (default) or a FHIR bundle it wrote")
     password = sub.add_parser("set-password", parents=[common],
                               help="set an account's password (imported accounts have none)")
     password.add_argument("email")
@@ -167,10 +169,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     export = None
     if command == "import":
-        from app.commands.import_file import naming_the_file, read_export_file
+        from app.commands.import_file import naming_the_file, read_import_file
 
         with naming_the_file(args.file):
-            export = read_export_file(args.file)  # before the store is opened
+            export = read_import_file(args.file, args.format)  # before the store is opened
     services = build_services(settings)
     try:
         if command == "run":
@@ -199,24 +201,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                   "alex@, blair@, casey@, taylor@, jordan@, admin@example.com")
             return 0
         if command == "export":
-            from app.commands.export_file import write_export
+            from app.commands.export_file import export_format, write_export
 
             # The operator's export (actor None) through the one export door.
-            exported = services.exports.export(
-                None, args.patient, "json" if args.format == "json" else "report")
+            exported = services.exports.export(None, args.patient, export_format(args.format))
             write_export(args.out, exported.content.decode("utf-8"))
             print(f"Exported {args.patient} to {args.out}")
             return 0
         if command == "import":
+            from app.commands.import_file import left_out_line, run_import
+
             assert export is not None
             with naming_the_file(args.file):
-                result = services.portability.import_export(export)
+                result = run_import(services.portability, export)
             email = result.email
             print(f"Imported {result.added} entries for {email}.")
             for kind, count in sorted(result.left_out.items()):
-                print(f"Left out {count} {kind} version(s): an import never changes an "
-                      f"existing account, its sharing or its audit trail, and sharing "
-                      f"codes stay where they were made.")
+                print(left_out_line(kind, count))
             account = services.accounts.by_email(email)
             if account is not None and not account.password_hash:
                 print(f"{email} has no password yet: python -m app set-password {email}")

@@ -1,6 +1,7 @@
-"""Writing what `python -m app export` produces: a patient's whole record (JSON) or their
-progress report (HTML). Both are health data, so the file is private to the clinic's
-account (0600, like the store and its backups) and appears whole or not at all.
+"""Writing what `python -m app export` produces: a patient's whole record (JSON), their
+progress report (HTML) or their record as a FHIR R4B bundle (for health records systems).
+All are health data, so the file is private to the clinic's account (0600, like the store
+and its backups) and appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -9,6 +10,14 @@ from pathlib import Path
 
 from app.domain.errors import InvalidInput
 from app.store.journal.files import write_file_atomically
+
+# `--format` on the command line → the export door's format (app.services.exports).
+FORMATS: dict[str, str] = {"json": "json", "html": "report", "fhir": "fhir"}
+
+
+def export_format(choice: str) -> str:
+    """The ExportService format for a `--format` choice (html is the progress report)."""
+    return FORMATS[choice]
 
 
 def write_export(path: Path, text: str) -> None:

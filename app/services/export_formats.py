@@ -7,6 +7,7 @@ from app.services.access import AccessService
 from app.services.accounts import AccountService
 from app.services.base import Clock, system_clock
 from app.services.exports import ExportService
+from app.services.fhir_export import FhirExport
 from app.services.guidance import GuidanceService
 from app.services.logbook import Logbook
 from app.services.portability import JsonExport
@@ -23,4 +24,5 @@ def build_exports(store: RecordStore, accounts: AccountService, access: AccessSe
         JsonExport(store, clock),
         CsvZipExport(logbook),
         ProgressReport(logbook, progress, guidance),
+        FhirExport(store, clock),
     ], clock)

@@ -15,7 +15,7 @@ from app.services.export_formats import build_exports
 from app.services.exports import ExportService
 
 PASSWORD = "backtrack-test-pw"
-FORMATS = ("json", "csv", "report")
+FORMATS = ("json", "csv", "report", "fhir")
 
 
 def exports_of(services: Services) -> ExportService:
@@ -87,7 +87,7 @@ def test_the_operator_exports_without_a_check_and_a_clinician_is_not_a_patient(
     with pytest.raises(NotFound):
         exports.export(None, therapist.email, "json")
     with pytest.raises(InvalidInput):
-        exports.export(None, alex.email, "fhir")
+        exports.export(None, alex.email, "xml")
 
 
 def test_each_format_is_what_it_says(exports: ExportService, alex: Account) -> None:
