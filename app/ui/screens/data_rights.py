@@ -18,6 +18,7 @@ import flet as ft
 from app.domain.errors import InvalidInput
 from app.services.erasure import CONFIRM_WORD
 from app.ui import theme
+from app.ui.fhir_download import fhir_button
 from app.ui.frame import muted
 
 if TYPE_CHECKING:
@@ -59,12 +60,14 @@ def section(shell: Shell) -> list[ft.Control]:
         ft.Text("Your data", size=18, weight=ft.FontWeight.W_600),
         muted("Download all your data: everything you logged, including earlier versions "
               "of corrected entries, as a JSON file you can keep or bring to another "
-              "clinic; or your entries as CSV files for a spreadsheet."),
+              "clinic; or your entries as CSV files for a spreadsheet; or your record as "
+              "FHIR, the format health records systems read."),
         ft.Row([
             ft.OutlinedButton("Download all my data (JSON)", icon=ft.Icons.DOWNLOAD,
                               height=theme.TOUCH, on_click=export_json),
             ft.OutlinedButton("For spreadsheets (CSV)", icon=ft.Icons.TABLE_CHART,
                               height=theme.TOUCH, on_click=export_csv),
+            fhir_button(shell, account, account.id),
         ], wrap=True, spacing=8, run_spacing=8),
         muted("You can delete your account and everything you logged. This cannot be "
               "undone."),

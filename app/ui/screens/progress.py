@@ -46,6 +46,7 @@ from app.ui.chart_pages import (
     date_window,
     page_height,
 )
+from app.ui.fhir_download import fhir_button
 from app.ui.flags import flag_chip
 from app.ui.frame import card, muted, not_shared, scaffold
 from app.ui.screens.answers import clinician_answers
@@ -142,7 +143,9 @@ def build(shell: Shell) -> ft.View:
               "One file with the summary, charts, sessions, activity scores and "
               "\"Is this normal?\" answers, for the record. Opens in any browser, offline."),
         ft.Row([ft.OutlinedButton("Download report", icon=ft.Icons.DOWNLOAD,
-                                  height=theme.TOUCH, on_click=download), report_busy]),
+                                  height=theme.TOUCH, on_click=download), report_busy,
+                *([] if own else [fhir_button(shell, viewer, account.id)])],
+               wrap=True, spacing=8, run_spacing=8),
         col={"xs": 12},
     )
     record_session = [] if own else [ft.Row([ft.FilledButton(
