@@ -153,7 +153,8 @@ def test_join_keeps_what_was_typed_and_a_patient_must_agree(services: Services) 
     run(button(view, "Join").on_click)
     assert MUST_AGREE in texts(view) and shell.signed == []
     agree = next(c for c in walk(view) if isinstance(c, ft.Checkbox))
-    assert agree.label == "I agree to share my BackTrack record with Taylor Brooks"
+    assert agree.semantics_label == "I agree to share my BackTrack record with Taylor Brooks"
+    assert agree.semantics_label in texts(view)
     agree.value = True
     run(button(view, "Join").on_click)
     [casey] = shell.signed

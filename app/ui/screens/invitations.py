@@ -35,6 +35,7 @@ T = TypeVar("T")
 
 STAFF_TITLE = "Invite staff"
 PATIENT_TITLE = "Invite a patient"
+ROLE_LABEL = "Invite as"
 SHOWN_ONCE = ("The code is shown only now. Lost it? Use Send again in the list below: that "
               "makes a new code, and the old one stops working.")
 NO_EMAIL = ("This clinic has no mail server set up, so nothing was emailed: give them the "
@@ -47,14 +48,13 @@ def staff_invitations(shell: Shell, admin: Account) -> ft.Control:
     service = shell.services.invitations
     email = _email_field("Email address of the new staff member")
     role_field, role = choice_list(
-        "Role", Role.THERAPIST.value,
-        [ft.dropdown.Option(key=r.value, text=r.label) for r in STAFF_ROLES])
-    role_field.expand = True
+        ROLE_LABEL, Role.THERAPIST.value,
+        [ft.dropdown.Option(key=r.value, text=r.label) for r in STAFF_ROLES], expand=True)
     return _invitation_card(
         shell, title=STAFF_TITLE,
         intro=("They get a one-time link, valid for 72 hours, and choose their own "
                "password: nobody else ever sees it."),
-        inputs=[email, ft.Row([role_field])], email=email,
+        inputs=[ft.Row([email]), ft.Row([role_field])], email=email,
         invite=lambda: service.invite_staff(admin, email.value or "",
                                             Role(role.value or Role.THERAPIST.value)),
         pending=lambda: service.pending_staff(admin), actor=admin, for_patient=False,
@@ -74,15 +74,16 @@ def patient_invitations(shell: Shell, clinician: Account) -> list[ft.Control]:
         intro=("A new patient gets a link and a code for their appointment card. When they "
                "join, they agree to share with you and appear here. A patient who already "
                "has an account shares with you by a sharing code instead."),
-        inputs=[email], email=email,
+        inputs=[ft.Row([email])], email=email,
         invite=lambda: service.invite_patient(clinician, email.value or ""),
         pending=lambda: service.pending_patients(clinician), actor=clinician,
         for_patient=True, pending_title="Patient invitations waiting")]
 
 
 def _email_field(label: str) -> ft.TextField:
+    """Full width (in a Row): at its own width the label wrapped inside the box."""
     return ft.TextField(label=label, keyboard_type=ft.KeyboardType.EMAIL, error_max_lines=3,
-                        autofill_hints=[ft.AutofillHint.EMAIL])
+                        autofill_hints=[ft.AutofillHint.EMAIL], expand=True)
 
 
 def _invitation_card(shell: Shell, *, title: str, intro: str, inputs: list[ft.Control],

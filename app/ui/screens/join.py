@@ -64,10 +64,12 @@ def build(shell: Shell) -> ft.View:
     agree = ft.Checkbox(value=False)
     problem = ft.Text("", color=ft.Colors.ERROR, visible=False, size=15)
     held: dict[str, str] = {}  # the time zone chosen, kept across a redraw
+    look_button = ft.OutlinedButton("Continue", height=theme.TOUCH)
 
     def show_code_error(message: str) -> None:
         code.error = message
         form.controls = []
+        look_button.visible = True
 
     async def look(_: Any = None) -> None:
         code.error = None
@@ -79,6 +81,10 @@ def build(shell: Shell) -> ft.View:
             shell.page.update()
             return
         draw(found)
+        shell.page.update()
+
+    def toggle_agree(_: Any) -> None:
+        agree.value = not agree.value
         shell.page.update()
 
     def draw(found: InvitationFor) -> None:
@@ -96,14 +102,20 @@ def build(shell: Shell) -> ft.View:
             name, password, zone_field,
         ]
         if found.shares_with:
-            agree.label = AGREE.format(name=found.shares_with)
+            words = AGREE.format(name=found.shares_with)
+            agree.semantics_label = words
             controls += [
                 ft.Text("Sharing with your therapist", size=16, weight=ft.FontWeight.W_600),
                 *(ft.Text(line, size=14) for line in sharing_explained(found.shares_with)),
-                agree,
+                # The words beside the box wrap (a Checkbox's own label is cut off on a
+                # phone) and a tap on them ticks it, as on the box.
+                ft.Row([agree, ft.Container(ft.Text(words, size=15), expand=True,
+                                            on_click=toggle_agree)],
+                       vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ]
         controls += [problem, ft.Row([button, busy])]
         form.controls = controls
+        look_button.visible = False
 
     async def join(_: Any = None) -> None:
         name.error, password.error, problem.visible = None, None, False
@@ -143,7 +155,7 @@ def build(shell: Shell) -> ft.View:
 
     button, busy = save_button("Join", join)
     code.on_submit = look
-    look_button = ft.OutlinedButton("Continue", height=theme.TOUCH, on_click=look)
+    look_button.on_click = look
     intro = muted("Type the code from your invitation, or open the link you were sent.", 15)
     if code.value:
         try:
