@@ -18,8 +18,10 @@ from app.domain.guidance import Rulebook
 from app.jobs import Jobs
 from app.reminders_wiring import ReminderServices, build_reminder_services, schedule_delivery
 from app.services.access import AccessService
+from app.services.account_admin import AccountAdmin
 from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService, AuthService
+from app.services.audit_log import AuditLogReview
 from app.services.base import Clock, system_clock
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
@@ -60,6 +62,8 @@ class Services:
     invitations: InvitationService  # invitations to join: staff and patients (/join)
     first_run: FirstRunSetup  # an empty clinic's first admin, on screen
     account_audit: AccountAudit  # the clinic's account log
+    account_admin: AccountAdmin  # the admin's Accounts screen
+    audit_log: AuditLogReview  # the admin's Audit log
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -97,6 +101,10 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         store, access, clinic, data_dir=settings.data_dir,
         base_url=settings.public_url, clock=clock)
     exports = build_exports(store, accounts, access, logbook, progress, guidance, clock)
+    password_reset = PasswordResetService(
+        auth, notifier_source=reminders.mail.notifier,
+        clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
+        clock=clock, account_audit=account_audit)
     screens = ScreenServices(
         accounts=accounts, auth=auth, access=access, logbook=logbook, clinic=clinic,
         portability=Portability(store, accounts, exports, clock),
@@ -105,16 +113,15 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         exports=exports,
         reminders=reminders.reminders, calendar=reminders.calendar,
         reminder_overview=reminders.overview, mail=reminders.mail,
-        password_reset=PasswordResetService(
-            auth, notifier_source=reminders.mail.notifier,
-            clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
-            clock=clock),
+        password_reset=password_reset,
         erasure=ErasureService(access, auth, clock),
         invitations=InvitationService(
             store, accounts, access, AccountAudit(store, clock),
             notifier_source=reminders.mail.notifier,
             clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
             clock=clock),
+        account_admin=AccountAdmin(accounts, auth, password_reset, account_audit),
+        audit_log=AuditLogReview(account_audit, access, accounts),
         first_run=FirstRunSetup(accounts, clinic, account_audit),
     )
     return Services(
@@ -126,6 +133,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         erasure=screens.erasure,
         invitations=screens.invitations,
         first_run=screens.first_run, account_audit=account_audit,
+        account_admin=screens.account_admin, audit_log=screens.audit_log,
     )
 
 

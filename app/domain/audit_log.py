@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from app.domain.account_audit import AccountAction
+from app.domain.accounts import Role
 
 # Two more kinds of row besides AccountAction's: a clinician's read of a patient's record
 # and a download of it (the keys the "what" filter uses).
@@ -32,6 +33,7 @@ CSV_HEADER: Final = ("when (UTC)", "who", "who's email", "what", "whom", "whom's
                      "detail")
 OPERATOR: Final = "Server operator"  # an event with no actor: the command line, first run
 NO_ACCOUNT: Final = "No account here"  # an id whose account is gone (or an invitation)
+_ROLE_WORDS: Final = {role.value: role.label for role in Role}
 
 
 def record_action(action: str, actor_id: str, patient_id: str) -> str | None:
@@ -72,10 +74,17 @@ class LogRow:
     def what_label(self) -> str:
         return WHAT.get(self.what, self.what)
 
+    @property
+    def detail_shown(self) -> str:
+        """The detail in words: role names as the screens say them ("therapist →
+        care_team" reads "Therapist to Care team"; not every font has the arrow)."""
+        words = [_ROLE_WORDS.get(word, word) for word in self.detail.split()]
+        return " ".join("to" if word == "→" else word for word in words)
+
     def csv_cells(self) -> tuple[str, ...]:
         return (self.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), self.who.name,
                 self.who.email, self.what_label, self.whom.name, self.whom.email,
-                self.detail)
+                self.detail_shown)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ class Operation(StrEnum):
     CREATE_ACCOUNT = "create:account"
     INVITE_STAFF = "invite:staff"  # invite, resend, withdraw a staff invitation (issue 14)
     INVITE_PATIENT = "invite:patient"  # the same for a patient's invitation
+    MANAGE_ACCOUNTS = "manage:accounts"  # search, deactivate, change a role, reset link
+    READ_ACCOUNT_LOG = "read:account_log"  # the clinic's Audit log (no health data)
 
     @property
     def is_read(self) -> bool:
@@ -118,6 +120,8 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
     Operation.CREATE_ACCOUNT: {ADMIN: {NONE}},
     Operation.INVITE_STAFF: {ADMIN: {NONE}},
     Operation.INVITE_PATIENT: {THERAPIST: {NONE}, ADMIN: {NONE}},
+    Operation.MANAGE_ACCOUNTS: {ADMIN: {NONE}},
+    Operation.READ_ACCOUNT_LOG: {ADMIN: {NONE}},
 }
 
 # What a SHARED relation opens under each scope (None: everything the table allows).
@@ -148,6 +152,8 @@ _REFUSALS: Final[Mapping[Operation, str]] = {
     Operation.CREATE_ACCOUNT: "Only a clinic admin can create accounts.",
     Operation.INVITE_STAFF: "Only a clinic admin can invite staff.",
     Operation.INVITE_PATIENT: "Only a therapist or a clinic admin can invite a patient.",
+    Operation.MANAGE_ACCOUNTS: "Only a clinic admin can manage accounts.",
+    Operation.READ_ACCOUNT_LOG: "Only a clinic admin can read the clinic's audit log.",
 }
 _DEFAULT_REFUSAL: Final = "You don't have access to this patient's data."
 _NARROW_REFUSAL: Final = ("This patient shares reminders and logging only with you, not "

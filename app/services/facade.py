@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from app.domain.guidance import Rulebook
 from app.services.access import AccessService
+from app.services.account_admin import AccountAdmin
 from app.services.accounts import AccountService, AuthService
+from app.services.audit_log import AuditLogReview
 from app.services.calendar_feed import CalendarFeedService
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
@@ -54,6 +56,8 @@ class ScreenServices:
     password_reset: PasswordResetService  # forgot my password: a link by email
     erasure: ErasureService  # a patient deletes their account and data
     invitations: InvitationService  # invitations to join: staff and patients (/join)
+    account_admin: AccountAdmin  # the admin's Accounts screen: deactivate, roles, reset links
+    audit_log: AuditLogReview  # the admin's Audit log: account changes and record openings
     first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
     # Not the delivery service: screens never run the scheduler (a background job does).
 

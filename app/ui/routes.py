@@ -10,8 +10,10 @@ from app.domain import policy
 from app.domain.accounts import Role
 from app.domain.policy import Operation
 from app.ui.screens import (
+    accounts,
     activities,
     adherence,
+    audit_log,
     care_reminders,
     checkin,
     guidance,
@@ -58,6 +60,11 @@ ROUTES: dict[str, Route] = {r.path: r for r in (
     Route("/care/adherence", adherence.build,
           policy.roles_allowed(Operation.READ_REMINDERS) & CLINICIANS,
           tabs=(Tab("Adherence", ft.Icons.FACT_CHECK_OUTLINED, CLINICIANS),)),
+    # The admin's tabs before Settings, which stays last for everyone.
+    Route(accounts.ROUTE, accounts.build, policy.roles_allowed(Operation.MANAGE_ACCOUNTS),
+          tabs=(Tab("Accounts", ft.Icons.MANAGE_ACCOUNTS_OUTLINED, frozenset({Role.ADMIN})),)),
+    Route(audit_log.ROUTE, audit_log.build, policy.roles_allowed(Operation.READ_ACCOUNT_LOG),
+          tabs=(Tab("Audit log", ft.Icons.POLICY_OUTLINED, frozenset({Role.ADMIN})),)),
     Route("/settings", settings_screen.build,
           tabs=(Tab("Settings", ft.Icons.SETTINGS_OUTLINED, EVERYONE),)),
     Route("/session", sessions.build_session,

@@ -11,7 +11,14 @@ import pytest
 
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, Role
-from app.domain.audit_log import CSV_HEADER, NO_ACCOUNT, RECORD_OPENED, LogFilter
+from app.domain.audit_log import (
+    CSV_HEADER,
+    NO_ACCOUNT,
+    RECORD_OPENED,
+    LogFilter,
+    LogRow,
+    Person,
+)
 from app.domain.errors import NotAllowed
 from app.main import Services
 from app.services.account_audit import AccountAudit
@@ -64,7 +71,7 @@ def test_the_log_names_people_and_lists_newest_first(services: Services,
         ("Opened a patient's record", "=Taylor Brooks", "Alex Morgan"),
     ]
     assert rows[2].whom.email == "alex@example.com" and rows[2].detail == "progress"
-    assert rows[1].detail == "therapist"
+    assert rows[1].detail == "therapist" and rows[1].detail_shown == "Therapist"
 
 
 def test_the_log_filters_by_who_what_whom_and_days(services: Services,
@@ -117,3 +124,10 @@ def test_a_deleted_patient_and_a_gone_account_are_named_as_such(services: Servic
     assert [r.whom.name for r in opened] == [DELETED_PATIENT]
     assert {r.whom.name for r in rows if r.what == AccountAction.RESET_LINK_GIVEN} == {
         NO_ACCOUNT}
+
+
+def test_a_role_change_reads_in_words() -> None:
+    row = LogRow(START, AccountAction.ROLE_CHANGED.value, Person("a", "Sam"),
+                 Person("b", "Taylor"), "therapist → care_team")
+    assert row.detail_shown == "Therapist to Care team"
+    assert row.csv_cells()[-1] == "Therapist to Care team"

@@ -15,7 +15,8 @@ def test_each_roles_navigation_comes_from_the_table() -> None:
                         ("/care/adherence", "Adherence"), ("/settings", "Settings")],
         Role.CARE_TEAM: [("/", "Patients"), ("/care/reminders", "Reminders"),
                         ("/care/adherence", "Adherence"), ("/settings", "Settings")],
-        Role.ADMIN: [("/", "Clinic"), ("/settings", "Settings")],
+        Role.ADMIN: [("/", "Clinic"), ("/admin/accounts", "Accounts"),
+                     ("/admin/audit", "Audit log"), ("/settings", "Settings")],
     }
 
 
