@@ -92,14 +92,14 @@ def build(shell: Shell) -> ft.View:
         zones = TIMEZONES if zone in TIMEZONES else (zone, *TIMEZONES)
         zone_field, zone_choice = choice_list(
             "Time zone", zone, [ft.dropdown.Option(key=z, text=z) for z in zones],
-            on_select=lambda _: held.update(timezone=zone_choice.value or zone))
+            on_select=lambda _: held.update(timezone=zone_choice.value or zone), expand=True)
         role = "as a patient" if found.role is Role.PATIENT else f"as {found.role.label}"
         controls: list[ft.Control] = [
             ft.Text(f"{found.inviter_name} at {found.clinic_name} invited you to join "
                     f"{role}.", size=16, weight=ft.FontWeight.W_600),
             muted(f"Your account's email: {found.email}. The invitation works until "
                   f"{fmt.when(found.expires_at, zone)}.", 14),
-            name, password, zone_field,
+            name, password, ft.Row([zone_field]),  # as wide as the fields above it
         ]
         if found.shares_with:
             words = AGREE.format(name=found.shares_with)
