@@ -37,6 +37,7 @@ from app.services.logbook import Logbook
 from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
 from app.services.progress import ProgressService, load_thresholds
+from app.services.two_step import TwoStepService
 from app.settings import Settings
 from app.store.interfaces import RecordStore
 
@@ -64,6 +65,7 @@ class Services:
     account_audit: AccountAudit  # the clinic's account log
     account_admin: AccountAdmin  # the admin's Accounts screen
     audit_log: AuditLogReview  # the admin's Audit log
+    two_step: TwoStepService  # two-step sign-in: enrolment, codes, an admin's reset
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -96,7 +98,9 @@ def build_services(settings: Settings, store: RecordStore | None = None,
                                clock=clock)
     progress = ProgressService(logbook, load_thresholds(), clock)
     followups = FollowUpService(store, access, guidance, clock)
-    clinic = ClinicService(store)
+    clinic = ClinicService(store, clock)
+    two_step = TwoStepService(store, accounts, clinic, account_audit, auth.end_sessions, clock)
+    auth.use_two_step(two_step)  # a right password asks for a code where it is on
     reminders = build_reminder_services(
         store, access, clinic, data_dir=settings.data_dir,
         base_url=settings.public_url, clock=clock)
@@ -123,6 +127,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         account_admin=AccountAdmin(accounts, auth, password_reset, account_audit),
         audit_log=AuditLogReview(account_audit, access, accounts),
         first_run=FirstRunSetup(accounts, clinic, account_audit),
+        two_step=two_step,
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
@@ -134,6 +139,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         invitations=screens.invitations,
         first_run=screens.first_run, account_audit=account_audit,
         account_admin=screens.account_admin, audit_log=screens.audit_log,
+        two_step=two_step,
     )
 
 

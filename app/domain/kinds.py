@@ -28,6 +28,7 @@ from app.domain.reminder_delivery import Delivery, Outcome
 from app.domain.reminder_plan import Reminder
 from app.domain.reminders import ReminderPrefs
 from app.domain.sharing import AuditEvent, Invite
+from app.domain.two_step import TwoStep
 
 
 class OnImport(StrEnum):
@@ -72,6 +73,7 @@ REMINDER_CHANNELS: Final = "reminder_channels"
 CALENDAR_FEED: Final = "calendar_feed"
 CLINIC_SETTINGS: Final = "clinic_settings"
 ACCOUNT_EVENT: Final = "account_event"
+TWO_STEP: Final = "two_step"
 INVITATION: Final = "invitation"
 
 _K = RecordKind
@@ -103,6 +105,9 @@ KINDS: Final[tuple[RecordKind, ...]] = (
     _K(CLINIC_SETTINGS, None, False, False),
     # The clinic's account log (issue 14): who invited, deactivated, reset whom.
     _K(ACCOUNT_EVENT, AccountEvent, False, False),
+    # Two-step sign-in (issue 14): the secret an authenticator app shares; never in a
+    # file. A patient's is theirs (deleting the account purges it), staff's the clinic's.
+    _K(TWO_STEP, TwoStep, True, False),
     # An invitation to join (issue 14): the clinic's, not a patient's; its code's digest
     # opens an account, so never in a file.
     _K(INVITATION, Invitation, False, False),

@@ -64,6 +64,7 @@ class Operation(StrEnum):
     UPDATE_OWN_PROFILE = "write:profile"
     MANAGE_CLINIC = "manage:clinic"
     CREATE_ACCOUNT = "create:account"
+    RESET_TWO_STEP = "reset:two_step"  # a lost phone: the person sets it up again (issue 14)
     INVITE_STAFF = "invite:staff"  # invite, resend, withdraw a staff invitation (issue 14)
     INVITE_PATIENT = "invite:patient"  # the same for a patient's invitation
     MANAGE_ACCOUNTS = "manage:accounts"  # search, deactivate, change a role, reset link
@@ -118,6 +119,7 @@ TABLE: Final[Mapping[Operation, Mapping[Role, set[Relation]]]] = {
     Operation.UPDATE_OWN_PROFILE: {role: {OWN} for role in Role},
     Operation.MANAGE_CLINIC: {ADMIN: {NONE}},
     Operation.CREATE_ACCOUNT: {ADMIN: {NONE}},
+    Operation.RESET_TWO_STEP: {ADMIN: {NONE}},
     Operation.INVITE_STAFF: {ADMIN: {NONE}},
     Operation.INVITE_PATIENT: {THERAPIST: {NONE}, ADMIN: {NONE}},
     Operation.MANAGE_ACCOUNTS: {ADMIN: {NONE}},
@@ -150,6 +152,7 @@ _REFUSALS: Final[Mapping[Operation, str]] = {
                                    "code.",
     Operation.MANAGE_CLINIC: "Only a clinic admin can change clinic settings.",
     Operation.CREATE_ACCOUNT: "Only a clinic admin can create accounts.",
+    Operation.RESET_TWO_STEP: "Only a clinic admin can reset two-step sign-in.",
     Operation.INVITE_STAFF: "Only a clinic admin can invite staff.",
     Operation.INVITE_PATIENT: "Only a therapist or a clinic admin can invite a patient.",
     Operation.MANAGE_ACCOUNTS: "Only a clinic admin can manage accounts.",

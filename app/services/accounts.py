@@ -11,6 +11,14 @@ Failed sign-ins pause guessing without handing an attacker a way to lock a patie
 - `max_failures * ADDRESS_FACTOR` failures from one address, whatever the accounts, pause
   that address: guessing across many accounts slows the guesser, not the clinic.
 - Each guess costs an Argon2id verification (tens of ms by design) on top.
+
+Two-step sign-in (issue 14, app.services.two_step): for an account with it on, or staff
+whose clinic requires it, the right password gives no session yet but a `SecondStep`: a
+short-lived, single-use ticket for the code step (or, for staff who have not set it up,
+for enrolment). Wrong codes count like wrong passwords. A session of an account that must
+set it up first (the clinic turned the requirement on meanwhile, or the person joined by
+invitation) opens nothing until it is done: `resume` refuses it and `enrolment_due`
+exchanges it for an enrolment ticket.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import secrets
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,9 +45,13 @@ from app.domain.passwords import check_new_password
 from app.domain.policy import Operation, Relation
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.sharing import AuditEvent
+from app.domain.two_step import CODE_TICKET_LIFETIME, ENROLMENT_TICKET_LIFETIME
 from app.domain.validation import Problems, check_timezone
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
+
+if TYPE_CHECKING:
+    from app.services.two_step import Enrolment, TwoStepService
 
 ACCOUNT = kinds.ACCOUNT
 ADDRESS_FACTOR: Final = 4  # an address may fail this many times max_failures in all
@@ -49,10 +61,38 @@ AUDIT_KIND: Final = "audit"
 SIGN_IN_PAUSED: Final = "sign-in:paused"  # the audit action for a pause
 PASSWORD_CHANGED: Final = "password:changed"  # the audit action for a change by the person
 WRONG_CURRENT: Final = "That is not your current password."
+WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
+TICKET_ENDED: Final = "That took too long. For your safety, sign in again."
 
 
 class SignInFailed(Exception):
     """Wrong email or password, or the account is locked for a while. Safe to show."""
+
+
+class SecondStepNeeded(SignInFailed):
+    """The password was right, but this account signs in with a code too: `sign_in` (the
+    password alone) can't open a session for it; `password_step` gives the ticket."""
+
+    def __init__(self, step: SecondStep) -> None:
+        super().__init__("Enter the code from your authenticator app.")
+        self.step = step
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """A right password for an account with two-step sign-in: `ticket` opens the code
+    step (or, `enrol` True, setting it up) once, for a few minutes. No session yet."""
+
+    ticket: str
+    account: Account
+    enrol: bool
+
+
+@dataclass
+class _Ticket:
+    account_id: str
+    enrol: bool
+    expires: datetime
 
 
 @dataclass
@@ -157,26 +197,34 @@ class AuthService:
         # Keyed ("pair", address, email) and ("address", address).
         self._failures: dict[tuple[str, ...], _Failures] = {}
         self._sessions: dict[str, tuple[str, datetime]] = {}
+        self._tickets: dict[str, _Ticket] = {}
+        self.two_step: TwoStepService | None = None  # use_two_step; None: passwords only
         self._lock = threading.Lock()
         # Verify against a dummy hash for unknown emails so timing does not reveal accounts.
         self._dummy_hash = accounts.hasher.hash(secrets.token_hex(8))
 
+    def use_two_step(self, two_step: TwoStepService) -> None:
+        """Sign-in asks for a second step where app.services.two_step says so (the
+        composition root wires it; it needs this service's end_sessions itself)."""
+        self.two_step = two_step
+
     def sign_in(self, email: str, password: str, client_address: str = "") -> SignedIn:
-        """The account and a new session token, or SignInFailed. `client_address` is
-        where the attempt comes from (the browser's IP address; "" for none known)."""
+        """The password alone: the account and a new session token, or SignInFailed
+        (SecondStepNeeded when the account signs in with a code too)."""
+        step = self.password_step(email, password, client_address)
+        if isinstance(step, SecondStep):
+            raise SecondStepNeeded(step)
+        return step
+
+    def password_step(self, email: str, password: str,
+                      client_address: str = "") -> SignedIn | SecondStep:
+        """Check the password: a session (SignedIn), or, for an account with two-step
+        sign-in, the ticket for its second step; SignInFailed otherwise. `client_address`
+        is where the attempt comes from (the browser's IP address; "" for none known)."""
         key = normalise_email(email)
         pair, address = ("pair", client_address, key), ("address", client_address)
         now = self.accounts.clock()
-        with self._lock:
-            paused = [f.locked_until for k in (pair, address)
-                      if (f := self._failures.get(k)) and f.locked_until
-                      and f.locked_until > now]
-        if paused:
-            minutes = max(1, round((max(paused) - now).total_seconds() / 60))
-            raise SignInFailed(
-                f"Too many attempts from here. For your safety sign-in is paused; try "
-                f"again in {minutes} minute{'s' if minutes != 1 else ''}."
-            )
+        self._refuse_if_paused((pair, address), now)
         account = self.accounts.by_email(key)
         usable = account is not None and account.active
         stored_hash = account.password_hash if account is not None and usable else self._dummy_hash
@@ -187,9 +235,118 @@ class AuthService:
             raise SignInFailed("That email and password don't match. Please try again.")
         with self._lock:
             self._failures.pop(pair, None)
+        if self.two_step is not None:
+            if self.two_step.must_enrol(account):
+                return self._ticket(account, enrol=True, now=now)
+            if self.two_step.is_on(account.id):
+                return self._ticket(account, enrol=False, now=now)
+        return SignedIn(self._open_session(account.id, now), account)
+
+    def _refuse_if_paused(self, keys: tuple[tuple[str, ...], ...], now: datetime) -> None:
+        with self._lock:
+            paused = [f.locked_until for k in keys
+                      if (f := self._failures.get(k)) and f.locked_until
+                      and f.locked_until > now]
+        if paused:
+            minutes = max(1, round((max(paused) - now).total_seconds() / 60))
+            raise SignInFailed(
+                f"Too many attempts from here. For your safety sign-in is paused; try "
+                f"again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+
+    def _open_session(self, account_id: str, now: datetime) -> str:
+        with self._lock:
             token = secrets.token_urlsafe(32)
-            self._sessions[token] = (account.id, now)
-        return SignedIn(token, account)
+            self._sessions[token] = (account_id, now)
+        return token
+
+    # -- the second step (two-step sign-in) --------------------------------------------
+
+    def _ticket(self, account: Account, *, enrol: bool, now: datetime) -> SecondStep:
+        lifetime = ENROLMENT_TICKET_LIFETIME if enrol else CODE_TICKET_LIFETIME
+        ticket = secrets.token_urlsafe(32)
+        with self._lock:
+            for old in [t for t, held in self._tickets.items() if held.expires <= now]:
+                del self._tickets[old]  # forgotten half-done sign-ins don't pile up
+            self._tickets[ticket] = _Ticket(account.id, enrol, now + lifetime)
+        return SecondStep(ticket, account, enrol)
+
+    def _held(self, ticket: str, *, enrol: bool) -> tuple[Account, TwoStepService]:
+        now = self.accounts.clock()
+        with self._lock:
+            held = self._tickets.get(ticket)
+            if held is not None and held.expires <= now:
+                del self._tickets[ticket]
+                held = None
+        if held is None or held.enrol != enrol or self.two_step is None:
+            raise SignInFailed(TICKET_ENDED)
+        account = self.accounts.get(held.account_id)
+        if not account.active:
+            raise SignInFailed(TICKET_ENDED)
+        return account, self.two_step
+
+    def _use_ticket(self, ticket: str) -> bool:
+        """Single use: True for the one caller that takes it."""
+        with self._lock:
+            return self._tickets.pop(ticket, None) is not None
+
+    def code_step(self, ticket: str, code: str, client_address: str = "") -> SignedIn:
+        """The second step: a code from the authenticator app (or a recovery code) for
+        the ticket a right password gave. A session, once; SignInFailed otherwise. Wrong
+        codes count like wrong passwords (the same pause, from here and for this
+        account)."""
+        account, two_step = self._held(ticket, enrol=False)
+        now = self.accounts.clock()
+        pair = ("pair", client_address, account.email)
+        address = ("address", client_address)
+        self._refuse_if_paused((pair, address), now)
+        if not two_step.check_code(account, code):
+            if self._record_failure(pair, self.max_failures, now):
+                self._audit_pause(account, now)
+            self._record_failure(address, self.max_failures * ADDRESS_FACTOR, now)
+            raise SignInFailed(WRONG_CODE)
+        if not self._use_ticket(ticket):
+            raise SignInFailed(TICKET_ENDED)
+        with self._lock:
+            self._failures.pop(pair, None)
+        return SignedIn(self._open_session(account.id, now), account)
+
+    def enrolment(self, ticket: str) -> Enrolment:
+        """Start setting up two-step sign-in for an enrolment ticket: a new secret, its
+        QR image and text (each call a new one; only the last one shown counts)."""
+        account, two_step = self._held(ticket, enrol=True)
+        return two_step.start_enrolment(account)
+
+    def enrol_step(self, ticket: str, code: str,
+                   client_address: str = "") -> tuple[SignedIn, list[str]]:
+        """Finish setting up with the first code from the app: a session and the 10
+        recovery codes to show once. InvalidInput on "code" for a wrong code (counted
+        like a wrong password); SignInFailed when the ticket has ended."""
+        account, two_step = self._held(ticket, enrol=True)
+        now = self.accounts.clock()
+        pair = ("pair", client_address, account.email)
+        self._refuse_if_paused((pair, ("address", client_address)), now)
+        try:
+            codes = two_step.confirm_enrolment(account, code)
+        except InvalidInput:
+            if self._record_failure(pair, self.max_failures, now):
+                self._audit_pause(account, now)
+            raise
+        self._use_ticket(ticket)
+        return SignedIn(self._open_session(account.id, now), account), codes
+
+    def enrolment_due(self, token: str) -> SecondStep | None:
+        """For a session whose account must set up two-step sign-in before anything else
+        (e.g. the clinic began to require it while they were signed in, or they just
+        joined): the session ends and an enrolment ticket takes its place. None for any
+        other session."""
+        if self.two_step is None:
+            return None
+        account = self._session(token, refresh=False, gate=False)
+        if account is None or not self.two_step.must_enrol(account):
+            return None
+        self.sign_out(token)
+        return self._ticket(account, enrol=True, now=self.accounts.clock())
 
     def _verify(self, stored_hash: str, password: str) -> bool:
         try:
@@ -225,7 +382,9 @@ class AuthService:
         things the browser fetches on its own, such as chart pages)."""
         return self._session(token, refresh=False) is not None
 
-    def _session(self, token: str, *, refresh: bool) -> Account | None:
+    def _session(self, token: str, *, refresh: bool, gate: bool = True) -> Account | None:
+        """The session's account; None when it ended, and (`gate`) when the account must
+        set up two-step sign-in first: such a session opens nothing but enrolment."""
         now = self.accounts.clock()
         with self._lock:
             entry = self._sessions.get(token)
@@ -240,6 +399,8 @@ class AuthService:
         account = self.accounts.get(account_id)
         if not account.active:
             self.sign_out(token)
+            return None
+        if gate and self.two_step is not None and self.two_step.must_enrol(account):
             return None
         return account
 

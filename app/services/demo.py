@@ -85,6 +85,7 @@ def seed_demo(accounts: AccountService, access: AccessService, logbook: Logbook,
             for email, name, role in DEMO_ACCOUNTS}
     clinic.update(made["admin@example.com"], name="Riverside Physio (demo)",
                   phone="+1 555 0100", emergency_number="911")
+    clinic.set_staff_two_step(made["admin@example.com"], False)  # README: password alone
     therapist, care_team = made["taylor@example.com"], made["jordan@example.com"]
     for email, trajectory in TRAJECTORIES.items():
         progress(f"Filling in {made[email].name} …")

@@ -34,6 +34,7 @@ from app.services.portability import Portability
 from app.services.progress import ProgressService
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import ReminderService
+from app.services.two_step import TwoStepService
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ScreenServices:
     account_admin: AccountAdmin  # the admin's Accounts screen: deactivate, roles, reset links
     audit_log: AuditLogReview  # the admin's Audit log: account changes and record openings
     first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
+    two_step: TwoStepService  # two-step sign-in: status, set up, recovery codes, reset
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

@@ -43,6 +43,8 @@ class People:
         self.sam = make("sam@example.com", "Sam Admin", PASSWORD, Role.ADMIN)
         self.by_role = {Role.PATIENT: self.alex, Role.THERAPIST: self.taylor,
                         Role.CARE_TEAM: self.jordan, Role.ADMIN: self.sam}
+        # Staff sign in with the password alone here (a new clinic requires two-step).
+        services.clinic.set_staff_two_step(self.sam, False)
 
 
 @pytest.fixture

@@ -126,6 +126,7 @@ PROBES: dict[Operation, Probe] = {
         a, "staff@example.com", Role.CARE_TEAM),
     Operation.INVITE_PATIENT: lambda w, a, p: w.services.invitations.invite_patient(
         a, "invited@example.com"),
+    Operation.RESET_TWO_STEP: lambda w, a, p: w.services.two_step.reset(a, p),
     Operation.MANAGE_ACCOUNTS: lambda w, a, p: w.services.screens.account_admin.search(a),
     Operation.READ_ACCOUNT_LOG: lambda w, a, p: w.services.screens.audit_log.rows(a),
 }
@@ -138,6 +139,7 @@ NO_PATIENT = {Operation.REDEEM_SHARING_CODE, Operation.MANAGE_CLINIC,
               Operation.CREATE_ACCOUNT}
 NO_PATIENT |= {Operation.INVITE_STAFF, Operation.INVITE_PATIENT}  # invitations (issue 14)
 NO_PATIENT |= {Operation.MANAGE_ACCOUNTS, Operation.READ_ACCOUNT_LOG}
+NO_PATIENT |= {Operation.RESET_TWO_STEP}  # about an account, not a record (issue 14)
 POSSIBLE = {  # a patient or an admin is never granted access to someone's record
     Role.PATIENT: {Relation.OWN, Relation.NOT_SHARED, Relation.NONE},
     Role.THERAPIST: set(Relation), Role.CARE_TEAM: set(Relation),
