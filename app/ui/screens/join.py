@@ -144,6 +144,8 @@ def build(shell: Shell) -> ft.View:
             shell.flash = "Your account is ready. Sign in with your email and password."
             shell.go("/login")
             return
+        if shell.token is not None:  # someone was signed in on this browser: not now
+            shell.services.auth.sign_out(shell.token)
         shell.flash = WELCOME
         shell.after_sign_in = "/"
         shell.signed_in(signed.token, signed.account)
