@@ -35,6 +35,9 @@ NOT_A_STAFF_ROLE: Final = "Staff can be a therapist, care team or clinic admin."
 ALREADY_OFF: Final = "This account is already deactivated."
 ALREADY_ON: Final = "This account is already active."
 TURNED_OFF: Final = "This account is deactivated. Reactivate it first."
+# What sign-in says to a deactivated account, and only for its right password: a wrong one
+# gets the usual answer, so the message never tells a guesser that the address is in use.
+SIGN_IN_TURNED_OFF: Final = "This account is turned off. Ask your clinic."
 
 
 class AccountChangeRefused(InvalidInput):

@@ -33,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.domain import kinds, policy
+from app.domain.account_admin import SIGN_IN_TURNED_OFF
 from app.domain.accounts import (
     Account,
     Role,
@@ -226,9 +227,11 @@ class AuthService:
         now = self.accounts.clock()
         self._refuse_if_paused((pair, address), now)
         account = self.accounts.by_email(key)
-        usable = account is not None and account.active
-        stored_hash = account.password_hash if account is not None and usable else self._dummy_hash
-        if not self._verify(stored_hash, password) or account is None or not usable:
+        stored_hash = account.password_hash if account is not None else self._dummy_hash
+        right = self._verify(stored_hash, password) and account is not None
+        if right and account is not None and not account.active:
+            raise SignInFailed(SIGN_IN_TURNED_OFF)  # deactivated (app.domain.account_admin)
+        if not right or account is None:
             if self._record_failure(pair, self.max_failures, now) and account is not None:
                 self._audit_pause(account, now)
             self._record_failure(address, self.max_failures * ADDRESS_FACTOR, now)

@@ -16,6 +16,7 @@ from app.domain.account_admin import (
     NOT_A_STAFF_ROLE,
     PATIENT_ROLE_FIXED,
     SELF_DEACTIVATION,
+    SIGN_IN_TURNED_OFF,
     TURNED_OFF,
     AccountChangeRefused,
     AccountSearch,
@@ -247,3 +248,14 @@ def test_no_link_for_a_deactivated_account_and_deactivation_kills_an_open_one(
     with pytest.raises(AccountChangeRefused) as refused:
         admin.give_reset_link(people.sam, people.taylor.id)
     assert refused.value.message == TURNED_OFF
+
+
+def test_a_deactivated_account_is_told_so_only_for_its_right_password(
+        services: Services, people: People, admin: AccountAdmin) -> None:
+    admin.deactivate(people.sam, people.taylor.id)
+    with pytest.raises(SignInFailed) as right:
+        services.auth.sign_in("taylor@example.com", PASSWORD)
+    assert str(right.value) == SIGN_IN_TURNED_OFF
+    with pytest.raises(SignInFailed) as wrong:
+        services.auth.sign_in("taylor@example.com", "not her password at all")
+    assert str(wrong.value) == "That email and password don't match. Please try again."

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.domain.account_admin import SIGN_IN_TURNED_OFF
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput, NotFound
 from app.main import Services
@@ -144,9 +145,12 @@ def test_inactive_account_cannot_sign_in(services: Services, alex: Account) -> N
     current = services.accounts.accounts.get(alex.id)
     assert current is not None
     services.accounts.accounts.correct(replace(alex, active=False), alex.id, current.version)
-    with pytest.raises(SignInFailed) as caught:
+    with pytest.raises(SignInFailed) as caught:  # told why, for the right password only
         services.auth.sign_in(alex.email, PASSWORD)
-    assert str(caught.value) == WRONG_PASSWORD_MESSAGE
+    assert str(caught.value) == SIGN_IN_TURNED_OFF
+    with pytest.raises(SignInFailed) as wrong:
+        services.auth.sign_in(alex.email, "not the password")
+    assert str(wrong.value) == WRONG_PASSWORD_MESSAGE
 
 
 def fail(services: Services, email: str, times: int) -> None:

@@ -26,6 +26,7 @@ from app.ui import theme
 from app.ui.components import choice_list
 from app.ui.confirm import confirm
 from app.ui.frame import card, heading, muted, scaffold
+from app.ui.screens.invitations import staff_invitations
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -42,17 +43,6 @@ LINK_NOTE: Final = ("Anyone who has this link can set the account's password: gi
 def build(shell: Shell) -> ft.View:
     admin = shell.require_account()
     return scaffold(shell, ROUTE, f"BackTrack · {TITLE}", _AccountsScreen(shell, admin).body)
-
-
-def _invitations(shell: Shell, admin: Account) -> list[ft.Control]:
-    """Helper B's staff invitations card, at the top, once it is part of the app."""
-    try:
-        from app.ui.screens.invitations import staff_invitations
-    except ImportError:
-        return []
-    if not hasattr(shell.services, "invitations"):
-        return []
-    return [ft.ResponsiveRow([staff_invitations(shell, admin)])]
 
 
 class _AccountsScreen:
@@ -82,7 +72,7 @@ class _AccountsScreen:
             muted("Everyone with a BackTrack account at this clinic. Deactivating signs "
                   "the person out at once and keeps their data; reactivate to let them "
                   "back in."),
-            *_invitations(shell, admin),
+            ft.ResponsiveRow([staff_invitations(shell, admin)]),  # helper B's card
             filters,
             ft.Row([ft.OutlinedButton("Search", icon=ft.Icons.SEARCH, height=theme.TOUCH,
                                       on_click=self._search), self.count], wrap=True),
