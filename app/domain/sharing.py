@@ -19,6 +19,9 @@ class AuditEvent:
     actor_role: str
     action: str  # e.g. "read:progress" (an app.domain.policy.Operation value, or finer)
     at: datetime
+    # How many times that day: a caseload list view ("read:caseload") is one entry per
+    # clinician, patient and day, counting the day's views (issue 15); every other read, 1.
+    count: int = 1
 
 
 @dataclass(frozen=True)

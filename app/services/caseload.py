@@ -2,9 +2,13 @@
 attention and sorted by need (red-flag report first, then soreness not settling, getting
 worse, no meaningful response after a reasonable trial, stopped logging).
 
-Each patient's record is read once through the progress service and their "Is this
-normal?" answers through the guidance service, so both reads are access-checked and
-audited ("read:progress", "read:guidance").
+Each patient's record is read through the progress service and their "Is this normal?"
+answers through the guidance service, so both reads are access-checked. At clinic size
+(300 patients, several views an hour) the list is built from per-patient statuses kept
+until something of the patient's changes (the store's owner stamp), their day turns, or
+an urgent answer leaves its 7-day window: a view re-reads only those patients. The view is
+audited as a list view (AccessService.list_view: one entry per clinician, patient and day,
+counted), not as two reads per patient per view; opening a patient is audited each time.
 
 A patient who shares "reminders and logging only" with the clinician is listed too, but
 only with whether they logged: days since their last check-in (its time, never its
@@ -15,8 +19,9 @@ from what they logged, no urgent answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import threading
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from app.domain import kinds
 from app.domain.accounts import Account, Scope
@@ -29,8 +34,8 @@ from app.domain.progress import (
     soreness_curves,
     stopped_logging,
 )
-from app.domain.zones import days_since
-from app.services.access import AccessService
+from app.domain.zones import days_since, patient_today
+from app.services.access import LIST_VIEW, AccessService
 from app.services.base import Collection
 from app.services.erasure import DELETED_ACTION
 from app.services.followup import AnswerRecord, FollowUpService
@@ -78,6 +83,21 @@ class PatientStatus:
         return min((FLAGS[f][0] for f in self.flags), default=len(FLAGS))
 
 
+# Saving these does not change what the list shows: the list view's own audit entries
+# must not make the next view re-read the patient.
+NOT_SHOWN = frozenset({kinds.AUDIT})
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A status as worked out, and what it holds for."""
+
+    stamp: int  # the patient's owner stamp (NOT_SHOWN aside) read before working it out
+    day: date  # the patient's own day then
+    until: datetime | None  # an urgent answer behind a flag leaves its window
+    status: PatientStatus
+
+
 class Caseload:
     def __init__(self, access: AccessService, progress: ProgressService,
                  guidance: GuidanceService, followups: FollowUpService) -> None:
@@ -87,10 +107,42 @@ class Caseload:
         self.followups = followups
         # Only ever read for the check-ins' times (see `_logging_status`).
         self._check_ins = Collection(access.store, kinds.CHECK_IN, CheckIn)
+        # (patient, scope) -> the status last worked out; shared by every clinician, whose
+        # access is checked on each view all the same.
+        self._known: dict[tuple[str, Scope], _Known] = {}
+        self._known_lock = threading.Lock()
+        self.worked_out = 0  # statuses worked out from the records (benches, tests)
 
     def for_clinician(self, clinician: Account) -> list[PatientStatus]:
-        statuses = [self._status(clinician, p) for p in self.access.shared_patients(clinician)]
+        """Every patient who shares with the clinician, most urgent first. Blocking (reads
+        and one audit write): call it off the event loop."""
+        patients = [(p, self.access.scope_of(clinician, p.id))
+                    for p in self.access.shared_patients(clinician)]
+        # A narrow grant's line is the adherence read it always was, in the trail too.
+        listed = {p.id: LIST_VIEW if scope is Scope.FULL else LOGGING_READ
+                  for p, scope in patients}
+        with self.access.list_view(clinician, listed):
+            statuses = [self._current(clinician, p, scope) for p, scope in patients]
         return sorted(statuses, key=lambda s: (s.priority, s.patient.name))
+
+    def _current(self, clinician: Account, patient: Account, scope: Scope) -> PatientStatus:
+        now = self.progress.clock()
+        stamp = self.access.store.owner_stamp(patient.id, ignoring=NOT_SHOWN)
+        day = patient_today(now, patient.timezone)
+        with self._known_lock:
+            known = self._known.get((patient.id, scope))
+        if known is not None and known.stamp == stamp and known.day == day \
+                and (known.until is None or now < known.until):
+            # Nothing of theirs changed: the same check as a read, audited as the view.
+            operation = Operation.READ_PROGRESS if scope is Scope.FULL \
+                else Operation.READ_REMINDERS
+            self.access.authorize(clinician, patient.id, operation)
+            return replace(known.status, patient=patient)
+        status, until = self._status(clinician, patient, scope)
+        with self._known_lock:
+            self._known[(patient.id, scope)] = _Known(stamp, day, until, status)
+            self.worked_out += 1
+        return status
 
     def deleted_at_request(self, clinician: Account) -> list[datetime]:
         """When patients who shared with this clinician deleted their account, newest
@@ -98,12 +150,20 @@ class Caseload:
         events = self.access.audit.find(None, actor_id=clinician.id, action=DELETED_ACTION)
         return sorted((v.value.at for v in events), reverse=True)
 
-    def _status(self, clinician: Account, patient: Account) -> PatientStatus:
-        scope = self.access.scope_of(clinician, patient.id)
+    def _status(self, clinician: Account, patient: Account,
+                scope: Scope) -> tuple[PatientStatus, datetime | None]:
+        """The status from the records, and until when the clock alone leaves it right
+        (None: until the patient's day turns)."""
         if scope is not Scope.FULL:
-            return self._logging_status(clinician, patient, scope)
-        record = self.progress.record(clinician, patient.id)  # access check + audit
-        return self.status_of(clinician, patient, record, self.progress.summary_for(record))
+            return self._logging_status(clinician, patient, scope), None
+        record = self.progress.record(clinician, patient.id)  # access check (+ audit)
+        answers = self.followups.answers(clinician, patient.id)
+        status = self.status_of(clinician, patient, record, self.progress.summary_for(record),
+                                answers)
+        leaving = [r.answer.assessed_at + RECENT_ASSESSMENT for r in answers
+                   if r.answer.assessment.level in URGENT_TIERS
+                   and r.answer.assessed_at + RECENT_ASSESSMENT > self.progress.clock()]
+        return status, min(leaving, default=None)
 
     def _logging_status(self, clinician: Account, patient: Account,
                         scope: Scope) -> PatientStatus:

@@ -9,6 +9,7 @@ import pytest
 from app.domain.accounts import Role, Scope
 from app.domain.errors import NotAllowed
 from app.main import Services, seed_demo_if_empty
+from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.caseload import FLAGS
 from tests.conftest import FakeClock
 
@@ -31,16 +32,83 @@ def test_the_therapist_sees_casey_first_with_the_emergency_flag(seeded: Services
     assert statuses == sorted(statuses, key=lambda s: (s.priority, s.patient.name))
 
 
-def test_every_caseload_read_is_audited(seeded: Services) -> None:
+def test_a_list_view_is_audited_once_a_day_per_patient_and_counted(
+    seeded: Services, clock: FakeClock,
+) -> None:
+    """Each view used to write two audit entries per patient (a caseload of 303 added 606
+    versions per view); now the day's entry says who listed them, when, and how often."""
     taylor = seeded.accounts.by_email("taylor@example.com")
     alex = seeded.accounts.by_email("alex@example.com")
     assert taylor is not None and alex is not None
     before = len(seeded.access.audit_trail(alex, alex.id))
-    seeded.caseload.for_clinician(taylor)
+    for _ in range(3):
+        seeded.caseload.for_clinician(taylor)
     trail = seeded.access.audit_trail(alex, alex.id)
-    assert len(trail) == before + 2  # the progress record and the "Is this normal?" answers
-    assert {(e.actor_id, e.action) for e in trail[:2]} == {
-        (taylor.id, "read:progress"), (taylor.id, "read:guidance")}
+    assert len(trail) == before + 1
+    assert (trail[0].actor_id, trail[0].action, trail[0].at) == (
+        taylor.id, LIST_VIEW, clock.now)
+    assert seeded.access.list_view_count(taylor, alex.id) == 3
+    clock.now += LIST_COUNT_EVERY
+    seeded.caseload.for_clinician(taylor)  # the count is written at most once an hour
+    (entry,) = [e for e in seeded.access.audit_trail(alex, alex.id) if e.action == LIST_VIEW]
+    assert entry.count == 4
+    clock.now += timedelta(days=1)
+    seeded.caseload.for_clinician(taylor)  # a new day, a new entry
+    listed = [e for e in seeded.access.audit_trail(alex, alex.id) if e.action == LIST_VIEW]
+    assert [e.count for e in listed] == [1, 4]
+
+
+def test_repeated_views_add_no_versions_and_reread_only_who_changed(
+    seeded: Services, clock: FakeClock,
+) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    alex = seeded.accounts.by_email("alex@example.com")
+    assert taylor is not None and alex is not None
+    first = seeded.caseload.for_clinician(taylor)
+    worked_out = seeded.caseload.worked_out
+    store = seeded.access.store
+    versions = {p.patient.id: len(store.owner_history(p.patient.id)) for p in first}
+    stamp = seeded.access.store.owner_stamp(alex.id)
+    again = seeded.caseload.for_clinician(taylor)
+    assert again == first
+    assert seeded.caseload.worked_out == worked_out  # nobody's record read again
+    assert seeded.access.store.owner_stamp(alex.id) == stamp  # nothing written
+    assert versions == {p.patient.id: len(store.owner_history(p.patient.id)) for p in again}
+    seeded.logbook.check_in(alex, alex.id, pain_now=9)
+    after = seeded.caseload.for_clinician(taylor)
+    assert seeded.caseload.worked_out == worked_out + 1  # Alex only
+    (alex_now,) = [s for s in after if s.patient.id == alex.id]
+    (alex_before,) = [s for s in first if s.patient.id == alex.id]
+    assert alex_now.summary != alex_before.summary  # the new check-in shows
+
+
+def test_opening_one_patient_is_audited_each_time(seeded: Services) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    alex = seeded.accounts.by_email("alex@example.com")
+    assert taylor is not None and alex is not None
+    seeded.caseload.for_clinician(taylor)
+    before = len(seeded.access.audit_trail(alex, alex.id))
+    seeded.progress.record(taylor, alex.id)
+    seeded.progress.record(taylor, alex.id)
+    trail = seeded.access.audit_trail(alex, alex.id)
+    assert len(trail) == before + 2
+    assert [(e.actor_id, e.action) for e in trail if e.action != LIST_VIEW] == [
+        (taylor.id, "read:progress")] * 2
+
+
+def test_an_emergency_flag_leaves_after_seven_days_without_a_save(
+    seeded: Services, clock: FakeClock,
+) -> None:
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    assert taylor is not None
+
+    def casey_flags() -> tuple[str, ...]:
+        return next(s.flags for s in seeded.caseload.for_clinician(taylor)
+                    if s.patient.email == "casey@example.com")
+
+    assert "emergency" in casey_flags()
+    clock.now += timedelta(days=8)
+    assert "emergency" not in casey_flags()
 
 
 def test_a_revoked_patient_leaves_the_caseload(seeded: Services) -> None:
