@@ -68,17 +68,44 @@ def odi_link(section: int) -> str:
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:
-    """Check a bundle against fhir.resources' R4B models (every resource in it, by its
-    resourceType). Raises FhirInvalid naming the first problem."""
+    """Check a bundle against fhir.resources' R4B models: the Bundle itself, and every
+    resource in it by the model of its resourceType. Raises FhirInvalid naming the first
+    problem.
+
+    Each resource is validated by its own model rather than through Bundle.entry.resource:
+    the same checks (the Bundle resolves each entry to that very model) at about two
+    thirds of the cost, which keeps two years of daily data under a second."""
+    from fhir.resources.R4B import get_fhir_model_class
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
 
+    entries = bundle.get("entry") or []
+    shell = {**bundle, "entry": [{k: v for k, v in entry.items() if k != "resource"}
+                                 if isinstance(entry, dict) else entry
+                                 for entry in entries]}
     try:
-        Bundle.model_validate(bundle)
+        Bundle.model_validate(shell)
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource")
+            if resource is None:
+                continue
+            try:
+                model = get_fhir_model_class(str(resource.get("resourceType")))
+            except (KeyError, ValueError):
+                raise FhirInvalid(f"entry.{index}.resource.resourceType: not an R4B "
+                                  "resource") from None
+            try:
+                model.model_validate(resource)
+            except ValidationError as exc:
+                raise _invalid(exc, f"entry.{index}.resource.") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        raise FhirInvalid(f"{where}: {first.get('msg')}") from None
+        raise _invalid(exc, "") from None
+
+
+def _invalid(exc: Any, prefix: str) -> FhirInvalid:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return FhirInvalid(f"{prefix}{where}: {first.get('msg')}")
 
 
 class FhirExport:
@@ -97,7 +124,8 @@ class FhirExport:
     def export(self, actor: Account | None, patient: Account) -> bytes:
         bundle = self.bundle(patient)
         validate_bundle(bundle)
-        return json.dumps(bundle, indent=1, ensure_ascii=False).encode("utf-8")
+        # Compact: two years of daily data is megabytes, and machines read it.
+        return json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def bundle(self, patient: Account) -> dict[str, Any]:
         """The bundle as plain JSON-able data (not yet validated)."""
@@ -349,12 +377,12 @@ class _BundleWriter:
         when = self._local(check_in.recorded_at)
         pain: dict[str, Any] = self._observation(record, "pain_now", when,
                                                  valueInteger=check_in.pain_now)
-        if check_in.regions:
+        if len(check_in.regions) == 1:  # FHIR's bodySite holds one site
+            pain["bodySite"] = self.codes.region_concept(check_in.regions[0])
+        elif check_in.regions:  # several: each in a pain-location extension, in order
             pain["extension"] = [self._ext(EXT_PAIN_LOCATION,
                                            valueCodeableConcept=self.codes.region_concept(r))
                                  for r in check_in.regions]
-        if len(check_in.regions) == 1:  # FHIR's bodySite holds one site
-            pain["bodySite"] = self.codes.region_concept(check_in.regions[0])
         pain.update(self._note(check_in.note))
         self._add(full_url(record.kind, record.id), pain)
         if check_in.worst_24h is not None:

@@ -442,10 +442,12 @@ class _Reader:
                                  "(LOINC 72514-3). Nothing was imported.")
         pain = parts.pain
         try:
-            regions = self._regions([x.get("valueCodeableConcept") for x in
-                                     pain.get("extension") or []
-                                     if x.get("url") ==
-                                     self.codes.extension_url(EXT_PAIN_LOCATION)])
+            several = [x.get("valueCodeableConcept") for x in pain.get("extension") or []
+                       if x.get("url") == self.codes.extension_url(EXT_PAIN_LOCATION)]
+            if several and "bodySite" in pain:
+                raise _Refused("both bodySite and pain-location extensions")
+            regions = self._regions(several or ([pain["bodySite"]] if "bodySite" in pain
+                                                else []))
             check_in = e.CheckIn(
                 check_in_id, self.patient_id,
                 self._when(pain.get("effectiveDateTime"), "effectiveDateTime"),
