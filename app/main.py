@@ -120,7 +120,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         password_reset=password_reset,
         erasure=ErasureService(access, auth, clock),
         invitations=InvitationService(
-            store, accounts, access, AccountAudit(store, clock),
+            store, accounts, access, account_audit,
             notifier_source=reminders.mail.notifier,
             clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
             clock=clock),
