@@ -26,7 +26,9 @@ class SharingShell(StubShell):
         super().__init__(services, account)
         self.toasts: list[str] = []
         self.page = SimpleNamespace(update=lambda: None, route="/sharing",
-                                    show_dialog=lambda _: None)
+                                    show_dialog=lambda _: None,
+                                    # the caseload is worked out in a task: run it through
+                                    run_task=lambda task: asyncio.run(task()))
 
     def toast(self, message: str) -> None:
         self.toasts.append(message)

@@ -18,6 +18,7 @@ from app.ui import theme
 from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
+from app.ui.screens.caseload_list import caseload_section
 from app.ui.screens.mail import mail_card
 from app.ui.screens.invitations import patient_invitations
 
@@ -39,13 +40,8 @@ def build(shell: Shell) -> ft.View:
     if account.role.is_clinician:
         body.append(_add_patient(shell, account))
         body += patient_invitations(shell, account)  # new patients, by invitation
-        statuses = shell.services.caseload.for_clinician(account)
-        body.append(ft.Text("Patients who share with you, most urgent first", size=16))
-        cards = [_patient_card(shell, s) for s in statuses] + [
-            _deleted_card(account, at) for at in shell.services.caseload
-            .deleted_at_request(account)]
-        body.append(ft.ResponsiveRow(cards or [muted("No patient has shared with you yet.")],
-                                     spacing=16, run_spacing=16))
+        # Worked out off the event loop (issue 15); a progress ring until then.
+        body += caseload_section(shell, account, _patient_card, _deleted_card)
     if account.role is Role.ADMIN:
         body.append(_clinic_settings(shell, account))
         mail = mail_card(shell, account)
