@@ -26,9 +26,10 @@ def qr_png(link: str) -> bytes:
 
 def qr_svg(link: str) -> str:
     """The link as a QR code, an inline SVG element (for the printed card: sharp at any
-    printer's resolution)."""
+    printer's resolution). A viewBox and no size of its own, so the card's CSS scales it
+    whole (with a fixed width and height, a smaller CSS size cut a finder pattern off)."""
     out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="svg", scale=QR_SCALE, border=QR_BORDER,
+    segno.make(link, error="m").save(out, kind="svg", border=QR_BORDER, omitsize=True,
                                      xmldecl=False, svgns=True, nl=False)
     return out.getvalue().decode("utf-8")
 
