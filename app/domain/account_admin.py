@@ -37,6 +37,9 @@ ALREADY_ON: Final = "This account is already active."
 TURNED_OFF: Final = "This account is deactivated. Reactivate it first."
 # What sign-in says to a deactivated account, and only for its right password: a wrong one
 # gets the usual answer, so the message never tells a guesser that the address is in use.
+NO_MAIL_SERVER: Final = ("This clinic has no mail server set up, so nothing can be emailed. "
+                        "Give a reset link instead and pass it on yourself.")
+EMAILED: Final = "emailed"  # the account log's detail for a link sent by email
 SIGN_IN_TURNED_OFF: Final = "This account is turned off. Ask your clinic."
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from app.domain.account_admin import (
     ALREADY_OFF,
+    EMAILED,
     LAST_ADMIN,
+    NO_MAIL_SERVER,
     NOT_A_STAFF_ROLE,
     PATIENT_ROLE_FIXED,
     SELF_DEACTIVATION,
@@ -28,7 +30,8 @@ from app.domain.errors import NotAllowed
 from app.main import Services
 from app.services.account_admin import AccountAdmin
 from app.services.accounts import SignInFailed
-from app.services.password_reset import VALID_FOR, LinkUnusable
+from app.services.notifier import MemoryNotifier
+from app.services.password_reset import VALID_FOR, LinkUnusable, PasswordResetService
 from tests.conftest import FakeClock
 
 PASSWORD = "backtrack-test-pw"
@@ -259,3 +262,29 @@ def test_a_deactivated_account_is_told_so_only_for_its_right_password(
     with pytest.raises(SignInFailed) as wrong:
         services.auth.sign_in("taylor@example.com", "not her password at all")
     assert str(wrong.value) == "That email and password don't match. Please try again."
+
+
+def test_the_admin_emails_a_reset_link_when_the_clinic_has_a_mail_server(
+        services: Services, people: People, clock: FakeClock) -> None:
+    outbox = MemoryNotifier()
+    mail: list[MemoryNotifier | None] = [None]
+    resets = PasswordResetService(services.auth, notifier_source=lambda: mail[0],
+                                  clinic_name=lambda: "Harbour Physio",
+                                  base_url="https://clinic.example", clock=clock,
+                                  dispatch=lambda send: send())
+    admin = AccountAdmin(services.accounts, services.auth, resets, services.account_audit)
+    with pytest.raises(AccountChangeRefused) as refused:
+        admin.email_reset_link(people.sam, people.alex.id)
+    assert refused.value.message == NO_MAIL_SERVER
+    mail[0] = outbox
+    assert admin.email_reset_link(people.sam, people.alex.id) == "alex@example.com"
+    [sent] = outbox.sent
+    assert sent.to == "alex@example.com"
+    resets.reset(token_of(sent.link), NEW_PASSWORD)
+    assert services.auth.sign_in("alex@example.com", NEW_PASSWORD).account.id == people.alex.id
+    given = [e for e in services.account_audit.all()
+             if e.action is AccountAction.RESET_LINK_GIVEN]
+    assert [(e.actor_id, e.subject, e.detail) for e in given] == [
+        (people.sam.id, people.alex.id, EMAILED)]
+    with pytest.raises(NotAllowed):
+        admin.email_reset_link(people.taylor, people.alex.id)

@@ -1,12 +1,14 @@
-"""The admin's Accounts screen (/admin/accounts, issue 14): find an account by name, email,
-role or status, and per account deactivate (asked first), reactivate, change a staff role
-(asked first) or give a password-reset link to pass on by hand.
+"""The admin's Accounts screen (/admin/accounts, issue 14): helper B's Invite staff card,
+then every account, found by name, email, role or status. Per account: deactivate (asked
+first), reactivate, change a staff role (asked first), give a password-reset link to pass
+on by hand, email one when the clinic has a mail server, and reset two-step sign-in (asked
+first) where it is on, for a lost phone.
 
 Each account is a card: name, email, role, status and its buttons, one column on a phone,
-several on a desktop. A refusal (the last admin, oneself, a patient's role) is said in the
-words of app.domain.account_admin, in a banner above the list; nothing typed in the search
-is lost. The reset link is shown once, in a dialog with a Copy button (copied inside the
-tap: Safari refuses a clipboard write that waits for the server).
+two or three on a desktop. A refusal (the last admin, oneself, a patient's role) is said
+in the words of app.domain.account_admin, in a banner above the list; nothing typed in
+the search is lost. The reset link is shown once, in a dialog with a Copy button (copied
+inside the tap: Safari refuses a clipboard write that waits for the server).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class _AccountsScreen:
     def __init__(self, shell: Shell, admin: Account) -> None:
         self.shell, self.admin = shell, admin
         self.service = shell.services.account_admin
+        self.mail_server = shell.services.password_reset.email_available()
         self.text = ft.TextField(label="Search name or email", prefix_icon=ft.Icons.SEARCH,
                                  on_submit=self._search, expand=True)
         role_box, self.role = choice_list(
@@ -105,16 +108,22 @@ class _AccountsScreen:
     def _card(self, account: AccountSummary) -> ft.Control:
         you = account.id == self.admin.id
         status_colour = ft.Colors.PRIMARY if account.active else ft.Colors.ERROR
-        buttons: list[ft.Control] = []
-        if account.active and not you:
-            buttons.append(self._button("Deactivate", ft.Icons.BLOCK,
-                                        lambda _: self._deactivate(account)))
-        async def reactivate(_: Any) -> None:  # a lambda would drop the coroutine
+
+        # Handlers are async functions of their own: a lambda returning a coroutine is
+        # called by Flet and the coroutine dropped, unrun.
+        async def reactivate(_: Any) -> None:
             await self._reactivate(account)
 
         async def reset_link(_: Any) -> None:
             await self._reset_link(account)
 
+        async def email_link(_: Any) -> None:
+            await self._email_link(account)
+
+        buttons: list[ft.Control] = []
+        if account.active and not you:
+            buttons.append(self._button("Deactivate", ft.Icons.BLOCK,
+                                        lambda _: self._deactivate(account)))
         if not account.active:
             buttons.append(self._button("Reactivate", ft.Icons.CHECK_CIRCLE_OUTLINE,
                                         reactivate))
@@ -123,6 +132,12 @@ class _AccountsScreen:
                                         lambda _: self._change_role(account)))
         if account.active:
             buttons.append(self._button("Give reset link", ft.Icons.LINK, reset_link))
+            if self.mail_server:
+                buttons.append(self._button("Email reset link", ft.Icons.OUTGOING_MAIL,
+                                            email_link))
+        if self.shell.services.two_step.is_on(account.id):
+            buttons.append(self._button("Reset two-step sign-in", ft.Icons.PHONELINK_LOCK,
+                                        lambda _: self._reset_two_step(account)))
         name = account.name + (" (you)" if you else "")
         return card(
             ft.Text(name, size=17, weight=ft.FontWeight.W_600),
@@ -164,29 +179,53 @@ class _AccountsScreen:
         self.shell.page.update()
         self.shell.toast(message)
 
-    def _deactivate(self, account: AccountSummary) -> None:
-        outcome: list[str] = []
+    def _confirmed(self, *, title: str, text: str, keep: str, act: str,
+                   work: Callable[[], object], done: str) -> None:
+        """Ask first (app.ui.confirm); then the outcome: `done` as a toast, or the
+        refusal in the banner."""
+        refusal: list[str] = []
 
-        def work() -> None:
+        def attempt() -> None:
             try:
-                self.service.deactivate(self.admin, account.id)
-                outcome.append("")
+                work()
             except InvalidInput as refused:
-                outcome.append(next(iter(refused.problems.values())))
+                refusal.append(next(iter(refused.problems.values())))
             except DomainError as refused:
-                outcome.append(str(refused))
+                refusal.append(str(refused))
 
         def then() -> None:
-            if outcome and outcome[0]:
-                self._refused(outcome[0])
+            if refusal:
+                self._refused(refusal[0])
             else:
-                self._done(f"{account.name} is deactivated and was signed out everywhere.")
+                self._done(done)
 
-        confirm(self.shell.page, title=f"Deactivate {account.name}?",
-                text=(f"{account.name} ({account.email}) is signed out at once and can't "
-                      "sign in until you reactivate the account. Nothing they hold is "
-                      "deleted."),
-                keep="Keep active", act="Deactivate", work=work, then=then)
+        confirm(self.shell.page, title=title, text=text, keep=keep, act=act, work=attempt,
+                then=then)
+
+    def _deactivate(self, account: AccountSummary) -> None:
+        self._confirmed(
+            title=f"Deactivate {account.name}?",
+            text=(f"{account.name} ({account.email}) is signed out at once and can't sign "
+                  "in until you reactivate the account. Nothing they hold is deleted."),
+            keep="Keep active", act="Deactivate",
+            work=lambda: self.service.deactivate(self.admin, account.id),
+            done=f"{account.name} is deactivated and was signed out everywhere.")
+
+    def _reset_two_step(self, account: AccountSummary) -> None:
+        self._confirmed(
+            title=f"Reset {account.name}'s two-step sign-in?",
+            text=("For a lost or replaced phone. Their codes and recovery codes stop "
+                  "working and they are signed out everywhere; at their next sign-in they "
+                  "set up two-step sign-in again if the clinic requires it."),
+            keep="Cancel", act="Reset two-step",
+            work=lambda: self.shell.services.two_step.reset(self.admin, account.id),
+            done=f"{account.name}'s two-step sign-in was reset.")
+
+    async def _email_link(self, account: AccountSummary) -> None:
+        sent_to = await self._act(lambda: self.service.email_reset_link(self.admin,
+                                                                        account.id))
+        if sent_to is not None:
+            self._done(f"A reset link was emailed to {sent_to}. It works once, for 1 hour.")
 
     async def _reactivate(self, account: AccountSummary) -> None:
         if await self._act(lambda: self.service.reactivate(self.admin, account.id)):
