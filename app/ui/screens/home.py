@@ -19,8 +19,8 @@ from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
 from app.ui.screens.caseload_list import caseload_section
-from app.ui.screens.mail import mail_card
 from app.ui.screens.invitations import patient_invitations
+from app.ui.screens.mail import mail_card
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
