@@ -23,7 +23,6 @@ versions stay in the JSON export (docs/interop.md, "What is lost").
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -128,6 +127,17 @@ def _validate(document: dict[str, Any]) -> None:
             from None
 
 
+def _embedded_json(text: object, name: str) -> Any:
+    """JSON carried in an extension's valueString, read with the import's own limits
+    (depth, repeated keys, no NaN): it is as untrusted as the file around it."""
+    if not isinstance(text, str):
+        raise _Refused(f"the {name} extension has no valueString")
+    try:
+        return checks.parse_json(text)
+    except InvalidInput:
+        raise _Refused(f"the {name} extension does not hold JSON BackTrack wrote") from None
+
+
 def _describe(document: dict[str, Any], index: int) -> str:
     """'Entry 5 (Observation urn:uuid:…)', counted from 1 like the JSON import's records."""
     entries = document.get("entry")
@@ -206,7 +216,8 @@ class _Reader:
         where = _describe(self.document, index)
         try:
             return read(self.entries[index].get("resource") or {}, where)
-        except (_Refused, KeyError, ValueError, TypeError, IndexError) as exc:
+        except (_Refused, KeyError, ValueError, TypeError, IndexError,
+                AttributeError) as exc:
             why = str(exc) if isinstance(exc, _Refused) else \
                 f"a part BackTrack writes is missing or malformed ({type(exc).__name__}: {exc})"
             raise checks.refusal(f"{where}: {why}. Nothing was imported.") from None
@@ -344,6 +355,8 @@ class _Reader:
             value = resource.get("valueInteger")
             if not isinstance(value, int):
                 raise _Refused("the score (valueInteger) is missing")
+            if (parts.worst if code == "worst_24h" else parts.pain) is not None:
+                raise _Refused("a second score of the same kind for one check-in")
             if code == "worst_24h":
                 parts.worst = value
             else:
@@ -411,6 +424,8 @@ class _Reader:
             parts = self.check_ins.setdefault(self._own_id(resource, kinds.CHECK_IN),
                                               _CheckIn())
             parts.sources.append(where)
+            if parts.psfs:
+                raise _Refused("a second PSFS response for one check-in")
             parts.psfs = {link: answer(item, "valueInteger") for link, item in items.items()}
         elif questionnaire == self.codes.questionnaire_url("odi"):
             items.pop(ODI_SCORE_LINK, None)  # worked out from the sections again
@@ -464,12 +479,12 @@ class _Reader:
         if report is None or answer is None:
             raise _Refused("not an 'Is this normal?' answer BackTrack wrote (no symptom "
                            "report or answer extension)")
-        result = json.loads(answer["valueString"])
+        result = _embedded_json(answer.get("valueString"), EXT_GUIDANCE_ANSWER)
         tier = self._tier(resource)
         if not isinstance(result, dict) or result.get("level") != tier:
             raise _Refused("the answer's tier and prediction.qualitativeRisk differ")
         data: dict[str, Any] = {
-            "input": json.loads(report["valueString"]),
+            "input": _embedded_json(report.get("valueString"), EXT_GUIDANCE_REPORT),
             "result": result,
             "assessed_at": self._when(resource.get("occurrenceDateTime"),
                                       "occurrenceDateTime").astimezone(UTC).isoformat(),

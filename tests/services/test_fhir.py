@@ -448,3 +448,28 @@ def test_random_histories_export_sound_bundles_that_round_trip(plan: dict[str, A
         round_trip(services, patient, clock)
     finally:
         services.close()
+
+
+def test_json_carried_in_an_extension_is_read_with_the_imports_limits(
+        clock: FakeClock, bundle: dict[str, Any]) -> None:
+    changed = json.loads(json.dumps(bundle))
+    risk = first_of(changed, "RiskAssessment")
+    report = next(x for x in risk["extension"] if x["url"].endswith("symptom-report"))
+    report["valueString"] = "[" * 100_000 + "]" * 100_000  # RecursionError in json.loads
+    message = refusal_of(clock, changed)
+    assert "(RiskAssessment urn:uuid:" in message
+    assert "guidance-symptom-report extension does not hold JSON" in message
+
+
+def test_a_check_in_scored_twice_is_refused_not_overwritten(
+        clock: FakeClock, bundle: dict[str, Any]) -> None:
+    changed = json.loads(json.dumps(bundle))
+    pain = next(e for e in changed["entry"]
+                if e["resource"]["resourceType"] == "Observation"
+                and e["resource"]["code"]["coding"][0]["code"] == "72514-3")
+    twin = json.loads(json.dumps(pain))
+    twin["fullUrl"] = "urn:uuid:0f0e0d0c-0b0a-4908-8706-0504030201aa"
+    twin["resource"]["id"] = "0f0e0d0c-0b0a-4908-8706-0504030201aa"
+    twin["resource"]["valueInteger"] = 0
+    changed["entry"].append(twin)
+    assert "a second score of the same kind for one check-in" in refusal_of(clock, changed)
