@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput
-from app.main import Services, build_services
+from app.main import build_services
 from app.services.fhir_import import import_bundle, read_bundle
 from app.store.memory import MemoryStore
 from tests.conftest import FAST_SETTINGS, FakeClock
