@@ -216,8 +216,11 @@ class Shell:
 
     def render(self) -> None:
         from app.ui.routes import resolve
+        from app.ui.screens.two_step import enrolment_gate
 
         path = self.path
+        if enrolment_gate(self):  # staff who must set up two-step sign-in: that first
+            path = "/login"
         account = self.account
         if account is None and path not in _OPEN_SIGNED_OUT:
             if path != "/":

@@ -21,7 +21,8 @@ def sign_in(page: Page, email: str, password: str = "backtrack-demo") -> None:
     # Type them again once, as a person would.
     empty = page.get_by_text(EMPTY_FORM)
     answered = empty.or_(page.get_by_role("button", name="Sign out")).or_(
-        page.get_by_text(re.compile("don't match|Too many attempts")))
+        page.get_by_text(re.compile("don't match|Too many attempts"))).or_(
+        page.get_by_text(re.compile("^(Set up )?[Tt]wo-step sign-in$")))  # a code next
     answered.first.wait_for(timeout=15_000)
     if not empty.count():
         return

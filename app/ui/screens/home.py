@@ -21,6 +21,7 @@ from app.ui.frame import card, heading, muted, scaffold
 from app.ui.screens.caseload_list import caseload_section
 from app.ui.screens.invitations import patient_invitations
 from app.ui.screens.mail import mail_card
+from app.ui.screens.two_step import clinic_two_step_card
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -44,6 +45,7 @@ def build(shell: Shell) -> ft.View:
         body += caseload_section(shell, account, _patient_card, _deleted_card)
     if account.role is Role.ADMIN:
         body.append(_clinic_settings(shell, account))
+        body.append(clinic_two_step_card(shell, account))  # staff must use two-step
         mail = mail_card(shell, account)
         if mail is not None:
             body.append(mail)

@@ -20,7 +20,7 @@ import flet as ft
 
 from app.domain.accounts import Role
 from app.domain.errors import InvalidInput
-from app.services.accounts import SignInFailed
+from app.services.accounts import SecondStepNeeded, SignInFailed
 from app.services.invitations import InvitationFor, InvitationUnusable
 from app.ui import format as fmt
 from app.ui import theme
@@ -28,6 +28,7 @@ from app.ui.components import choice_list, save_button
 from app.ui.frame import muted
 from app.ui.screens.password import HINT, password_field, signed_out_view
 from app.ui.screens.settings import TIMEZONES
+from app.ui.screens.two_step import continue_sign_in
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -140,6 +141,9 @@ def build(shell: Shell) -> ft.View:
         try:
             signed = await asyncio.to_thread(shell.services.auth.sign_in, account.email,
                                              typed_password, shell.client_address)
+        except SecondStepNeeded as needed:  # two-step sign-in: set up (or a code) next
+            continue_sign_in(shell, needed.step)
+            return
         except SignInFailed:  # joined; signing in now was refused (e.g. paused here)
             shell.flash = "Your account is ready. Sign in with your email and password."
             shell.go("/login")

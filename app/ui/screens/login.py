@@ -1,4 +1,6 @@
-"""Sign in with email and password."""
+"""Sign in with email and password, then, for an account with two-step sign-in, a code
+(or, for staff who must use it and have not set it up, setting it up: app.ui.screens
+.two_step). All on the same card: nothing typed is lost going back."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.services.accounts import SignInFailed
+from app.services.accounts import SecondStep, SignInFailed
 from app.ui import theme
 from app.ui.components import icon_button
+from app.ui.screens import two_step
 from app.ui.screens.password import FORGOT_TITLE, forgot_form
 
 if TYPE_CHECKING:
@@ -48,14 +51,20 @@ def build(shell: Shell) -> ft.View:
         submit.disabled, busy.visible, error.visible = True, True, False
         shell.page.update()
         try:
-            signed = await asyncio.to_thread(shell.services.auth.sign_in, email.value or "",
-                                             password.value or "", shell.client_address)
+            signed = await asyncio.to_thread(shell.services.auth.password_step,
+                                             email.value or "", password.value or "",
+                                             shell.client_address)
         except SignInFailed as exc:
             error.value = str(exc)
             error.visible = True
             password.value = ""
             submit.disabled, busy.visible = False, False
             shell.page.update()
+            return
+        if isinstance(signed, SecondStep):
+            password.value = ""
+            submit.disabled, busy.visible = False, False
+            show_second_step(signed)
             return
         shell.signed_in(signed.token, signed.account)
 
@@ -90,9 +99,22 @@ def build(shell: Shell) -> ft.View:
                                                 show_sign_in)]
         shell.page.update()
 
-    def show_sign_in() -> None:
+    def show_sign_in(message: str = "") -> None:
         column.controls = sign_in_form
+        error.value, error.visible = message, bool(message)
         shell.page.update()
+
+    def show(controls: list[ft.Control]) -> None:
+        column.controls = [header, *controls]
+        shell.page.update()
+
+    def show_second_step(step: SecondStep) -> None:  # the code, or setting it up
+        show(two_step.second_step_form(shell, step, show_sign_in, show))
+
+    gated = two_step.pending_step(shell)  # the shell's gate: set it up before anything
+    if gated is not None:
+        column.controls = [header, *two_step.second_step_form(shell, gated, show_sign_in,
+                                                              show)]
 
     card = ft.Container(width=theme.MAX_FORM_WIDTH, padding=24, content=column)
     return ft.View(

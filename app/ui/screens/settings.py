@@ -14,6 +14,7 @@ from app.ui.components import choice_list, form_column, save_button, save_fields
 from app.ui.frame import muted, scaffold
 from app.ui.screens import data_rights, password
 from app.ui.screens.reminder_channels import calendar_feed, email_switch
+from app.ui.screens.two_step import settings_section as two_step_section
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -62,6 +63,7 @@ def build(shell: Shell) -> ft.View:
         body += reminder_section(shell)
         body += data_rights.section(shell)  # download all my data; delete my account
     body += password.change_section(shell)  # change my password
+    body += two_step_section(shell)  # two-step sign-in: status, set up, codes, off
     body += [ft.Divider(),
              ft.FilledTonalButton("Sign out", icon=ft.Icons.LOGOUT, height=theme.TOUCH,
                                   on_click=lambda _: shell.sign_out())]
