@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from app import paths
+from app.domain.errors import DomainError
 from app.domain.guidance.rulebook import TIERS
 from app.domain.regions import NEEDLING_REGIONS, PAIN_REGIONS
 from app.domain.scales import ODI_SECTIONS, PGIC_LABELS
@@ -29,8 +30,9 @@ CODES_FILE: Final = paths.ASSETS_DIR / "fhir" / "codes.json"
 _NAMESPACE: Final = uuid.UUID("6f1c3f0e-3c1b-5e1e-9a43-2b1c0fa9b7d1")
 
 
-class FhirCodesError(Exception):
-    """assets/fhir/codes.json is missing, damaged or incomplete."""
+class FhirCodesError(DomainError):
+    """assets/fhir/codes.json is missing, damaged or incomplete (a DomainError, like a
+    broken rulebook: the command line says so in one line)."""
 
 
 @dataclass(frozen=True)
