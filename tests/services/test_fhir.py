@@ -473,3 +473,14 @@ def test_a_check_in_scored_twice_is_refused_not_overwritten(
     twin["resource"]["valueInteger"] = 0
     changed["entry"].append(twin)
     assert "a second score of the same kind for one check-in" in refusal_of(clock, changed)
+
+
+def test_importing_into_the_store_it_came_from_adds_nothing(
+        services: Services, clock: FakeClock, bundle: dict[str, Any]) -> None:
+    patient = services.accounts.by_email("alex@example.com")
+    assert patient is not None
+    before = len(services.store.owner_history(patient.id))
+    result = import_bundle(services.portability, read_bundle(json.dumps(bundle), clock()))
+    assert result.added == 0
+    assert len(services.store.owner_history(patient.id)) == before
+    assert services.accounts.by_email("alex@example.com") == patient  # password kept
