@@ -59,7 +59,16 @@ PGIC_LINK: Final = "pgic"
 
 
 class FhirInvalid(Exception):
-    """The bundle built does not validate against the R4B models (a bug in a mapping)."""
+    """A bundle does not validate against the R4B models: for one BackTrack built, a bug
+    in a mapping; for one being imported, a refusal. `entry` is the index of the entry at
+    fault (None: the Bundle itself), `where` the path inside it."""
+
+    def __init__(self, entry: int | None, where: str, why: str) -> None:
+        self.entry = entry
+        self.where = where
+        self.why = why
+        inside = f"entry.{entry}.resource." if entry is not None else ""
+        super().__init__(f"{inside}{where}: {why}")
 
 
 def odi_link(section: int) -> str:
@@ -92,20 +101,19 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
             try:
                 model = get_fhir_model_class(str(resource.get("resourceType")))
             except (KeyError, ValueError):
-                raise FhirInvalid(f"entry.{index}.resource.resourceType: not an R4B "
-                                  "resource") from None
+                raise FhirInvalid(index, "resourceType", "not an R4B resource") from None
             try:
                 model.model_validate(resource)
             except ValidationError as exc:
-                raise _invalid(exc, f"entry.{index}.resource.") from None
+                raise _invalid(exc, index) from None
     except ValidationError as exc:
-        raise _invalid(exc, "") from None
+        raise _invalid(exc, None) from None
 
 
-def _invalid(exc: Any, prefix: str) -> FhirInvalid:
+def _invalid(exc: Any, entry: int | None) -> FhirInvalid:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ()))
-    return FhirInvalid(f"{prefix}{where}: {first.get('msg')}")
+    return FhirInvalid(entry, where or "resource", str(first.get("msg")))
 
 
 class FhirExport:

@@ -50,7 +50,9 @@ from app.services.fhir_export import (
     ODI_SCORE_LINK,
     PGIC_LINK,
     RULEBOOK_CODE,
+    FhirInvalid,
     odi_link,
+    validate_bundle,
 )
 from app.services.portability import Imported, Portability
 from app.store.interfaces import Record
@@ -109,20 +111,14 @@ def import_bundle(portability: Portability, read: FhirRead) -> Imported:
 
 
 def _validate(document: dict[str, Any]) -> None:
-    from fhir.resources.R4B.bundle import Bundle
-    from pydantic import ValidationError
-
     try:
-        Bundle.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = [str(part) for part in first.get("loc", ())]
-        where = ".".join(loc)
-        if len(loc) >= 2 and loc[0] == "entry" and loc[1].isdigit():
-            where = f"{_describe(document, int(loc[1]))}, {'.'.join(loc[2:]) or 'entry'}"
-        raise checks.refusal(f"Not a valid FHIR R4B bundle: {where}: {first.get('msg')}. "
+        validate_bundle(document)
+    except FhirInvalid as exc:
+        where = exc.where if exc.entry is None else \
+            f"{_describe(document, exc.entry)}, {exc.where}"
+        raise checks.refusal(f"Not a valid FHIR R4B bundle: {where}: {exc.why}. "
                              "Nothing was imported.") from None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise checks.refusal(f"Not a valid FHIR R4B bundle ({exc}). Nothing was imported.") \
             from None
 
