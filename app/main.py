@@ -23,7 +23,7 @@ from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService, AuthService
 from app.services.audit_log import AuditLogReview
 from app.services.base import Clock, system_clock
-from app.services.caseload import Caseload
+from app.services.caseload import CASELOAD_JOB, REFRESH_SECONDS, Caseload
 from app.services.clinic import ClinicService
 from app.services.erasure import ErasureService
 from app.services.export_formats import build_exports
@@ -149,6 +149,8 @@ def background_jobs(services: Services) -> Jobs:
     jobs = Jobs()
     schedule_delivery(jobs, services.reminders.delivery,  # at start, then each interval
                       services.settings.reminder_interval_seconds)
+    # Caseload statuses kept up to date as entries are saved (issue 15).
+    jobs.every(CASELOAD_JOB, REFRESH_SECONDS, services.caseload.refresh)
     return jobs
 
 

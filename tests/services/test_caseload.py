@@ -189,3 +189,24 @@ def test_days_since_check_in_are_the_patients_days(seeded: Services,
     status = next(s for s in seeded.caseload.for_clinician(jordan) if s.patient.id == blair.id)
     assert status.days_since_check_in == 4
     assert status.flags == ("stopped_logging",)
+
+
+def test_the_background_refresh_works_out_who_saved_and_audits_nothing(
+    seeded: Services,
+) -> None:
+    """The server's job keeps statuses up to date as entries are saved, so the list finds
+    them ready; nobody looked, so nothing goes into anyone's trail."""
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    alex = seeded.accounts.by_email("alex@example.com")
+    assert taylor is not None and alex is not None
+    trail = len(seeded.access.audit_trail(alex, alex.id))
+    assert seeded.caseload.refresh() >= 3  # every shared patient, once per scope
+    assert seeded.caseload.refresh() == 0  # nothing changed
+    seeded.logbook.check_in(alex, alex.id, pain_now=2)
+    assert seeded.caseload.refresh() == 1  # Alex (one status: both see everything)
+    assert len(seeded.access.audit_trail(alex, alex.id)) == trail
+    worked_out = seeded.caseload.worked_out
+    statuses = seeded.caseload.for_clinician(taylor)
+    assert seeded.caseload.worked_out == worked_out  # the list found them ready
+    (alex_now,) = [s for s in statuses if s.patient.id == alex.id]
+    assert alex_now.summary is not None
