@@ -14,7 +14,8 @@ What it does:
 2. Times Caseload.for_clinician(Taylor) (the home screen's list, run off the event loop
    since issue 15) and building its cards: the first view after start (every status
    worked out), then repeated views; counts the versions each view adds to the store.
-3. Patient saves (Logbook.check_in) from `--active` threads, each saving every ~1 s, with
+3. Patient saves (Logbook.check_in) from `--active` threads, each saving every ~1 s, beside
+   the server's caseload job (Caseload.refresh every 2 s), with
    and without a therapist thread reopening the list every `--every` seconds: save p95
    both ways. Threads in one process share the GIL as the server's sessions do.
 """
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.domain.accounts import Account
 from app.main import Services, build_services, seed_demo_if_empty
+from app.services.caseload import REFRESH_SECONDS
 from app.store.interfaces import Record
 from bench.history import EMAIL, _fill, settings_for
 
@@ -129,12 +131,15 @@ def time_views(services: Services, taylor: Account, repeats: int) -> Timings:
 
 
 def save_latency(services: Services, patients: list[Account], seconds: float,
-                 lister: Callable[[], None] | None, every: float) -> tuple[list[float], int]:
+                 lister: Callable[[], object] | None,
+                 every: float) -> tuple[list[float], list[float]]:
     """Patient check-ins from one thread per patient, each about once a second, for
-    `seconds`; with `lister`, a therapist thread reopens the list every `every` s."""
+    `seconds`, beside the server's caseload job (Caseload.refresh every REFRESH_SECONDS);
+    with `lister`, a therapist thread reopens the list every `every` s. Returns the save
+    latencies and the list views' times."""
     stop = time.monotonic() + seconds
     latencies: list[float] = []
-    views = 0
+    views: list[float] = []
     lock = threading.Lock()
 
     def patient(account: Account, seed: int) -> None:
@@ -149,14 +154,20 @@ def save_latency(services: Services, patients: list[Account], seconds: float,
             time.sleep(max(0.0, 1.0 - took) * (0.5 + rng.random()))
 
     def therapist() -> None:
-        nonlocal views
         assert lister is not None
         while time.monotonic() < stop:
+            started = time.perf_counter()
             lister()
-            views += 1
+            views.append(time.perf_counter() - started)
             time.sleep(every)
 
+    def refresher() -> None:
+        while time.monotonic() < stop:
+            services.caseload.refresh()
+            time.sleep(REFRESH_SECONDS)
+
     threads = [threading.Thread(target=patient, args=(p, n)) for n, p in enumerate(patients)]
+    threads.append(threading.Thread(target=refresher))
     if lister is not None:
         threads.append(threading.Thread(target=therapist))
     for thread in threads:
@@ -218,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  without list views: n={len(quiet)} p50 "
                   f"{statistics.median(quiet) * 1000:.1f} p95 {pct(quiet, .95) * 1000:.1f} "
                   f"max {max(quiet) * 1000:.1f}")
-            print(f"  with the list reopened every {args.every:g} s ({views} views): n="
+            print(f"  with the list reopened every {args.every:g} s ({len(views)} views): n="
                   f"{len(busy)} p50 {statistics.median(busy) * 1000:.1f} p95 "
                   f"{pct(busy, .95) * 1000:.1f} max {max(busy) * 1000:.1f}")
+            print(f"  list ready meanwhile (for_clinician while they save): p50 "
+                  f"{statistics.median(views) * 1000:.1f} p95 {pct(views, .95) * 1000:.1f} "
+                  f"max {max(views) * 1000:.1f}")
             added = store.stats()["versions"] - views_before - len(busy)
-            print(f"  versions added by those {views} views (beyond the check-ins): {added}; "
-                  f"statuses worked out so far in total: {worked}")
+            print(f"  versions added by those {len(views)} views (beyond the check-ins): "
+                  f"{added}; statuses worked out in all (views and the refresh job): {worked}")
             load = os.getloadavg()
             print(f"\nMachine: {os.cpu_count()} CPUs, load average {load[0]:.1f} (1 min) / "
                   f"{load[1]:.1f} (5 min) at the end")
