@@ -551,7 +551,22 @@ class _BundleWriter:
         self._add(full_url(record.kind, record.id), resource)
 
 
-# Which record kinds a bundle carries, for the docs and tests.
+# The patient's record kinds a bundle carries, and those it leaves out with the reason
+# (docs/interop.md, "What is lost"). tests/services/test_fhir.py fails when a new kind of
+# patient record is in neither, so each new kind gets a decision.
 MAPPED_KINDS: Final = (kinds.ACCOUNT, kinds.ACTIVITY, kinds.SESSION, kinds.CHECK_IN,
                        kinds.SORENESS, kinds.MILESTONE, kinds.ODI, kinds.PGIC,
                        kinds.ASSESSMENT, kinds.FOLLOW_UP, kinds.REMINDER)
+NOT_IN_BUNDLE: Final[dict[str, str]] = {
+    kinds.REMINDER_PREFS: "the patient's own reminder settings: how the app behaves",
+    kinds.GRANT: "who may read the record: the clinic's access control",
+    kinds.INVITE: "a sharing code opens the record: never in a file",
+    kinds.AUDIT: "who read the record: the clinic's audit trail",
+    kinds.ACKNOWLEDGEMENT: "a clinician's note that they saw an urgent answer: the "
+                           "clinic's own workflow",
+    kinds.DELIVERY: "when a reminder was sent: the clinic's delivery log",
+    kinds.OUTCOME: "whether a reminder was answered: the clinic's delivery log",
+    kinds.REMINDER_CHANNELS: "how reminders reach the patient: how the app behaves",
+    kinds.CALENDAR_FEED: "its digest opens the calendar: never in a file",
+    "two_step": "the second step of signing in: a secret, never in a file",
+}
