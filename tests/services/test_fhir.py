@@ -404,6 +404,8 @@ history = st.fixed_dictionaries({
     "odi": st.none() | st.lists(st.none() | st.integers(0, 5), min_size=10, max_size=10)
     .filter(lambda s: any(x is not None for x in s)),
     "pgic": st.none() | st.integers(1, 7),
+    "asked": st.none() | st.lists(st.sampled_from(["fever", "shortness_of_breath",
+                                                   "large_bruise"]), unique=True),
 })
 
 
@@ -432,6 +434,9 @@ def test_random_histories_export_sound_bundles_that_round_trip(plan: dict[str, A
                                             soreness=day["soreness"])
                     if day["withdraw"]:
                         log.withdraw(patient, "soreness", sore.value.id, expected_version=1)
+                elif day["withdraw"]:
+                    log.withdraw(by, "needling_session", session.value.id,
+                                 expected_version=1)
             worst = None if day["worse_by"] is None else min(10, day["pain"] + day["worse_by"])
             psfs = {acts[number % 3].id: day["pain"]} if day["rate"] else {}
             entry = log.check_in(patient, patient.id, pain_now=day["pain"], worst_24h=worst,
@@ -440,11 +445,18 @@ def test_random_histories_export_sound_bundles_that_round_trip(plan: dict[str, A
                 log.correct_check_in(patient, entry.value.id, expected_version=1,
                                      pain_now=10 - day["pain"], regions=day["regions"][:1])
             if day["milestone"]:
-                log.add_milestone(patient, patient.id, text=f"Day {number} walk")
+                milestone = log.add_milestone(patient, patient.id, text=f"Day {number} walk")
+                if day["withdraw"] and not day["session"]:
+                    log.withdraw(patient, "milestone", milestone.id, expected_version=1)
         if plan["odi"] is not None:
             log.answer_odi(patient, patient.id, plan["odi"])
         if plan["pgic"] is not None:
             log.answer_pgic(patient, patient.id, plan["pgic"])
+        if plan["asked"] is not None:  # "Is this normal?" with these symptoms
+            services.guidance.assess(patient, patient.id, parse_report({
+                "hours_since_needling": None, "needled_regions": None,
+                "soreness_now": None, "soreness_trend": None, "pain_now": 3,
+                "pain_usual": 4, "symptoms": plan["asked"]}))
         round_trip(services, patient, clock)
     finally:
         services.close()
