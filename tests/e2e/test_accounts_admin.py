@@ -40,9 +40,12 @@ SCREENS = shots_folder()
 NEW_PASSWORD = "lantern orchard pebble"
 
 
-def _search(page: Page, text: str) -> None:
+def _search(page: Page, text: str, found: str) -> None:
+    """Search, and wait until `found` is the one account listed (the count alone may
+    still be the previous search's)."""
     retype(page.get_by_label("Search name or email", exact=True), text, clear=30)
     page.keyboard.press("Enter")
+    expect(page.get_by_text(found, exact=True)).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("1 account", exact=True)).to_be_visible(timeout=WAIT)
 
 
@@ -65,7 +68,7 @@ def test_the_admin_deactivates_reactivates_changes_a_role_and_gives_a_link(
         assert_no_error_box(desktop, "Accounts")
         desktop.screenshot(path=str(SCREENS / "accounts-desktop.png"))
 
-        _search(desktop, "taylor")
+        _search(desktop, "taylor", "Taylor Brooks")
         desktop.get_by_role("button", name="Deactivate", exact=True).click()
         expect(desktop.get_by_text("Deactivate Taylor Brooks?")).to_be_visible(timeout=WAIT)
         _in_dialog(desktop, "Deactivate")
@@ -95,7 +98,7 @@ def test_the_admin_deactivates_reactivates_changes_a_role_and_gives_a_link(
     _in_dialog(desktop, "Change role")
     expect(desktop.get_by_text("Care team", exact=True)).to_be_visible(timeout=WAIT)
 
-    _search(desktop, "casey")
+    _search(desktop, "casey", "Casey Rivera")
     desktop.get_by_role("button", name="Give reset link").click()
     link_text = desktop.get_by_text(re.compile(r"/reset\?token="))
     expect(link_text).to_be_visible(timeout=WAIT)
