@@ -19,6 +19,8 @@ from app.main import Services
 from app.services.invitations import MUST_AGREE, NOT_USABLE
 from app.ui.screens import join
 from app.ui.screens.invitations import patient_invitations, staff_invitations
+from app.ui.screens.two_step import pending_step
+from tests.conftest import FakeClock
 from tests.ui.test_patient_screens import StubShell, walk
 
 PASSWORD = "backtrack-test-pw"
@@ -43,6 +45,8 @@ def in_a_handler() -> Iterator[None]:
 
 
 class Shell(StubShell):
+    __hash__ = object.__hash__  # type: ignore[assignment]  # a weak key (two_step._PENDING)
+
     def __init__(self, services: Services, account: Account | None) -> None:
         super().__init__(services, account)  # type: ignore[arg-type]
         self.toasts: list[str] = []
@@ -169,3 +173,37 @@ def test_join_with_a_bad_code_says_so_once(services: Services) -> None:
     code = field(view, "Invitation code")
     assert code.error == NOT_USABLE and code.value == "AAAA-BBBB-CCCC"
     assert not any(isinstance(c, ft.Checkbox) for c in walk(view))
+
+
+def test_an_invitation_that_ends_while_typing_keeps_what_was_typed(
+        services: Services, clock: FakeClock) -> None:
+    admin = services.accounts.create("sam@example.com", "Sam", PASSWORD, Role.ADMIN)
+    issued = services.invitations.invite_staff(admin, "riley@example.com", Role.THERAPIST)
+    shell = Shell(services, None)
+    shell.query = {"code": issued.code}
+    view = join.build(shell)  # type: ignore[arg-type]
+    field(view, "Your name").value = "Riley Stone"
+    field(view, "Choose a password").value = CHOSEN
+    clock.advance(hours=72)
+    run(button(view, "Join").on_click)
+    assert NOT_USABLE in texts(view) and shell.signed == []
+    assert (field(view, "Your name").value, field(view, "Choose a password").value) == (
+        "Riley Stone", CHOSEN)
+
+
+def test_staff_whose_clinic_requires_two_step_sign_in_go_on_to_the_sign_in(
+        services: Services) -> None:
+    """A new clinic requires two-step sign-in for staff: joining makes the account, and
+    the sign-in screen takes over with its two-step set-up; no session is opened here."""
+    admin = services.accounts.create("sam@example.com", "Sam", PASSWORD, Role.ADMIN)
+    assert services.clinic.current().staff_two_step
+    issued = services.invitations.invite_staff(admin, "riley@example.com", Role.THERAPIST)
+    shell = Shell(services, None)
+    shell.query = {"code": issued.code}
+    view = join.build(shell)  # type: ignore[arg-type]
+    field(view, "Your name").value = "Riley Stone"
+    field(view, "Choose a password").value = CHOSEN
+    run(button(view, "Join").on_click)
+    assert shell.signed == [] and shell.went == ["/login"]
+    step = pending_step(shell)  # type: ignore[arg-type]
+    assert step is not None and step.enrol and step.account.email == "riley@example.com"

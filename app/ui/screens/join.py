@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 TITLE = "Join BackTrack"
 CODE_LABEL = "Invitation code"
 WELCOME = "Welcome to BackTrack."
+READY_SIGN_IN = "Your account is ready. Sign in with your email and the password you chose."
 AGREE = "I agree to share my BackTrack record with {name}"
 
 
@@ -144,8 +145,8 @@ def build(shell: Shell) -> ft.View:
         except SecondStepNeeded as needed:  # two-step sign-in: set up (or a code) next
             continue_sign_in(shell, needed.step)
             return
-        except SignInFailed:  # joined; signing in now was refused (e.g. paused here)
-            shell.flash = "Your account is ready. Sign in with your email and password."
+        except SignInFailed:  # joined, but sign-in from here is paused for now
+            shell.flash = READY_SIGN_IN
             shell.go("/login")
             return
         if shell.token is not None:  # someone was signed in on this browser: not now
