@@ -26,6 +26,8 @@ from playwright.sync_api import Browser, Page, expect
 from app.ui.screens import two_step as screen
 from tests.e2e.flutter import PHONE, fill, fresh_page, settle, shots_folder
 from tests.e2e.pixels import assert_no_error_box
+from tests.e2e.test_invitations import CHOSEN, _invite, _join
+from tests.e2e.test_patient_app import go
 from tests.e2e.test_sign_in import EMPTY_FORM, sign_in
 
 WAIT = 20_000
@@ -46,7 +48,7 @@ def fresh_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(step * 30)
 
 
-def password_step(page: Page, email: str) -> None:
+def password_step(page: Page, email: str, password: str = PASSWORD) -> None:
     """Email and password on the sign-in card, up to the second step (typed again once
     if Flutter lost the keys: see test_sign_in.sign_in)."""
     for attempt in range(2):
@@ -55,7 +57,7 @@ def password_step(page: Page, email: str) -> None:
             page.keyboard.press("Control+A")
             page.keyboard.press("Backspace")
         fill(page.get_by_label("Email", exact=True), email)
-        fill(page.get_by_label("Password", exact=True), PASSWORD)
+        fill(page.get_by_label("Password", exact=True), password)
         page.get_by_role("button", name="Sign in").click()
         empty = page.get_by_text(EMPTY_FORM)
         next_step = page.get_by_text(screen.CODE_TITLE, exact=True).or_(
@@ -78,6 +80,12 @@ def labelled(page: Page, prefix: str) -> str:
 def enrol(page: Page, email: str, shot: str | None = None) -> tuple[str, list[str]]:
     """From the password to the app: set up two-step sign-in; (secret, recovery codes)."""
     password_step(page, email)
+    return set_up(page, shot)
+
+
+def set_up(page: Page, shot: str | None = None) -> tuple[str, list[str]]:
+    """On the set-up screen: read the key, type a code, read and save the recovery
+    codes; (secret, recovery codes)."""
     expect(page.get_by_text(screen.ENROL_TITLE, exact=True)).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("img", name=re.compile("^QR code"))).to_be_attached()
     secret = labelled(page, f"{screen.KEY_LABEL}:").replace(" ", "")
@@ -116,9 +124,9 @@ def clinic_requires_it(browser: Browser, server: str) -> Iterator[None]:
         expect(switch).to_be_attached(timeout=WAIT)
         assert switch.get_attribute("aria-checked") == "false"  # the demo: off
         switch.click()
-        expect(desktop.get_by_text("Staff must now use two-step sign-in.")).to_be_visible(
-            timeout=WAIT)
-        expect(switch).to_have_attribute("aria-checked", "true")
+        expect(switch).to_have_attribute("aria-checked", "true", timeout=WAIT)
+        expect(desktop.get_by_text(re.compile(f"^{re.escape(screen.STAFF_REQUIRED)}"))
+               ).to_be_visible(timeout=WAIT)
     yield
 
 
@@ -162,3 +170,27 @@ def test_a_recovery_code_signs_in_once(clinic_requires_it: None, browser: Browse
                 expect(phone.get_by_text(re.compile("code didn't work"))).to_be_visible(
                     timeout=WAIT)
                 expect(phone.get_by_text("Signed in as Care team")).to_have_count(0)
+
+
+def test_an_invited_therapist_joins_sets_it_up_and_signs_in_with_a_code(
+        clinic_requires_it: None, browser: Browser, server: str) -> None:
+    """The issue's bar: an admin invites a therapist, who accepts and signs in with a code
+    from an authenticator app."""
+    with fresh_page(browser, server, (1280, 800)) as desktop:
+        enrol(desktop, "admin@example.com")  # the clinic requires it of admins too
+        expect(desktop.get_by_text("Hello, Sam")).to_be_visible(timeout=WAIT)
+        go(desktop, "Accounts")
+        link = _invite(desktop, "Email address of the new staff member", "avery@example.com")
+    with fresh_page(browser, link, PHONE) as phone:
+        expect(phone.get_by_text(re.compile(r"invited you to join as Therapist\.$"))
+               ).to_be_visible(timeout=WAIT)
+        _join(phone, "Avery Quinn")
+        phone.get_by_role("button", name="Join", exact=True).click()
+        secret, _ = set_up(phone)  # straight after joining, before any other screen
+        expect(phone.get_by_text("Hello, Avery")).to_be_visible(timeout=WAIT)
+        expect(phone.get_by_text("Signed in as Therapist")).to_be_visible()
+        sign_out(phone)
+        password_step(phone, "avery@example.com", CHOSEN)
+        expect(phone.get_by_text(screen.CODE_TITLE, exact=True)).to_be_visible(timeout=WAIT)
+        second_step(phone, fresh_code(secret))
+        expect(phone.get_by_text("Hello, Avery")).to_be_visible(timeout=WAIT)

@@ -40,6 +40,8 @@ CODE_LABEL: Final = "6-digit code"
 RECOVERY_LABEL: Final = "Recovery code"
 KEY_LABEL: Final = "Setup key"
 CLINIC_SWITCH: Final = "Staff must use two-step sign-in"
+STAFF_REQUIRED: Final = ("On: therapists, the care team and admins sign in with a code from an "
+                         "authenticator app as well as their password.")
 WHY_STAFF: Final = ("Your clinic asks therapists, the care team and admins for a code from "
                     "an authenticator app as well as the password: you see many patients' "
                     "records.")
@@ -343,20 +345,28 @@ def _settings_enrolment(shell: Shell, account: Account,
 
 def clinic_two_step_card(shell: Shell, admin: Account) -> ft.Control:
     """The clinic's "Staff must use two-step sign-in" switch (in the account log)."""
-    required = shell.services.clinic.current().staff_two_step
+    state = muted(_requirement_words(shell.services.clinic.current().staff_two_step))
 
     def changed(event: Any) -> None:
         wanted = bool(event.control.value)
         shell.services.clinic.set_staff_two_step(admin, wanted)
-        shell.toast("Staff must now use two-step sign-in." if wanted else
-                    "Two-step sign-in is now optional for staff.")
+        state.value = _requirement_words(wanted)
+        if wanted and shell.services.two_step.must_enrol(admin):
+            state.value += (" You have not set it up yourself yet: you will be asked to "
+                            "at your next step.")
+        shell.page.update()
 
-    switch = ft.Switch(label=CLINIC_SWITCH, value=required, on_change=changed)
+    switch = ft.Switch(label=CLINIC_SWITCH, value=shell.services.clinic.current()
+                       .staff_two_step, on_change=changed)
     return ft.ResponsiveRow([card(
         ft.Text(CODE_TITLE, size=18, weight=ft.FontWeight.W_600),
-        switch,
-        muted("Therapists, the care team and admins then sign in with a code from an "
-              "authenticator app as well as their password; anyone who has not set it up "
-              "is taken through it at their next step. Patients may turn it on for "
-              "themselves in Settings. A lost phone: reset it on the Accounts screen."),
+        switch, state,
+        muted("Anyone on the staff who has not set it up is taken through it at their "
+              "next step. Patients may turn it on for themselves in Settings."),
         col={"xs": 12})])
+
+
+def _requirement_words(required: bool) -> str:
+    return (STAFF_REQUIRED if required else
+            "Off: staff sign in with their password alone, unless they turned two-step "
+            "sign-in on in Settings.")
