@@ -54,6 +54,7 @@ from app.services.fhir_export import (
     odi_link,
     validate_bundle,
 )
+from app.services.import_envelope import is_aware
 from app.services.portability import Imported, Portability
 from app.store.interfaces import Record
 
@@ -244,11 +245,17 @@ class _Reader:
         except ValueError:
             raise _Refused(f"{what} {value[:40]!r} is not a full date and time") from None
 
+    def _saved_at(self, resource: dict[str, Any]) -> str:
+        """When the other store accepted it (meta.lastUpdated), else now."""
+        stamp = (resource.get("meta") or {}).get("lastUpdated")
+        if isinstance(stamp, str) and is_aware(stamp):
+            return stamp
+        return self.now.astimezone(UTC).isoformat()
+
     def _add(self, kind: str, value: object, where: str, resource: dict[str, Any]) -> None:
         """Version 1 of a record (and its withdrawal, for entered-in-error)."""
         data = to_json(value)
-        meta = resource.get("meta") or {}
-        saved_at = meta.get("lastUpdated") or self.now.astimezone(UTC).isoformat()
+        saved_at = self._saved_at(resource)
         record_id = str(data.get("id") if isinstance(data, dict) else "")
         self.records.append(Record(kind, record_id, 1, data, self.patient_id, saved_at))
         self.sources.append(where)
@@ -491,10 +498,8 @@ class _Reader:
                 reviewed_on, _, fingerprint = str(coding.get("version", "")).partition(" ")
                 data["rulebook"] = {"reviewed_on": reviewed_on, "fingerprint": fingerprint}
         record_id = self._own_id(resource, kinds.ASSESSMENT)
-        meta = resource.get("meta") or {}
-        saved_at = meta.get("lastUpdated") or self.now.astimezone(UTC).isoformat()
         self.records.append(Record(kinds.ASSESSMENT, record_id, 1, data, self.patient_id,
-                                   saved_at))
+                                   self._saved_at(resource)))
         self.sources.append(where)
 
     def _tier(self, resource: dict[str, Any]) -> str | None:
