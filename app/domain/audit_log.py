@@ -34,6 +34,10 @@ CSV_HEADER: Final = ("when (UTC)", "who", "who's email", "what", "whom", "whom's
 OPERATOR: Final = "Server operator"  # an event with no actor: the command line, first run
 NO_ACCOUNT: Final = "No account here"  # an id whose account is gone (or an invitation)
 _ROLE_WORDS: Final = {role.value: role.label for role in Role}
+AN_INVITATION: Final = "An invitation"  # whom, before anyone accepted it (detail: the email)
+THE_CLINIC: Final = "The clinic"  # whom, for a clinic setting
+INVITATION_ACTIONS: Final = frozenset({AccountAction.INVITED, AccountAction.INVITATION_RESENT,
+                                       AccountAction.INVITATION_REVOKED})
 
 
 def record_action(action: str, actor_id: str, patient_id: str) -> str | None:
@@ -100,10 +104,12 @@ class LogFilter:
     until: date | None = None
 
     def matches_people(self, row: LogRow) -> bool:
-        return (_has_words(row.who, self.who) and _has_words(row.whom, self.whom)
+        """Who, whom and what. Whom is also looked for in the detail: an invitation not
+        yet accepted names its person only there, by email."""
+        return (_has_words(row.who, self.who) and _has_words(row.whom, self.whom, row.detail)
                 and (not self.what or row.what == self.what))
 
 
-def _has_words(person: Person, text: str) -> bool:
-    haystack = f"{person.name} {person.email} {person.id}".casefold()
+def _has_words(person: Person, text: str, also: str = "") -> bool:
+    haystack = f"{person.name} {person.email} {person.id} {also}".casefold()
     return all(word in haystack for word in text.casefold().split())

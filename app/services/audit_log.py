@@ -17,11 +17,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from app.domain import policy
+from app.domain.account_audit import AccountAction, AccountEvent
 from app.domain.accounts import Account
 from app.domain.audit_log import (
+    AN_INVITATION,
     CSV_HEADER,
+    INVITATION_ACTIONS,
     NO_ACCOUNT,
     OPERATOR,
+    THE_CLINIC,
     LogFilter,
     LogRow,
     Person,
@@ -62,8 +66,15 @@ class AuditLogReview:
             return Person(account_id, found.name, found.email) if found else \
                 Person(account_id, NO_ACCOUNT)
 
-        rows = [LogRow(e.at, e.action.value, person(e.actor_id), person(e.subject),
-                       e.detail) for e in self.audit.all()]
+        def whom(event: AccountEvent) -> Person:
+            if event.subject not in people and event.action in INVITATION_ACTIONS:
+                return Person(event.subject, AN_INVITATION)
+            if event.action is AccountAction.CLINIC_SETTING_CHANGED:
+                return Person(event.subject, THE_CLINIC)
+            return person(event.subject)
+
+        rows = [LogRow(e.at, e.action.value, person(e.actor_id), whom(e), e.detail)
+                for e in self.audit.all()]
         for event in (v.value for v in self.access.audit.find()):
             what = record_action(event.action, event.actor_id, event.patient_id)
             if what is not None:

@@ -12,9 +12,11 @@ import pytest
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, Role
 from app.domain.audit_log import (
+    AN_INVITATION,
     CSV_HEADER,
     NO_ACCOUNT,
     RECORD_OPENED,
+    THE_CLINIC,
     LogFilter,
     LogRow,
     Person,
@@ -131,3 +133,18 @@ def test_a_role_change_reads_in_words() -> None:
                  Person("b", "Taylor"), "therapist → care_team")
     assert row.detail_shown == "Therapist to Care team"
     assert row.csv_cells()[-1] == "Therapist to Care team"
+
+
+def test_an_invitation_and_a_clinic_setting_are_named_and_found_by_email(
+        services: Services, clock: FakeClock) -> None:
+    *_, sam = _clinic(services, clock)
+    clock.advance(minutes=1)
+    services.screens.invitations.invite_staff(sam, "kim@example.com", Role.CARE_TEAM)
+    clock.advance(minutes=1)
+    services.clinic.set_staff_two_step(sam, False)
+    rows = services.screens.audit_log.rows(sam)
+    assert [(r.what_label, r.whom.name, r.detail_shown) for r in rows[:2]] == [
+        ("Clinic setting changed", THE_CLINIC, "staff two-step sign-in: optional"),
+        ("Invited", AN_INVITATION, "kim@example.com · Care team")]
+    found = services.screens.audit_log.rows(sam, LogFilter(whom="kim@example"))
+    assert [r.what for r in found] == [AccountAction.INVITED]
