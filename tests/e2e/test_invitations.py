@@ -5,9 +5,10 @@ and a QR image appear; the link opened in a browser of its own (the patient's ph
 shows /join with who invited them, the patient chooses a name and a password, reads what
 sharing means, agrees and joins; she is signed in, and on Taylor's caseload.
 
-Sam (admin) invites a care-team member from the Accounts screen; the link opened
-elsewhere makes the account (the demo clinic does not require two-step sign-in; helper
-C's tests cover that path), who is then signed in as care team. A used link says so.
+Sam (admin) invites a care-team member from the Accounts screen; the code, typed on /join
+elsewhere (lower case, without dashes), makes the account (the demo clinic does not
+require two-step sign-in; helper C's tests cover that path), who is then signed in as
+care team.
 
 Screenshots at 412x915 go to the shots folder (E2E_SHOTS=docs/screens for the docs):
 invitation-card-phone.png (the therapist's card with the code and QR image),
@@ -21,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.services.invitations import NOT_USABLE
 from app.ui.screens.invitations import ROLE_LABEL
-from app.ui.screens.join import AGREE
+from app.ui.screens.join import AGREE, CODE_LABEL
 from tests.e2e.flutter import (
     PHONE,
     fill,
@@ -115,7 +116,11 @@ def test_an_admin_invites_a_care_team_member_who_joins(desktop: Page,
     expect(desktop.get_by_text("Invitation for drew@example.com (Care team)")).to_be_attached(
         timeout=WAIT)
 
-    with fresh_page(browser, link, PHONE) as joining:
+    # Typed from paper this time, as people type: lower case, no dashes.
+    typed = link.rsplit("=", 1)[1].replace("-", "").lower()
+    with fresh_page(browser, link.split("?", 1)[0], PHONE) as joining:
+        fill(joining.get_by_label(CODE_LABEL, exact=True), typed)
+        joining.get_by_role("button", name="Continue", exact=True).click()
         expect(joining.get_by_text(re.compile(
             r"^Sam Admin at .+ invited you to join as Care team\.$"))).to_be_visible(
             timeout=WAIT)
