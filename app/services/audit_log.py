@@ -56,15 +56,13 @@ class AuditLogReview:
         wanted = wanted or LogFilter()
         since, until = _bounds(wanted, admin.timezone)
         people = {v.value.id: v.value for v in self.accounts.accounts.find()}
+        named: dict[str, Person] = {}  # the same few people recur in thousands of rows
 
         def person(account_id: str) -> Person:
-            if not account_id:
-                return Person("", OPERATOR)
-            if account_id.startswith(TOMBSTONE_PREFIX):
-                return Person(account_id, DELETED_PATIENT)
-            found = people.get(account_id)
-            return Person(account_id, found.name, found.email) if found else \
-                Person(account_id, NO_ACCOUNT)
+            known = named.get(account_id)
+            if known is None:
+                known = named[account_id] = _person(account_id, people.get(account_id))
+            return known
 
         def whom(event: AccountEvent) -> Person:
             if event.subject not in people and event.action in INVITATION_ACTIONS:
@@ -94,6 +92,16 @@ class AuditLogReview:
         for row in self.rows(admin, wanted):
             writer.writerow([safe(cell) for cell in row.csv_cells()])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _person(account_id: str, account: Account | None) -> Person:
+    if not account_id:
+        return Person("", OPERATOR)
+    if account_id.startswith(TOMBSTONE_PREFIX):
+        return Person(account_id, DELETED_PATIENT)
+    if account is None:
+        return Person(account_id, NO_ACCOUNT)
+    return Person(account_id, account.name, account.email)
 
 
 def _bounds(wanted: LogFilter, timezone: str) -> tuple[datetime | None, datetime | None]:

@@ -48,7 +48,7 @@ class _AuditLogScreen:
         what_box, self.what = choice_list(
             "What", EVERYTHING, [ft.dropdown.Option(key=EVERYTHING, text="Everything"),
                                  *(ft.dropdown.Option(key=k, text=v) for k, v in WHAT.items())],
-            on_select=self._show, expand=True)
+            on_select=self._show_soon, expand=True)
         self.whom = ft.TextField(label="Whom (name or email)", on_submit=self._show,
                                  expand=True)
         self.since = ft.TextField(label="From day", hint_text="YYYY-MM-DD", expand=True,
@@ -75,7 +75,8 @@ class _AuditLogScreen:
                     download, self.count], wrap=True, spacing=12),
             self.rows,
         ]
-        self._fill(LogFilter())
+        self.count.value = "Reading the log…"
+        shell.page.run_task(self._show)  # after the screen is drawn, off the event loop
 
     # -- filtering ---------------------------------------------------------------------
 
@@ -96,14 +97,19 @@ class _AuditLogScreen:
         return LogFilter(who=self.who.value or "", what=what, whom=self.whom.value or "",
                          since=days[0], until=days[1])
 
-    def _show(self, _: Any = None) -> None:
+    def _show_soon(self, _: Any = None) -> None:
+        """choice_list calls its handler as a plain function: the read runs as a task."""
+        self.shell.page.run_task(self._show)
+
+    async def _show(self, _: Any = None) -> None:
+        """Read off the event loop: a long log takes a while (0.4 s for 20,000 record
+        openings here) and the loop serves every connected browser."""
         wanted = self._filter()
         if wanted is not None:
-            self._fill(wanted)
+            self._draw(await asyncio.to_thread(self.service.rows, self.admin, wanted))
         self.shell.page.update()
 
-    def _fill(self, wanted: LogFilter) -> None:
-        found = self.service.rows(self.admin, wanted)
+    def _draw(self, found: list[LogRow]) -> None:
         shown = found[:SHOWN]
         self.count.value = (f"{len(found)} entr{'y' if len(found) == 1 else 'ies'}"
                             + (f", the newest {SHOWN} shown" if len(found) > SHOWN else ""))
