@@ -41,7 +41,6 @@ from app.services.base import Clock, system_clock
 from app.services.fhir_codes import FhirCodes, full_url, load_codes
 from app.store.interfaces import Record, RecordStore
 
-MEDIA_TYPE: Final = "application/fhir+json"
 ENTERED_IN_ERROR: Final = "entered-in-error"
 T = TypeVar("T")
 
@@ -120,7 +119,6 @@ class FhirExport:
     """The FHIR exporter (app.services.exports.Exporter)."""
 
     name = "fhir"
-    media_type = MEDIA_TYPE
     file_suffix = ".fhir.json"
 
     def __init__(self, store: RecordStore, clock: Clock = system_clock,
@@ -128,6 +126,9 @@ class FhirExport:
         self.store = store
         self.clock = clock
         self.codes = codes or load_codes()
+        # FHIR's own MIME parameter names the release (R4B 4.3.0 → "4.3").
+        release = ".".join(self.codes.fhir_version.split(".")[:2])
+        self.media_type = f"application/fhir+json; fhirVersion={release}"
 
     def export(self, actor: Account | None, patient: Account) -> bytes:
         bundle = self.bundle(patient)

@@ -284,7 +284,7 @@ def test_the_same_access_check_and_audit_as_the_other_exports(
     with pytest.raises((NotAllowed, NotFound)):
         services.exports.export(stranger, patient.id, "fhir")
     file = services.exports.export(therapist, patient.id, "fhir")
-    assert file.media_type == "application/fhir+json"
+    assert file.media_type == "application/fhir+json; fhirVersion=4.3"
     assert file.file_name.endswith(".fhir.json")
     actions = [e.action for e in services.access.audit_trail(patient, patient.id)]
     assert "export:fhir" in actions
