@@ -22,6 +22,7 @@ from app.services.account_admin import AccountAdmin
 from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService, AuthService
 from app.services.audit_log import AuditLogReview
+from app.services.backups import BACKUP_JOB, LOOK_EVERY_SECONDS, BackupService
 from app.services.base import Clock, system_clock
 from app.services.caseload import CASELOAD_JOB, REFRESH_SECONDS, Caseload
 from app.services.clinic import ClinicService
@@ -39,6 +40,7 @@ from app.services.portability import Portability
 from app.services.progress import ProgressService, load_thresholds
 from app.services.two_step import TwoStepService
 from app.settings import Settings
+from app.store.backup import backup_maker
 from app.store.interfaces import RecordStore
 
 
@@ -66,6 +68,7 @@ class Services:
     account_admin: AccountAdmin  # the admin's Accounts screen
     audit_log: AuditLogReview  # the admin's Audit log
     two_step: TwoStepService  # two-step sign-in: enrolment, codes, an admin's reset
+    backups: BackupService  # the admin's backup schedule (issue 15)
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -128,6 +131,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         audit_log=AuditLogReview(account_audit, access, accounts),
         first_run=FirstRunSetup(accounts, clinic, account_audit),
         two_step=two_step,
+        backups=BackupService(store, backup_maker(store), paths.backups_dir(settings.data_dir),
+                              account_audit, clock),
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
@@ -139,7 +144,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         invitations=screens.invitations,
         first_run=screens.first_run, account_audit=account_audit,
         account_admin=screens.account_admin, audit_log=screens.audit_log,
-        two_step=two_step,
+        two_step=two_step, backups=screens.backups,
     )
 
 
@@ -151,6 +156,8 @@ def background_jobs(services: Services) -> Jobs:
                       services.settings.reminder_interval_seconds)
     # Caseload statuses kept up to date as entries are saved (issue 15).
     jobs.every(CASELOAD_JOB, REFRESH_SECONDS, services.caseload.refresh)
+    # The admin's backup schedule (issue 15): the job asks whether one is due.
+    jobs.every(BACKUP_JOB, LOOK_EVERY_SECONDS, services.backups.run_due)
     return jobs
 
 

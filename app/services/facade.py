@@ -18,6 +18,7 @@ from app.services.access import AccessService
 from app.services.account_admin import AccountAdmin
 from app.services.accounts import AccountService, AuthService
 from app.services.audit_log import AuditLogReview
+from app.services.backups import BackupService
 from app.services.calendar_feed import CalendarFeedService
 from app.services.caseload import Caseload
 from app.services.clinic import ClinicService
@@ -61,6 +62,7 @@ class ScreenServices:
     audit_log: AuditLogReview  # the admin's Audit log: account changes and record openings
     first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
     two_step: TwoStepService  # two-step sign-in: status, set up, recovery codes, reset
+    backups: BackupService  # the admin's backup schedule and the last good backup
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

@@ -27,10 +27,11 @@ import os
 import shutil
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.store.interfaces import StoreCorrupt, StoreError
+from app.store.interfaces import RecordStore, StoreCorrupt, StoreError
 from app.store.journal import JournalStore
 from app.store.journal.capture import PointInTime, point_in_time
 from app.store.journal.files import (
@@ -115,8 +116,27 @@ def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _read_back(out_file, digest)
+    try:
+        _read_back(out_file, digest)
+    except BackupInvalid:
+        # Not a good backup: gone, so that a backups folder holds good ones only (the
+        # admin's screen names the newest file there as the last good backup).
+        with contextlib.suppress(OSError):
+            out_file.unlink()
+        raise
     return out_file
+
+
+def backup_maker(store: RecordStore) -> Callable[[Path], Path]:
+    """`backup` for this store, for the services' scheduled backups (they reach the store
+    only through its interfaces); a store that keeps nothing on disk says so."""
+    def make(out_file: Path) -> Path:
+        if not isinstance(store, JournalStore):
+            raise StoreError("This store keeps nothing on disk, so there is nothing to "
+                             "back up.")
+        return backup(store, out_file)
+
+    return make
 
 
 def _write_zip(tmp: Path, moment: PointInTime) -> str:
@@ -156,10 +176,10 @@ def _read_back(out_file: Path, sha256: str) -> None:
             manifest = json.loads(archive.read(MANIFEST_NAME))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise BackupInvalid(out_file, f"it does not read back ({exc})",
-                            "Make another backup.") from exc
+                            "It was removed; make another backup.") from exc
     if digest.hexdigest() != sha256 or manifest.get("sha256") != sha256:
         raise BackupInvalid(out_file, "it does not read back as written",
-                            "Make another backup.")
+                            "It was removed; make another backup.")
 
 
 def _check_replaceable(out_file: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from app.jobs import Jobs
 from app.main import Services, background_jobs
 from app.reminders_wiring import DELIVERY_JOB
+from app.services.backups import BACKUP_JOB
 from app.services.caseload import CASELOAD_JOB
 from app.ui.server import WARM_CHARTS_JOB, asgi_app
 from app.ui.web import PLOTLY_JS_JOB
@@ -48,6 +49,6 @@ def test_the_roots_jobs_hold_the_scheduler_and_run_the_warm_ups(
     jobs.start()
     jobs.stop()
     assert sorted(thread_starts) == sorted(
-        f"job-{name}" for name in (DELIVERY_JOB, CASELOAD_JOB, WARM_CHARTS_JOB,
+        f"job-{name}" for name in (DELIVERY_JOB, CASELOAD_JOB, BACKUP_JOB, WARM_CHARTS_JOB,
                                    PLOTLY_JS_JOB))
     assert jobs.stats(PLOTLY_JS_JOB) == (1, 0)

@@ -18,6 +18,7 @@ from app.ui import theme
 from app.ui.components import form_column, save_button, save_fields
 from app.ui.flags import flag_chip
 from app.ui.frame import card, heading, muted, scaffold
+from app.ui.screens.backup_card import backup_card
 from app.ui.screens.caseload_list import caseload_section
 from app.ui.screens.invitations import patient_invitations
 from app.ui.screens.mail import mail_card
@@ -49,6 +50,7 @@ def build(shell: Shell) -> ft.View:
         mail = mail_card(shell, account)
         if mail is not None:
             body.append(mail)
+        body.append(backup_card(shell, account))  # when the last good backup was made
     return scaffold(shell, "/", f"BackTrack · {account.role.label}", body)
 
 
