@@ -9,8 +9,8 @@ browser sets Casey's new password, which then signs in. The Audit log shows thos
 actions newest first, filters them, and downloads them as CSV.
 
 Screenshots (the shots folder; E2E_SHOTS=docs/screens for the docs): accounts-desktop.png
-(1280x800), accounts-phone.png (412x915), accounts-reset-link-desktop.png,
-audit-log-desktop.png.
+(1280x800), accounts-phone.png and accounts-phone-dark.png (412x915),
+accounts-reset-link-desktop.png, audit-log-desktop.png, audit-log-phone.png.
 """
 
 from __future__ import annotations
@@ -130,6 +130,22 @@ def test_the_accounts_screen_on_a_phone(phone: Page) -> None:
     settle()
     assert_no_error_box(phone, "Accounts on a phone")
     phone.screenshot(path=str(SCREENS / "accounts-phone.png"))
+
+    go(phone, "Audit log")
+    expect(phone.get_by_text(re.compile(r"^\d+ entr"))).to_be_visible(timeout=WAIT)
+    phone.mouse.move(200, 60)
+    settle()
+    assert_no_error_box(phone, "Audit log on a phone")
+    phone.screenshot(path=str(SCREENS / "audit-log-phone.png"))
+
+    go(phone, "Settings")  # dark mode: the same screens stay readable
+    phone.get_by_role("button", name="Dark", exact=True).click()
+    go(phone, "Accounts")
+    expect(phone.get_by_text("Alex Morgan", exact=True)).to_be_visible(timeout=WAIT)
+    phone.mouse.move(200, 60)
+    settle()
+    assert_no_error_box(phone, "Accounts in dark mode")
+    phone.screenshot(path=str(SCREENS / "accounts-phone-dark.png"))
 
 
 def test_the_audit_log_shows_filters_and_downloads_the_actions(desktop: Page) -> None:

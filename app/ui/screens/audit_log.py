@@ -56,7 +56,7 @@ class _AuditLogScreen:
         self.until = ft.TextField(label="To day", hint_text="YYYY-MM-DD", expand=True,
                                   on_submit=self._show, keyboard_type=ft.KeyboardType.DATETIME)
         self.count = muted("")
-        self.rows = ft.Column(spacing=8)
+        self.rows = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         download = ft.OutlinedButton("Download CSV", icon=ft.Icons.DOWNLOAD,
                                      height=theme.TOUCH, on_click=self._download)
 
