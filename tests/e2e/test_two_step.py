@@ -21,10 +21,10 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from app.ui.screens import two_step as screen
-from tests.e2e.flutter import PHONE, fill, fresh_page, settle, shots_folder
+from tests.e2e.flutter import DESKTOP, PHONE, fill, fresh_page, settle, shots_folder
 from tests.e2e.pixels import assert_no_error_box
 from tests.e2e.test_invitations import CHOSEN, _invite, _join
 from tests.e2e.test_patient_app import go
@@ -103,6 +103,19 @@ def set_up(page: Page, shot: str | None = None) -> tuple[str, list[str]]:
     return secret, codes
 
 
+def scroll_to(page: Page, target: Locator, size: tuple[int, int]) -> None:
+    """Wheel over the middle of the screen (a desktop's navigation rail is on the left)
+    until `target` is in view: a tap off screen reaches nothing."""
+    for _ in range(30):
+        box = target.bounding_box()
+        if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size[1] - 90:
+            return
+        page.mouse.move(size[0] // 2, size[1] // 2)
+        page.mouse.wheel(0, 250)
+        settle(0.3)
+    raise AssertionError("could not scroll to the control")
+
+
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").first.click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
@@ -117,7 +130,7 @@ def second_step(page: Page, code: str) -> None:
 @pytest.fixture(scope="module")
 def clinic_requires_it(browser: Browser, server: str) -> Iterator[None]:
     """Sam turns on "Staff must use two-step sign-in" on the clinic's home."""
-    with fresh_page(browser, server, (1280, 800)) as desktop:
+    with fresh_page(browser, server, DESKTOP) as desktop:
         sign_in(desktop, "admin@example.com")
         switch = desktop.get_by_role("switch", name=screen.CLINIC_SWITCH).or_(
             desktop.get_by_role("checkbox", name=screen.CLINIC_SWITCH)).first
@@ -127,6 +140,11 @@ def clinic_requires_it(browser: Browser, server: str) -> Iterator[None]:
         expect(switch).to_have_attribute("aria-checked", "true", timeout=WAIT)
         expect(desktop.get_by_text(re.compile(f"^{re.escape(screen.STAFF_REQUIRED)}"))
                ).to_be_visible(timeout=WAIT)
+        scroll_to(desktop, desktop.get_by_text(re.compile(
+            "^Anyone on the staff who has not set it up")), DESKTOP)
+        settle()
+        assert_no_error_box(desktop, "the admin's home with the two-step card")
+        desktop.screenshot(path=str(SCREENS / "two-step-clinic-desktop.png"))
     yield
 
 
@@ -176,7 +194,7 @@ def test_an_invited_therapist_joins_sets_it_up_and_signs_in_with_a_code(
         clinic_requires_it: None, browser: Browser, server: str) -> None:
     """The issue's bar: an admin invites a therapist, who accepts and signs in with a code
     from an authenticator app."""
-    with fresh_page(browser, server, (1280, 800)) as desktop:
+    with fresh_page(browser, server, DESKTOP) as desktop:
         enrol(desktop, "admin@example.com")  # the clinic requires it of admins too
         expect(desktop.get_by_text("Hello, Sam")).to_be_visible(timeout=WAIT)
         go(desktop, "Accounts")
@@ -194,3 +212,40 @@ def test_an_invited_therapist_joins_sets_it_up_and_signs_in_with_a_code(
         expect(phone.get_by_text(screen.CODE_TITLE, exact=True)).to_be_visible(timeout=WAIT)
         second_step(phone, fresh_code(secret))
         expect(phone.get_by_text("Hello, Avery")).to_be_visible(timeout=WAIT)
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_patient_turns_it_on_in_settings(browser: Browser, server: str,
+                                           size: tuple[int, int]) -> None:
+    """Optional for patients: Alex (or Blair) turns it on in Settings; from then on her
+    sign-in asks for a code."""
+    email = "alex@example.com" if size == PHONE else "blair@example.com"
+    with fresh_page(browser, server, size) as page:
+        sign_in(page, email)
+        go(page, "Settings")
+        start = page.get_by_role("button", name=screen.ENROL_TITLE)
+        expect(start).to_be_attached(timeout=WAIT)
+        scroll_to(page, start, size)
+        start.click()
+        key = page.get_by_text(re.compile(f"^{screen.KEY_LABEL}:")).or_(
+            page.locator(f'[aria-label^="{screen.KEY_LABEL}:"]')).first
+        expect(key).to_be_attached(timeout=WAIT)
+        secret = labelled(page, f"{screen.KEY_LABEL}:").replace(" ", "")
+        turn_on = page.get_by_role("button", name="Turn on", exact=True)
+        scroll_to(page, turn_on, size)
+        settle()
+        assert_no_error_box(page, "Settings' two-step card")
+        name = "phone" if size == PHONE else "desktop"
+        page.screenshot(path=str(SCREENS / f"two-step-settings-{name}.png"))
+        fill(page.get_by_label(screen.CODE_LABEL, exact=True), fresh_code(secret))
+        turn_on.click()
+        expect(page.get_by_text(screen.CODES_TITLE, exact=True)).to_be_visible(timeout=WAIT)
+        page.get_by_role("button", name=screen.SAVED).click()
+        expect(page.get_by_text(re.compile("^On: signing in asks"))).to_be_attached(
+            timeout=WAIT)
+        sign_out(page)
+        password_step(page, email)
+        expect(page.get_by_text(screen.CODE_TITLE, exact=True)).to_be_visible(timeout=WAIT)
+        second_step(page, fresh_code(secret))
+        expect(page.get_by_role("button", name="Sign out").first).to_be_attached(
+            timeout=WAIT)

@@ -22,7 +22,7 @@ from app.domain.errors import InvalidInput, NotAllowed
 from app.services.accounts import TICKET_ENDED, SecondStep, SignedIn, SignInFailed
 from app.services.two_step import Enrolment
 from app.ui import theme
-from app.ui.components import save_button, save_fields
+from app.ui.components import form_column, save_button, save_fields
 from app.ui.frame import card, muted
 
 if TYPE_CHECKING:
@@ -358,7 +358,7 @@ def clinic_two_step_card(shell: Shell, admin: Account) -> ft.Control:
 
     switch = ft.Switch(label=CLINIC_SWITCH, value=shell.services.clinic.current()
                        .staff_two_step, on_change=changed)
-    return ft.ResponsiveRow([card(
+    return form_column([card(  # as wide as the clinic settings card above it
         ft.Text(CODE_TITLE, size=18, weight=ft.FontWeight.W_600),
         switch, state,
         muted("Anyone on the staff who has not set it up is taken through it at their "
