@@ -286,5 +286,8 @@ def test_the_admin_emails_a_reset_link_when_the_clinic_has_a_mail_server(
              if e.action is AccountAction.RESET_LINK_GIVEN]
     assert [(e.actor_id, e.subject, e.detail) for e in given] == [
         (people.sam.id, people.alex.id, EMAILED)]
-    with pytest.raises(NotAllowed):
-        admin.email_reset_link(people.taylor, people.alex.id)
+    logged = services.account_audit.all()
+    for role in (Role.PATIENT, Role.THERAPIST, Role.CARE_TEAM):  # nobody else may
+        with pytest.raises(NotAllowed):
+            admin.email_reset_link(people.by_role[role], people.alex.id)
+    assert len(outbox.sent) == 1 and services.account_audit.all() == logged
