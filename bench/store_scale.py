@@ -67,15 +67,16 @@ print(json.dumps({"answered": answered, "rss_mib": rss, "found": first is not No
                   "save_p50_ms": saves[150] * 1000, "save_p95_ms": saves[285] * 1000}))
 """
 
-# `python -m app backup` in a process that reports its own peak RSS (KiB) at the end.
+# `python -m app backup` in a process that reports its own peak RSS (KiB) at the end:
+# VmHWM, not getrusage's ru_maxrss, which on Linux also counts the forking parent's RSS.
 BACKUP_COMMAND = r"""
-import resource, runpy, sys
+import runpy, sys
 sys.argv = ["app", "backup", "--data-dir", sys.argv[1], "--out", sys.argv[2]]
 try:
     runpy.run_module("app", run_name="__main__")
 except SystemExit as done:
     assert not done.code, done.code
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 """
 
 
