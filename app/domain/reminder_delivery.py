@@ -40,6 +40,8 @@ class Status(StrEnum):
 
 SKIPPED_STALE = "it no longer made sense when it could be sent"
 SKIPPED_DONE = "the patient had already checked in that day"
+# The clinic deactivated the account (its data kept): nothing goes to it meanwhile.
+SKIPPED_TURNED_OFF = "the patient's account is turned off"
 
 
 class Answer(StrEnum):

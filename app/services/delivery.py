@@ -35,6 +35,7 @@ from app.domain.codec import to_json
 from app.domain.reminder_delivery import (
     SKIPPED_DONE,
     SKIPPED_STALE,
+    SKIPPED_TURNED_OFF,
     Channel,
     Delivery,
     Status,
@@ -155,6 +156,7 @@ class DeliveryService:
         since = now - LONGEST_USEFUL
         quiet: dict[str, ReminderPrefs] = {}
         check_in_days: dict[str, set[date]] = {}  # read only when a check-in reminder is due
+        active: dict[str, bool] = {}  # whose account is on (read once per patient a run)
         batch: list[list[Delivery]] = []
         for plan, zone in self.reminders.plans_for_delivery(since):
             pid = plan.patient_id
@@ -162,8 +164,10 @@ class DeliveryService:
                 quiet[pid] = self.reminders.quiet_hours(pid)
             for occurrence in occurrences(plan, zone, quiet[pid], since, now + _JUST_AFTER):
                 if delivery_id(plan.id, occurrence.key, Channel.IN_APP) not in held:
+                    if pid not in active:
+                        active[pid] = self._is_active(pid)
                     batch.append(self._deliveries(plan, zone, occurrence, now,
-                                                  check_in_days))
+                                                  check_in_days, active[pid]))
                     if len(batch) >= self.record_batch:
                         waiting += self._record(batch, summary)
                         batch = []
@@ -171,11 +175,18 @@ class DeliveryService:
         if batch:
             waiting += self._record(batch, summary)
 
+    def _is_active(self, patient_id: str) -> bool:
+        found = self.reminders.access.accounts.accounts.get(patient_id)
+        return found is not None and found.value.active
+
     def _deliveries(self, plan: Reminder, zone: str, occurrence: Occurrence,
-                    now: datetime, check_in_days: dict[str, set[date]]) -> list[Delivery]:
-        """Every delivery of one occurrence: in-app, and email if the patient has it on."""
+                    now: datetime, check_in_days: dict[str, set[date]],
+                    active: bool = True) -> list[Delivery]:
+        """Every delivery of one occurrence: in-app, and email if the patient has it on
+        (all skipped while the clinic has their account turned off)."""
         verdict = fate(occurrence, now)
-        skipped_because = SKIPPED_STALE if verdict is Fate.STALE else ""
+        skipped_because = SKIPPED_STALE if verdict is Fate.STALE else \
+            "" if active else SKIPPED_TURNED_OFF
         pid = plan.patient_id
         if not skipped_because and plan.template in CHECK_IN_TEMPLATES:
             if pid not in check_in_days:
@@ -255,6 +266,10 @@ class DeliveryService:
             if not self.reminders.channels_of(delivery.patient_id).email:
                 self._save(replace(delivery, status=Status.SKIPPED,
                                    last_error="email reminders were turned off"), held.version)
+                continue
+            if not self._is_active(delivery.patient_id):  # turned off since it was recorded
+                self._save(replace(delivery, status=Status.SKIPPED,
+                                   last_error=SKIPPED_TURNED_OFF), held.version)
                 continue
             token = secrets.token_urlsafe(24)
             try:

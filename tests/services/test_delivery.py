@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.reminder_delivery import RETRY_BACKOFF, SKIPPED_DONE, Channel, Status
+from app.domain.reminder_delivery import (
+    RETRY_BACKOFF,
+    SKIPPED_DONE,
+    SKIPPED_TURNED_OFF,
+    Channel,
+    Status,
+)
 from app.domain.reminder_plan import Repeat, Schedule, Template
 from app.domain.reminders import ReminderPrefs
 from app.main import Services, build_services
@@ -310,6 +316,39 @@ def test_unsubscribed_patient_gets_no_email(services: Services, people: People,
     assert delivery.run_due().line() == \
         "delivered 1 (in_app 1, email 0), late 0, skipped 0, failed 0"
     assert notifier.sent == []
+
+
+def test_a_deactivated_patient_gets_nothing_until_reactivated(
+        services: Services, people: People, clock: FakeClock) -> None:
+    notifier = MemoryNotifier()
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    for day in (10, 11):
+        reminders.schedule(people.care_team, people.patient.id,
+                           template=Template.HOME_EXERCISE,
+                           schedule=Schedule(Repeat.ONCE, date(2025, 3, day), "08:00"))
+    services.account_admin.deactivate(people.admin, people.patient.id)
+    assert delivery.run_due().line() == \
+        "delivered 0 (in_app 0, email 0), late 0, skipped 1, failed 0"
+    assert notifier.sent == []
+    services.account_admin.reactivate(people.admin, people.patient.id)
+    clock.advance(days=1)
+    assert delivery.run_due().line() == \
+        "delivered 2 (in_app 1, email 1), late 0, skipped 0, failed 0"
+
+
+def test_an_email_waiting_for_a_retry_is_not_sent_once_deactivated(
+        services: Services, people: People, clock: FakeClock) -> None:
+    notifier = MemoryNotifier(failures=["the mail server answered 451"])
+    reminders, delivery = reminder_services(services, clock, notifier=notifier)
+    reminders.schedule(people.care_team, people.patient.id, template=Template.HOME_EXERCISE,
+                       schedule=Schedule(Repeat.ONCE, date(2025, 3, 10), "08:00"))
+    delivery.run_due()  # recorded; the first try failed: it waits for a retry
+    services.account_admin.deactivate(people.admin, people.patient.id)
+    clock.advance(hours=2)
+    delivery.run_due()
+    assert notifier.sent == []
+    [email] = [r for r in deliveries(services.store) if r.data["channel"] == "email"]
+    assert (email.data["status"], email.data["last_error"]) == ("skipped", SKIPPED_TURNED_OFF)
 
 
 def test_a_nudge_after_three_days_without_a_check_in_and_none_after_logging(
