@@ -315,8 +315,8 @@ class AuthService:
         return SignedIn(self._open_session(account.id, now), account)
 
     def enrolment(self, ticket: str) -> Enrolment:
-        """Start setting up two-step sign-in for an enrolment ticket: a new secret, its
-        QR image and text (each call a new one; only the last one shown counts)."""
+        """Start setting up two-step sign-in for an enrolment ticket: the secret, its QR
+        image and text (the same one until a first code confirms it)."""
         account, two_step = self._held(ticket, enrol=True)
         return two_step.start_enrolment(account)
 

@@ -116,14 +116,18 @@ class TwoStepService:
     # -- enrolment -----------------------------------------------------------------
 
     def start_enrolment(self, account: Account) -> Enrolment:
-        """A new secret to add to an authenticator app. Nothing changes for signing in
-        until a first code from the app confirms it (confirm_enrolment)."""
+        """A secret to add to an authenticator app: a new one, or the one shown before
+        and not yet confirmed (a redrawn screen shows the QR the person may have scanned
+        already). Nothing changes for signing in until a first code from the app
+        confirms it (confirm_enrolment)."""
         with self._lock:
             record, version = self._record(account.id)
             if record.on:
                 raise InvalidInput.one("code", ALREADY_ON)
-            secret = pyotp.random_base32()
-            self._save(replace(record, pending_secret=secret), account, version)
+            secret = record.pending_secret
+            if not secret:
+                secret = pyotp.random_base32()
+                self._save(replace(record, pending_secret=secret), account, version)
         return self.enrolment(account, secret)
 
     def enrolment(self, account: Account, secret: str) -> Enrolment:

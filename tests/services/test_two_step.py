@@ -162,6 +162,15 @@ def test_enrolment_gives_a_qr_and_the_secret_and_is_on_only_after_a_code(
         services.auth.enrol_step(step.ticket, clinic.code(enrolment.secret, 30))
 
 
+def test_a_redrawn_set_up_shows_the_same_secret_until_confirmed(clinic: Clinic) -> None:
+    """The person may have scanned the QR already when the screen is drawn again."""
+    first = clinic.services.two_step.start_enrolment(clinic.alex)
+    assert clinic.services.two_step.start_enrolment(clinic.alex).secret == first.secret
+    clinic.services.two_step.confirm_enrolment(clinic.alex, clinic.code(first.secret))
+    clinic.services.two_step.reset(clinic.sam, clinic.alex.id)
+    assert clinic.services.two_step.start_enrolment(clinic.alex).secret != first.secret
+
+
 def test_the_secret_and_recovery_codes_are_stored_only_in_the_two_step_record(
         clinic: Clinic) -> None:
     secret, codes = clinic.enrol(clinic.taylor.email)

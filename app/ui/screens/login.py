@@ -100,6 +100,7 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
 
     def show_sign_in(message: str = "") -> None:
+        two_step.forget_step(shell)
         column.controls = sign_in_form
         error.value, error.visible = message, bool(message)
         shell.page.update()
@@ -109,11 +110,13 @@ def build(shell: Shell) -> ft.View:
         shell.page.update()
 
     def show_second_step(step: SecondStep) -> None:  # the code, or setting it up
+        two_step.remember_step(shell, step)
         show(two_step.second_step_form(shell, step, show_sign_in, show))
 
-    gated = two_step.pending_step(shell)  # the shell's gate: set it up before anything
-    if gated is not None:
-        column.controls = [header, *two_step.second_step_form(shell, gated, show_sign_in,
+    # A second step under way (or the shell's gate: set it up before anything else).
+    pending = two_step.pending_step(shell)
+    if pending is not None:
+        column.controls = [header, *two_step.second_step_form(shell, pending, show_sign_in,
                                                               show)]
 
     card = ft.Container(width=theme.MAX_FORM_WIDTH, padding=24, content=column)

@@ -53,7 +53,9 @@ KEEP_CODES: Final = ("If you lose your phone, each of these codes signs you in o
                      "instead of a code from the app. Write them down or keep them in a "
                      "password manager. They are shown only now.")
 
-# A tab's enrolment ticket the gate handed to the sign-in screen (one per open tab).
+# The second step a tab is on (one per open tab), until it is done or abandoned: a redraw
+# of the sign-in screen (a reload of the session, a window crossing the wide breakpoint)
+# comes back to it instead of asking for the password again.
 _PENDING: weakref.WeakKeyDictionary[Shell, SecondStep] = weakref.WeakKeyDictionary()
 
 
@@ -85,9 +87,22 @@ def continue_sign_in(shell: Shell, step: SecondStep) -> None:
     shell.go("/login")
 
 
+def remember_step(shell: Shell, step: SecondStep) -> None:
+    _PENDING[shell] = step
+
+
 def pending_step(shell: Shell) -> SecondStep | None:
-    """The enrolment the gate left for the sign-in screen, once."""
-    return _PENDING.pop(shell, None)
+    """The second step this tab is on (from the password, the gate or /join), if any."""
+    return _PENDING.get(shell)
+
+
+def forget_step(shell: Shell) -> None:
+    _PENDING.pop(shell, None)
+
+
+def _signed_in(shell: Shell, signed: SignedIn) -> None:
+    forget_step(shell)
+    shell.signed_in(signed.token, signed.account)
 
 
 # -- the sign-in card's faces --------------------------------------------------------------
@@ -141,7 +156,7 @@ def code_form(shell: Shell, step: SecondStep, back: Callable[[str], None]) -> li
             code.error, code.value = str(failed), ""
             shell.page.update()
             return
-        shell.signed_in(signed.token, signed.account)
+        _signed_in(shell, signed)
 
     button, busy = save_button(VERIFY, verify)
     code.on_submit = verify
@@ -180,8 +195,8 @@ def enrolment_form(shell: Shell, step: SecondStep, back: Callable[[str], None],
             return
         if done:
             session, codes = signed[0]
-            show(recovery_codes_view(
-                shell, codes, lambda: shell.signed_in(session.token, session.account)))
+            forget_step(shell)  # the ticket is used: a redraw can't bring this back
+            show(recovery_codes_view(shell, codes, lambda: _signed_in(shell, session)))
 
     button, busy = save_button(CONTINUE, confirm)
     code.on_submit = confirm
