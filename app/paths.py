@@ -9,6 +9,7 @@ ASSETS_DIR = REPO_ROOT / "assets"
 GUIDANCE_RULEBOOK = ASSETS_DIR / "guidance" / "rulebook.json"
 EDUCATION_PAGE = ASSETS_DIR / "guidance" / "education.md"
 PROGRESS_THRESHOLDS = ASSETS_DIR / "progress" / "thresholds.json"
+FHIR_CODES = ASSETS_DIR / "fhir" / "codes.json"  # the FHIR export's code systems
 # plotly.js built with the cartesian trace types only (npm plotly.js-cartesian-dist-min,
 # MIT licence beside it): a third of the full bundle, so a phone compiles it faster.
 PLOTLY_CARTESIAN_JS = ASSETS_DIR / "vendor" / "plotly-cartesian-4.1.1.min.js"

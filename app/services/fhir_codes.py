@@ -25,7 +25,7 @@ from app.domain.guidance.rulebook import TIERS
 from app.domain.regions import NEEDLING_REGIONS, PAIN_REGIONS
 from app.domain.scales import ODI_SECTIONS, PGIC_LABELS
 
-CODES_FILE: Final = paths.ASSETS_DIR / "fhir" / "codes.json"
+CODES_FILE: Final = paths.FHIR_CODES
 # The namespace of every fullUrl BackTrack writes: uuid5(namespace, "kind/id/part").
 _NAMESPACE: Final = uuid.UUID("6f1c3f0e-3c1b-5e1e-9a43-2b1c0fa9b7d1")
 
