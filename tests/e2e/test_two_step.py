@@ -77,13 +77,15 @@ def labelled(page: Page, prefix: str) -> str:
     return words[len(prefix):].strip()
 
 
-def enrol(page: Page, email: str, shot: str | None = None) -> tuple[str, list[str]]:
+def enrol(page: Page, email: str, shot: str | None = None,
+          codes_shot: str | None = None) -> tuple[str, list[str]]:
     """From the password to the app: set up two-step sign-in; (secret, recovery codes)."""
     password_step(page, email)
-    return set_up(page, shot)
+    return set_up(page, shot, codes_shot)
 
 
-def set_up(page: Page, shot: str | None = None) -> tuple[str, list[str]]:
+def set_up(page: Page, shot: str | None = None,
+           codes_shot: str | None = None) -> tuple[str, list[str]]:
     """On the set-up screen: read the key, type a code, read and save the recovery
     codes; (secret, recovery codes)."""
     expect(page.get_by_text(screen.ENROL_TITLE, exact=True)).to_be_visible(timeout=WAIT)
@@ -99,6 +101,10 @@ def set_up(page: Page, shot: str | None = None) -> tuple[str, list[str]]:
     expect(page.get_by_text(screen.CODES_TITLE, exact=True)).to_be_visible(timeout=WAIT)
     codes = labelled(page, f"{screen.CODES_TITLE}:").split(", ")
     assert len(codes) == 10 and all(RECOVERY.match(c) for c in codes), codes
+    if codes_shot:
+        settle()
+        assert_no_error_box(page, "the recovery codes")
+        page.screenshot(path=str(SCREENS / codes_shot))
     page.get_by_role("button", name=screen.SAVED).click()
     return secret, codes
 
@@ -151,7 +157,8 @@ def clinic_requires_it(browser: Browser, server: str) -> Iterator[None]:
 def test_a_therapist_sets_it_up_then_signs_in_with_a_code(
         clinic_requires_it: None, browser: Browser, server: str) -> None:
     with fresh_page(browser, server, PHONE) as phone:
-        secret, _ = enrol(phone, "taylor@example.com", shot="two-step-enrol-phone.png")
+        secret, _ = enrol(phone, "taylor@example.com", shot="two-step-enrol-phone.png",
+                          codes_shot="two-step-recovery-codes-phone.png")
         expect(phone.get_by_text("Signed in as Therapist")).to_be_visible(timeout=WAIT)
         sign_out(phone)
 
