@@ -88,7 +88,7 @@ class PatientStatus:
 # often it looks for patients whose records changed (a look at an unchanged clinic costs
 # one pass over the grants and a stamp per patient: a few ms at 300 patients).
 CASELOAD_JOB = "caseload"
-REFRESH_SECONDS = 2.0
+REFRESH_SECONDS = 0.5
 
 # Saving these does not change what the list shows: the list view's own audit entries
 # must not make the next view re-read the patient.
