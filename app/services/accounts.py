@@ -327,13 +327,14 @@ class AuthService:
         like a wrong password); SignInFailed when the ticket has ended."""
         account, two_step = self._held(ticket, enrol=True)
         now = self.accounts.clock()
-        pair = ("pair", client_address, account.email)
-        self._refuse_if_paused((pair, ("address", client_address)), now)
+        pair, address = ("pair", client_address, account.email), ("address", client_address)
+        self._refuse_if_paused((pair, address), now)
         try:
             codes = two_step.confirm_enrolment(account, code)
         except InvalidInput:
             if self._record_failure(pair, self.max_failures, now):
                 self._audit_pause(account, now)
+            self._record_failure(address, self.max_failures * ADDRESS_FACTOR, now)
             raise
         self._use_ticket(ticket)
         return SignedIn(self._open_session(account.id, now), account), codes

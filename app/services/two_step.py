@@ -103,8 +103,10 @@ class TwoStepService:
         return rules.required_for(account.role, self.clinic.current().staff_two_step)
 
     def must_enrol(self, account: Account) -> bool:
-        """Required for this account and not set up yet: no session until it is."""
-        return self.required(account) and not self.is_on(account.id)
+        """Required for this account and not set up yet: no session until it is. (Asked
+        at every step of every session: a patient's answer needs no store read.)"""
+        return account.role in rules.STAFF_ROLES and self.required(account) \
+            and not self.is_on(account.id)
 
     def status(self, account: Account) -> Status:
         record, _ = self._record(account.id)

@@ -264,6 +264,20 @@ def test_wrong_codes_pause_sign_in_like_wrong_passwords(clinic: Clinic) -> None:
         services.auth.password_step(clinic.taylor.email, PASSWORD)
 
 
+def test_wrong_codes_while_setting_it_up_pause_too(clinic: Clinic) -> None:
+    services = clinic.services
+    step = services.auth.password_step(clinic.taylor.email, PASSWORD)
+    assert isinstance(step, SecondStep)
+    secret = services.auth.enrolment(step.ticket).secret
+    wrong = "123456" if clinic.code(secret) != "123456" else "654321"
+    for _ in range(services.settings.max_failed_sign_ins):
+        with pytest.raises(InvalidInput):
+            services.auth.enrol_step(step.ticket, wrong)
+    with pytest.raises(SignInFailed, match="paused"):
+        services.auth.enrol_step(step.ticket, clinic.code(secret))
+    assert not services.two_step.is_on(clinic.taylor.id)
+
+
 def test_a_deactivated_account_can_not_finish_its_second_step(clinic: Clinic) -> None:
     secret, _ = clinic.enrol(clinic.taylor.email)
     step = clinic.second_step(clinic.taylor.email)
