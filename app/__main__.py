@@ -10,6 +10,7 @@
     python -m app set-password EMAIL   a new password (asked for, or one line on stdin)
     python -m app add-account EMAIL --name NAME --role ROLE [--timezone TZ]
                                        a new account (password as for set-password)
+    python -m app reset-two-step EMAIL  clear an account's two-step sign-in (a lost phone)
     python -m app assess [--file F]    triage one symptom report (JSON on stdin)
     python -m app reminders run-due    deliver the reminders that are due (for cron)
 """
@@ -29,7 +30,7 @@ from app.settings import Settings
 from app.store.interfaces import StoreError
 
 COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-password",
-            "add-account", "assess", "reminders")
+            "add-account", "assess", "reminders", "reset-two-step")
 
 
 def _port(text: str) -> int:
@@ -84,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--timezone", default="UTC", help="IANA time zone (default UTC)")
+    reset = sub.add_parser("reset-two-step", parents=[common],
+                           help="clear an account's two-step sign-in (e.g. the only admin's "
+                                "lost phone); staff set it up again at their next sign-in")
+    reset.add_argument("email")
     return parser
 
 
@@ -230,6 +235,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if command == "set-password":
             services.accounts.set_password(args.email, _read_password())
             print(f"Password set for {args.email}.")
+            return 0
+        if command == "reset-two-step":  # e.g. the clinic's only admin lost their phone
+            cleared = services.two_step.reset_by_operator(args.email)
+            print(f"Two-step sign-in cleared for {cleared.email}: set up again at the next "
+                  f"sign-in where the clinic requires it.")
             return 0
         raise AssertionError(command)
     finally:

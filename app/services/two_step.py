@@ -26,7 +26,7 @@ from app.domain import kinds, policy
 from app.domain import two_step as rules
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, Role
-from app.domain.errors import InvalidInput, NotAllowed
+from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.policy import Operation, Relation
 from app.domain.two_step import TwoStep
 from app.services.account_audit import AccountAudit
@@ -231,16 +231,26 @@ class TwoStepService:
         self.audit.record(account.id, AccountAction.TWO_STEP_OFF, account.id,
                           account.role.value)
 
-    def reset(self, admin: Account, account_id: str) -> None:
+    def reset(self, admin: Account | None, account_id: str) -> None:
         """For a lost phone: an admin clears the account's two-step sign-in. Its sessions
         end (the phone may be in someone else's hands); staff set it up again at their
-        next sign-in when the clinic requires it."""
-        policy.require(admin.role, Operation.RESET_TWO_STEP, Relation.NONE)
+        next sign-in when the clinic requires it. `admin` None is the server's operator
+        (`python -m app reset-two-step`: the clinic's only admin lost their phone)."""
+        if admin is not None:
+            policy.require(admin.role, Operation.RESET_TWO_STEP, Relation.NONE)
         person = self.accounts.get(account_id)
         self._clear(person)
         self.end_sessions(person.id)
-        self.audit.record(admin.id, AccountAction.TWO_STEP_RESET, person.id,
-                          person.role.value)
+        self.audit.record(admin.id if admin is not None else "",
+                          AccountAction.TWO_STEP_RESET, person.id, person.role.value)
+
+    def reset_by_operator(self, email: str) -> Account:
+        """The server's operator resets by email (the command line); NotFound names it."""
+        account = self.accounts.by_email(email)
+        if account is None:
+            raise NotFound(f"No account with the email {email}.")
+        self.reset(None, account.id)
+        return account
 
     def _clear(self, account: Account) -> None:
         with self._lock:
