@@ -238,7 +238,7 @@ def test_half_finished_compaction_replays_newer_lines(tmp_path: Path) -> None:
     # fresh journal was not, so the old journal (with version 6 after it) is still there.
     write_file_atomically(
         tmp_path / SNAPSHOT_FILE,
-        snapshot_chunks(store._mem.log[:5], gen="new", based_on=store._journal_gen,
+        snapshot_chunks(store._mem.entries(5), gen="new", based_on=store._journal_gen,
                         generation=store._generation + 1, last_seq=5),
     )
     store.close()
@@ -336,3 +336,45 @@ def test_store_files_are_private(tmp_path: Path) -> None:
         os.umask(old_umask)
     for path in (tmp_path / "store").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_compaction_builds_on_the_snapshot_file_and_keeps_only_recent_json(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: the JSON of versions already in a snapshot is not held in memory; the next
+    snapshot copies them from the file (checked) and adds the versions saved since."""
+    store = JournalStore.open(tmp_path, compact_threshold=10**6)
+    _fill(store, 20)
+    store.compact()
+    assert store._mem.recent == []
+    _fill(store, 5, owner="p2")  # corrections of e0..e4, another owner
+    assert [e.seq for e in store._mem.recent] == [21, 22, 23, 24, 25]
+
+    def no_memory_copy(*args: object) -> None:
+        raise AssertionError("the snapshot was written from memory")
+
+    monkeypatch.setattr(store._mem, "entries", no_memory_copy)
+    store.compact()
+    before = _state(store)
+    monkeypatch.undo()
+    store.close()
+    with JournalStore.open(tmp_path) as again:
+        assert _state(again) == before and len(before) == 25
+        assert again._mem.recent == []  # nothing of the snapshot's held as JSON
+
+
+def test_a_snapshot_damaged_while_open_is_written_again_from_memory(tmp_path: Path) -> None:
+    """The file the next snapshot would build on changed under the running store (a flipped
+    digit, still valid JSON): the checksum catches it, and memory, which read it when it
+    was sound, writes the next snapshot instead. Nothing wrong is carried forward."""
+    store = JournalStore.open(tmp_path, compact_threshold=10**6)
+    _fill(store, 20)
+    store.compact()
+    snapshot = tmp_path / SNAPSHOT_FILE
+    snapshot.write_bytes(snapshot.read_bytes().replace(b'"nrs":3', b'"nrs":4', 1))
+    store.save("pain_entry", "late", {"nrs": 1}, owner="p1")
+    store.compact()  # the fallback, no error
+    expected = _state(store)
+    store.close()
+    with JournalStore.open(tmp_path) as again:
+        assert _state(again) == expected
+        assert again.latest("pain_entry", "e3").data == {"nrs": 3}  # type: ignore[union-attr]

@@ -1,6 +1,10 @@
 """Every stored version in memory, with the indexes queries need: per-record version lists,
 an owner index, and one TinyDB table per kind holding each record's latest version.
 
+The compact JSON of a version is kept only until a snapshot holds it (`recent`): the next
+compaction streams the older ones from the snapshot file (store.py), so a clinic's whole
+history is not held twice (issue 15).
+
 `find()` without an owner is a `tinydb.Query` search over the kind's table. The TinyDB
 storage here reads the dict this class keeps up to date in O(1) per save: going through
 TinyDB's insert/update would copy the whole table on every write (Table._update_table).
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb import Query as TinyQuery
 from tinydb import TinyDB
@@ -27,6 +31,14 @@ from app.store.stamps import OwnerStamps
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (kind, record id)
+
+
+class Placed(NamedTuple):
+    """Where one version stands in the store's order (its data is in `versions`)."""
+
+    seq: int
+    key: Key
+    version: int
 
 
 class _LiveIndexStorage(Storage):
@@ -71,7 +83,10 @@ class VersionIndex:
         self._ordinals: dict[Key, int] = {}  # insertion order = first-save order
         self._keys_by_ordinal: dict[int, Key] = {}
         self._ordinal_counter = 0
-        self.log: list[Entry] = []  # every version in seq order: the next snapshot
+        self.log: list[Placed] = []  # every version in seq order
+        # Versions since the last snapshot, as written: what the next snapshot adds to the
+        # previous one's (every version when there is no usable snapshot file).
+        self.recent: list[Entry] = []
         self.seq = 0
         self._tables: dict[str, dict[str, JSONDict]] = {}  # kind -> {ordinal: latest doc}
         self._index = TinyDB(self._tables, storage=_LiveIndexStorage)
@@ -80,8 +95,9 @@ class VersionIndex:
         self._by_owner: dict[tuple[str, str | None], list[int]] = {}
         self.stamps = OwnerStamps()  # what changed since a caller last looked (stamps.py)
 
-    def apply(self, seq: int, record: Record, rec_json: str | None = None) -> None:
-        """Add one version."""
+    def apply(self, seq: int, record: Record, rec_json: str | None = None, *,
+              in_snapshot: bool = False) -> None:
+        """Add one version (`in_snapshot`: read from the snapshot file, so not recent)."""
         key = (record.kind, record.id)
         versions = self.versions.get(key)
         owner_before = versions[-1].owner if versions else None
@@ -101,12 +117,14 @@ class VersionIndex:
                 log.warning("Ignoring a duplicate of %s %s v%d", *key, record.version)
                 return
             bisect.insort(versions, record, key=lambda v: v.version)
-        if rec_json is None:
-            rec_json = dumps(record.to_json())
+        if not in_snapshot:
+            if rec_json is None:
+                rec_json = dumps(record.to_json())
+            self.recent.append(Entry(seq, key, rec_json))
         self.stamps.saved(record.owner, record.kind)
         if owner_before != record.owner and owner_before is not None:
             self.stamps.saved(owner_before, record.kind)
-        self.log.append(Entry(seq, key, rec_json))
+        self.log.append(Placed(seq, key, record.version))
         self.seq = max(self.seq, seq)
         newest = versions[-1]
         if newest.owner != owner_before and len(versions) > 1:
@@ -123,9 +141,9 @@ class VersionIndex:
         self._by_owner[(key[0], before)].remove(ordinal)
         bisect.insort(self._by_owner.setdefault((key[0], after), []), ordinal)
 
-    def forget(self, doomed: set[Key], owner: str, kept: list[Entry]) -> int:
-        """Drop every version of `doomed` records (all owned by `owner`); `kept` is the log
-        without them. Returns how many versions went."""
+    def forget(self, doomed: set[Key], owner: str) -> int:
+        """Drop every version of `doomed` records (all owned by `owner`), once a snapshot
+        without them and an empty journal replaced the files. Returns how many went."""
         count = 0
         for key in doomed:
             count += len(self.versions.pop(key))
@@ -134,8 +152,22 @@ class VersionIndex:
             self._tables[key[0]].pop(str(ordinal), None)
             self._by_owner[(key[0], owner)].remove(ordinal)
         self.stamps.purged(owner)
-        self.log = kept
+        self.log = [placed for placed in self.log if placed.key not in doomed]
+        self.recent = []
         return count
+
+    def entries(self, upto: int, leaving_out: frozenset[Key] = frozenset()) -> list[Entry]:
+        """The first `upto` versions in seq order, encoded again from memory: for a snapshot
+        that cannot build on the file (none yet of the current layout, an erasure). The
+        caller holds the store's lock (imports may insert older versions meanwhile)."""
+        by_version = {}
+        for placed in self.log[:upto]:
+            if placed.key in leaving_out:
+                continue
+            if placed.key not in by_version:
+                by_version[placed.key] = {v.version: v for v in self.versions[placed.key]}
+        return [Entry(p.seq, p.key, dumps(by_version[p.key][p.version].to_json()))
+                for p in self.log[:upto] if p.key not in leaving_out]
 
     def latest(self, kind: str, record_id: str) -> Record | None:
         versions = self.versions.get((kind, record_id))

@@ -13,7 +13,8 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from app.store.interfaces import (
@@ -21,6 +22,7 @@ from app.store.interfaces import (
     JSONDict,
     Query,
     Record,
+    StoreCorrupt,
     StoreError,
     StoreUnavailable,
 )
@@ -55,10 +57,25 @@ from app.store.journal.recovery import (
     refuse_if_a_restore_stopped,
 )
 from app.store.journal.schema import SCHEMA_VERSION
-from app.store.journal.snapshot import Entry, read_snapshot, snapshot_chunks
+from app.store.journal.snapshot import (
+    VERSIONS_HEAD,
+    Entry,
+    entry_text,
+    read_snapshot,
+    snapshot_chunks,
+    snapshot_end,
+    snapshot_meta,
+    versions_span,
+)
+from app.store.journal.snapshot_stream import StreamCount, stream_versions
 from app.store.memory import checked_import, encoded, next_version, next_versions
 
 DEFAULT_COMPACT_THRESHOLD = 5_000  # journal lines before a background snapshot
+_ENTRIES_PER_CHUNK = 2_000  # recent versions per write() while a snapshot is written
+
+
+class _CannotBuildOn(Exception):
+    """The snapshot file cannot be the start of the next one: it is written from memory."""
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +142,7 @@ class JournalStore:
         journal = read_journal(journal_path) if journal_path.exists() else None
         plan = plan_recovery(self.data_dir, snapshot, journal, saved_up_to(self._lock_fd))
         for seq, record in snapshot.records if snapshot else []:
-            self._mem.apply(seq, record)
+            self._mem.apply(seq, record, in_snapshot=True)
         self._mem.seq = max(self._mem.seq, snapshot.last_seq if snapshot else 0)
         for seq, record in plan.replay:
             self._mem.apply(seq, record)
@@ -281,12 +298,16 @@ class JournalStore:
             }
             if not doomed:
                 return 0
-            kept = [entry for entry in self._mem.log if entry.key not in doomed]
+            kept = self._mem.entries(len(self._mem.log), frozenset(doomed))
+            last_seq = self._mem.seq
             # The new snapshot (without the owner) replaces the old one atomically; then a
             # fresh journal replaces the old one, which still held the owner's lines.
             try:
-                self._write_snapshot_and_swap(kept, self._mem.seq, len(self._mem.log),
-                                              purge=True)
+                self._write_snapshot_and_swap(
+                    lambda gen, generation: snapshot_chunks(
+                        kept, gen=gen, based_on=self._journal_gen, generation=generation,
+                        last_seq=last_seq),
+                    last_seq, 0, purge=True)
             except OSError as exc:
                 # The files may already be without the owner while memory is not: stop
                 # writing until a restart reads them back.
@@ -295,7 +316,7 @@ class JournalStore:
                     f"Could not finish erasing the patient's data in {self.data_dir}: "
                     f"{exc.strerror or exc}. Restart BackTrack, then erase it again."
                 ) from exc
-            count = self._mem.forget(doomed, owner, kept)
+            count = self._mem.forget(doomed, owner)
             self._erase_side_files(owner)
             return count
 
@@ -364,32 +385,84 @@ class JournalStore:
             self._compact_locked()
 
     def _compact_locked(self) -> None:
-        # Only the capture holds the main lock: the log is append-only (purge replaces it,
-        # but purge needs the compaction lock), so the first n entries stay put while the
-        # snapshot is written and saves go on appending to the old journal.
+        # Only the capture holds the main lock: the log and `recent` are append-only (purge
+        # replaces them, but purge needs the compaction lock), so the first n entries stay
+        # put while the snapshot is written and saves go on appending to the old journal.
         with self._lock:
-            count = len(self._mem.log)
+            versions = len(self._mem.log)
+            captured = len(self._mem.recent)
             last_seq = self._mem.seq
-        entries = self._mem.log[:count]
-        self._write_snapshot_and_swap(entries, last_seq, count, purge=False)
+        recent = self._mem.recent[:captured]
+        try:
+            self._write_snapshot_and_swap(
+                lambda gen, generation: self._built_on_file(recent, versions, last_seq, gen,
+                                                            generation),
+                last_seq, captured, purge=False)
+            return
+        except (_CannotBuildOn, StoreCorrupt) as exc:
+            log.warning("Writing the next snapshot from memory: %s", exc)
+        with self._lock:  # imports may insert older versions meanwhile
+            entries = self._mem.entries(versions)
+        self._write_snapshot_and_swap(
+            lambda gen, generation: snapshot_chunks(
+                entries, gen=gen, based_on=self._journal_gen, generation=generation,
+                last_seq=last_seq),
+            last_seq, captured, purge=False)
+
+    def _built_on_file(self, recent: Sequence[Entry], versions: int, last_seq: int, gen: str,
+                       generation: int) -> Iterator[bytes]:
+        """The next snapshot: the current snapshot file's versions, copied block by block
+        and checked against their CRC-32 on the way (snapshot_stream.py), then the versions
+        saved since. Memory need not hold every version's JSON for this (issue 15)."""
+        path = self.data_dir / SNAPSHOT_FILE
+        try:
+            fd: int | None = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            fd = None
+        try:
+            span = versions_span(fd, str(path)) if fd is not None else None
+            if fd is not None and span is None:
+                raise _CannotBuildOn(f"{path} is in an older layout")
+            older = span.versions if span is not None else 0
+            if older + len(recent) != versions:
+                raise _CannotBuildOn(f"{path} holds {older} versions, memory "
+                                     f"{versions - len(recent)}")
+            meta = snapshot_meta(gen=gen, based_on=self._journal_gen, generation=generation,
+                                 last_seq=last_seq, versions=versions)
+            crc = 0
+            yield VERSIONS_HEAD
+            if span is not None:
+                assert fd is not None
+                for block in stream_versions(fd, span, str(path), StreamCount()):
+                    crc = zlib.crc32(block, crc)
+                    yield block
+            for start in range(0, len(recent), _ENTRIES_PER_CHUNK):
+                part = recent[start:start + _ENTRIES_PER_CHUNK]
+                text = ",".join(entry_text(e.seq, e.rec_json) for e in part)
+                chunk = (("," if older or start else "") + text).encode()
+                crc = zlib.crc32(chunk, crc)
+                yield chunk
+            yield snapshot_end(meta, crc)
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def _write_snapshot_and_swap(
-        self, entries: Sequence[Entry], last_seq: int, captured: int, *, purge: bool
+        self, body: Callable[[str, int], Iterable[bytes]], last_seq: int, captured: int, *,
+        purge: bool
     ) -> None:
+        """Write the snapshot `body(gen, generation)` gives, then a fresh journal holding
+        the versions saved since `captured` recent ones were taken (none for a purge)."""
         gen = uuid.uuid4().hex
         generation = self._generation + 1
-        tmp = write_tmp_file(
-            self.data_dir / SNAPSHOT_FILE,
-            snapshot_chunks(entries, gen=gen, based_on=self._journal_gen,
-                            generation=generation, last_seq=last_seq),
-        )
+        tmp = write_tmp_file(self.data_dir / SNAPSHOT_FILE, body(gen, generation))
         # Both renames under the swap lock: a backup opening the pair meanwhile (another
         # process, capture.py) waits a moment instead of seeing snapshot N + 1, journal N.
         with swap_lock(self.data_dir):
             install_file(tmp, self.data_dir / SNAPSHOT_FILE)
             with self._lock:
                 # Versions saved while the snapshot was written go into the fresh journal.
-                tail = [] if purge else self._mem.log[captured:]
+                tail = [] if purge else self._mem.recent[captured:]
                 lines = [header_line(schema=SCHEMA_VERSION, base_gen=gen, base_seq=last_seq,
                                      generation=generation)]
                 lines.extend(journal_line(e.seq, e.rec_json) for e in tail)
@@ -397,6 +470,7 @@ class JournalStore:
                 self._journal_gen = gen
                 self._generation = generation
                 self._journal_lines = len(tail)
+                self._mem.recent = tail
                 self._open_journal_for_append()
 
     # -- reading ---------------------------------------------------------------------------
