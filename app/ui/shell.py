@@ -123,6 +123,10 @@ class Shell:
         if self.token is None:
             return None
         account = self.services.auth.resume(self.token)
+        from app.ui.screens.two_step import enrolment_gate
+
+        if account is None and enrolment_gate(self):  # two-step to set up: not inactivity
+            return None
         if account is None:
             self.token, self._account = None, None
             self.flash = "You were signed out after a period of inactivity."

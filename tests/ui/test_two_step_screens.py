@@ -52,6 +52,25 @@ def test_a_therapist_who_must_set_it_up_sees_nothing_else_first(
     assert not any(text.startswith("Hello") for text in again)
 
 
+def test_a_step_taken_on_an_open_screen_leads_to_the_set_up_not_a_sign_out(
+        services: Services) -> None:
+    """The requirement came on while her screen was open; what she does next (a save
+    asks the shell for the account) ends in the set-up, not "signed out after a period
+    of inactivity"."""
+    sam = services.accounts.create("sam@example.com", "Sam", PASSWORD, Role.ADMIN)
+    taylor = services.accounts.create("taylor@example.com", "Taylor", PASSWORD,
+                                      Role.THERAPIST)
+    services.clinic.set_staff_two_step(sam, False)
+    shell = shell_for(services, taylor)
+    assert "Hello, Taylor" in shown(shell, "/")
+    services.clinic.set_staff_two_step(sam, True)
+    assert shell.account is None
+    assert shell.flash is None
+    drawn = shown(shell, "/")
+    assert screen.ENROL_TITLE in drawn
+    assert not any("inactivity" in text for text in drawn)
+
+
 def code_now(secret: str, clock: FakeClock, seconds: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock.now + timedelta(seconds=seconds))
 

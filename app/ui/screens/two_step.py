@@ -11,7 +11,6 @@ while the person sets it up.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -53,10 +52,10 @@ KEEP_CODES: Final = ("If you lose your phone, each of these codes signs you in o
                      "instead of a code from the app. Write them down or keep them in a "
                      "password manager. They are shown only now.")
 
-# The second step a tab is on (one per open tab), until it is done or abandoned: a redraw
+# The second step a tab is on, kept on its shell until it is done or abandoned: a redraw
 # of the sign-in screen (a reload of the session, a window crossing the wide breakpoint)
 # comes back to it instead of asking for the password again.
-_PENDING: weakref.WeakKeyDictionary[Shell, SecondStep] = weakref.WeakKeyDictionary()
+_PENDING: Final = "_two_step_pending"
 
 
 # -- the shell's gate ------------------------------------------------------------------
@@ -73,7 +72,7 @@ def enrolment_gate(shell: Shell) -> bool:
         return False
     shell.token = None
     shell.page.run_task(shell.remembered.forget)
-    _PENDING[shell] = step
+    remember_step(shell, step)
     return True
 
 
@@ -83,21 +82,22 @@ def continue_sign_in(shell: Shell, step: SecondStep) -> None:
     if shell.token is not None:  # someone else was signed in on this browser: not now
         shell.services.auth.sign_out(shell.token)
         shell.token = None
-    _PENDING[shell] = step
+    remember_step(shell, step)
     shell.go("/login")
 
 
 def remember_step(shell: Shell, step: SecondStep) -> None:
-    _PENDING[shell] = step
+    setattr(shell, _PENDING, step)
 
 
 def pending_step(shell: Shell) -> SecondStep | None:
     """The second step this tab is on (from the password, the gate or /join), if any."""
-    return _PENDING.get(shell)
+    found = getattr(shell, _PENDING, None)
+    return found if isinstance(found, SecondStep) else None
 
 
 def forget_step(shell: Shell) -> None:
-    _PENDING.pop(shell, None)
+    setattr(shell, _PENDING, None)
 
 
 def _signed_in(shell: Shell, signed: SignedIn) -> None:
