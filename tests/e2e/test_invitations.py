@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.services.invitations import NOT_USABLE
 from app.ui.screens.invitations import ROLE_LABEL
 from app.ui.screens.join import AGREE, CODE_LABEL
+from app.ui.screens.login import INVITED
 from tests.e2e.flutter import (
     PHONE,
     fill,
@@ -116,9 +117,11 @@ def test_an_admin_invites_a_care_team_member_who_joins(desktop: Page,
     expect(desktop.get_by_text("Invitation for drew@example.com (Care team)")).to_be_attached(
         timeout=WAIT)
 
-    # Typed from paper this time, as people type: lower case, no dashes.
+    # Typed from paper this time, as people type: lower case, no dashes, reached from
+    # the sign-in screen.
     typed = link.rsplit("=", 1)[1].replace("-", "").lower()
-    with fresh_page(browser, link.split("?", 1)[0], PHONE) as joining:
+    with fresh_page(browser, link.split("/join", 1)[0], PHONE) as joining:
+        joining.get_by_role("button", name=INVITED).click()
         fill(joining.get_by_label(CODE_LABEL, exact=True), typed)
         joining.get_by_role("button", name="Continue", exact=True).click()
         expect(joining.get_by_text(re.compile(

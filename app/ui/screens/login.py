@@ -18,6 +18,8 @@ from app.ui.screens.password import FORGOT_TITLE, forgot_form
 if TYPE_CHECKING:
     from app.ui.shell import Shell
 
+INVITED = "I have an invitation code"
+
 
 def build(shell: Shell) -> ft.View:
     email = ft.TextField(label="Email", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True,
@@ -88,6 +90,9 @@ def build(shell: Shell) -> ft.View:
         ft.Row([submit, busy]),
         ft.Row([ft.TextButton(FORGOT_TITLE, height=theme.TOUCH,
                               on_click=lambda _: show_forgot())]),
+        # A patient holding the appointment card, or staff holding an emailed code.
+        ft.Row([ft.TextButton(INVITED, height=theme.TOUCH,
+                              on_click=lambda _: shell.go("/join"))]),
         demo,
     ]
     column = ft.Column(tight=True, spacing=16,
