@@ -50,6 +50,7 @@ READ_WORDS: Final = {
     "read:dashboard": "looked at your progress",
     "export:report": "downloaded your progress report",
     "export:json": "exported your data",
+    "read:caseload": "saw you in their list of patients",  # one line a day, counted
 }
 
 
@@ -179,7 +180,8 @@ def audit_line(event: AuditEvent, who: str) -> str:
     if event.action in EVENT_WORDS:
         return EVENT_WORDS[event.action]
     what = READ_WORDS.get(event.action, UNKNOWN_READ_WORDS)
-    return f"{who} ({event.actor_role.replace('_', ' ')}) {what}"
+    times = f" ({event.count} times that day)" if event.count > 1 else ""  # a list view's
+    return f"{who} ({event.actor_role.replace('_', ' ')}) {what}{times}"
 
 
 def _name(shell: Shell, account_id: str) -> str:
