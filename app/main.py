@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from argon2 import PasswordHasher
 
@@ -20,7 +21,7 @@ from app.reminders_wiring import ReminderServices, build_reminder_services, sche
 from app.services.access import AccessService
 from app.services.account_admin import AccountAdmin
 from app.services.account_audit import AccountAudit
-from app.services.accounts import AccountService, AuthService
+from app.services.accounts import AccountService, AuthService, Ended
 from app.services.audit_log import AuditLogReview
 from app.services.backups import BACKUP_JOB, LOOK_EVERY_SECONDS, BackupService
 from app.services.base import Clock, system_clock
@@ -102,7 +103,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     progress = ProgressService(logbook, load_thresholds(), clock)
     followups = FollowUpService(store, access, guidance, clock)
     clinic = ClinicService(store, clock)
-    two_step = TwoStepService(store, accounts, clinic, account_audit, auth.end_sessions, clock)
+    two_step = TwoStepService(store, accounts, clinic, account_audit,
+                              partial(auth.end_sessions, why=Ended.TWO_STEP_RESET), clock)
     auth.use_two_step(two_step)  # a right password asks for a code where it is on
     reminders = build_reminder_services(
         store, access, clinic, data_dir=settings.data_dir,

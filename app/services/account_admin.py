@@ -36,7 +36,7 @@ from app.domain.accounts import Account, Role
 from app.domain.errors import NotAllowed, NotFound
 from app.domain.policy import Operation, Relation
 from app.services.account_audit import AccountAudit
-from app.services.accounts import AccountService, AuthService
+from app.services.accounts import AccountService, AuthService, Ended
 from app.services.password_reset import GivenLink, PasswordResetService
 
 
@@ -82,7 +82,7 @@ class AccountAdmin:
             target = self.accounts.get(account_id)
             check_deactivate(admin, target, active_admins(self._all()))
             changed = self._save(replace(target, active=False))
-        self.auth.end_sessions(changed.id)
+        self.auth.end_sessions(changed.id, why=Ended.TURNED_OFF)
         self.audit.record(admin.id, AccountAction.DEACTIVATED, changed.id, changed.role.value)
         return AccountSummary.of(changed)
 

@@ -27,6 +27,7 @@ import secrets
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from argon2 import PasswordHasher
@@ -64,6 +65,20 @@ PASSWORD_CHANGED: Final = "password:changed"  # the audit action for a change by
 WRONG_CURRENT: Final = "That is not your current password."
 WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
 TICKET_ENDED: Final = "That took too long. For your safety, sign in again."
+
+
+class Ended(StrEnum):
+    """Why a session ended, for the tab that finds it gone (the screens say it in words)."""
+
+    SIGNED_OUT = "signed_out"  # in another tab of this browser, or by the person elsewhere
+    INACTIVITY = "inactivity"
+    PASSWORD_CHANGED = "password_changed"  # changed or reset: every other session ends
+    TURNED_OFF = "turned_off"  # the clinic deactivated the account
+    DELETED = "deleted"  # the patient deleted their account
+    TWO_STEP_RESET = "two_step_reset"  # the admin reset the person's two-step sign-in
+
+
+_ENDED_KEPT: Final = 10_000  # reasons remembered at most (each is read once, then dropped)
 
 
 class SignInFailed(Exception):
@@ -198,6 +213,7 @@ class AuthService:
         # Keyed ("pair", address, email) and ("address", address).
         self._failures: dict[tuple[str, ...], _Failures] = {}
         self._sessions: dict[str, tuple[str, datetime]] = {}
+        self._ended: dict[str, Ended] = {}  # token -> why it ended, until a tab asks
         self._tickets: dict[str, _Ticket] = {}
         self.two_step: TwoStepService | None = None  # use_two_step; None: passwords only
         self._lock = threading.Lock()
@@ -397,12 +413,13 @@ class AuthService:
             account_id, last_seen = entry
             if now - last_seen > self.idle_timeout:
                 del self._sessions[token]
+                self._note_ended(token, Ended.INACTIVITY)
                 return None
             if refresh:
                 self._sessions[token] = (account_id, now)
         account = self.accounts.get(account_id)
         if not account.active:
-            self.sign_out(token)
+            self.end_sessions(account.id, why=Ended.TURNED_OFF)
             return None
         if gate and self.two_step is not None and self.two_step.must_enrol(account):
             return None
@@ -412,15 +429,30 @@ class AuthService:
         with self._lock:
             self._sessions.pop(token, None)
 
-    def end_sessions(self, account_id: str, keep: str | None = None) -> int:
+    def end_sessions(self, account_id: str, keep: str | None = None,
+                     why: Ended = Ended.SIGNED_OUT) -> int:
         """End every session of an account but `keep` (the one making a change); how
-        many ended. A tab of an ended session shows the sign-in screen at its next step."""
+        many ended. A tab of an ended session shows the sign-in screen at its next step,
+        saying `why` (ended_because)."""
         with self._lock:
             ended = [t for t, (held, _) in self._sessions.items()
                      if held == account_id and t != keep]
             for token in ended:
                 del self._sessions[token]
+                self._note_ended(token, why)
         return len(ended)
+
+    def ended_because(self, token: str) -> Ended | None:
+        """Why this session ended (once: the reason is forgotten when read); None when
+        unknown, e.g. after a restart."""
+        with self._lock:
+            return self._ended.pop(token, None)
+
+    def _note_ended(self, token: str, why: Ended) -> None:
+        """Under the lock. The oldest reasons go first when too many wait unread."""
+        self._ended[token] = why
+        if len(self._ended) > _ENDED_KEPT:
+            del self._ended[next(iter(self._ended))]
 
     def change_password(self, token: str, current: str, new: str) -> Account:
         """The signed-in person changes their own password: the current one is required
@@ -451,7 +483,7 @@ class AuthService:
             changed = self.accounts.replace_password(account.id, new)
         except InvalidInput as refused:
             raise InvalidInput.one("new", next(iter(refused.problems.values()))) from None
-        self.end_sessions(account.id, keep=token)
+        self.end_sessions(account.id, keep=token, why=Ended.PASSWORD_CHANGED)
         self.audit_password(changed, PASSWORD_CHANGED, now)
         return changed
 

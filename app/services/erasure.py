@@ -43,6 +43,7 @@ from app.domain.errors import InvalidInput, NotFound
 from app.domain.policy import Operation, Relation
 from app.domain.sharing import AuditEvent
 from app.services.access import AccessService
+from app.services.accounts import Ended
 from app.services.base import Clock, new_id, system_clock
 from app.store.interfaces import Change
 
@@ -54,7 +55,8 @@ TOMBSTONE_PREFIX: Final = "deleted-"
 class SessionEnder(Protocol):
     """The part of app.services.accounts.AuthService this service uses."""
 
-    def end_sessions(self, account_id: str, keep: str | None = None) -> int: ...
+    def end_sessions(self, account_id: str, keep: str | None = None,
+                     why: Ended = Ended.SIGNED_OUT) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -96,5 +98,5 @@ class ErasureService:
             self.store.save_all([Change(kinds.AUDIT, e.id, to_json(e), owner=tombstone,
                                         expected_version=0) for e in kept])
         versions = self.store.purge_owner(actor.id)
-        self.sessions.end_sessions(actor.id)
+        self.sessions.end_sessions(actor.id, why=Ended.DELETED)
         return Erased(versions, tombstone, len(clinicians))

@@ -35,7 +35,7 @@ from app.domain.accounts import Account, normalise_email
 from app.domain.passwords import check_new_password
 from app.domain.reminder_delivery import token_digest
 from app.services.account_audit import AccountAudit
-from app.services.accounts import AuthService
+from app.services.accounts import AuthService, Ended
 from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail
 
@@ -228,7 +228,7 @@ class PasswordResetService:
             if self._pending.pop(token_digest(token), None) is None:
                 raise LinkUnusable()  # used by a second tab meanwhile
         changed = self.accounts.replace_password(account.id, new_password)
-        self.auth.end_sessions(account.id)
+        self.auth.end_sessions(account.id, why=Ended.PASSWORD_CHANGED)
         self.auth.audit_password(changed, PASSWORD_RESET, self.clock())
         if self.account_audit is not None:
             self.account_audit.record(changed.id, AccountAction.PASSWORD_RESET, changed.id)

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 import flet as ft
 
 from app.domain.accounts import Account, Role
+from app.services.accounts import Ended
 from app.services.facade import ScreenServices
 from app.ui import theme
 from app.ui.errors import (
@@ -61,6 +62,18 @@ class Route:
 _OPEN_SIGNED_OUT = frozenset({"/login", "/reset", "/setup"})  # the rest sends to the sign-in
 _OPEN_SIGNED_OUT |= {"/join"}  # an invitation's link (app/ui/screens/join.py)
 _CHARTED_ROUTES = frozenset({"/progress"})  # screens with a chart frame (light or dark)
+# What a tab says when it finds its session gone (app.services.accounts.Ended).
+_ENDED_WORDS: dict[Ended | None, str] = {
+    Ended.SIGNED_OUT: "You were signed out.",
+    Ended.INACTIVITY: "You were signed out after a period of inactivity.",
+    Ended.PASSWORD_CHANGED: "You were signed out because your password was changed. Sign "
+                            "in with the new one.",
+    Ended.TURNED_OFF: "You were signed out: the clinic turned this account off. Ask them "
+                      "if you think this is a mistake.",
+    Ended.DELETED: "This account was deleted.",
+    Ended.TWO_STEP_RESET: "You were signed out because your two-step sign-in was reset. "
+                          "Sign in to set it up again.",
+}
 _SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 
 
@@ -128,8 +141,9 @@ class Shell:
         if account is None and enrolment_gate(self):  # two-step to set up: not inactivity
             return None
         if account is None:
+            why = self.services.auth.ended_because(self.token)
             self.token, self._account = None, None
-            self.flash = "You were signed out after a period of inactivity."
+            self.flash = _ENDED_WORDS.get(why, _ENDED_WORDS[Ended.INACTIVITY])
             self.page.run_task(self.remembered.forget)
         return account
 

@@ -75,8 +75,10 @@ def test_the_admin_deactivates_reactivates_changes_a_role_and_gives_a_link(
         expect(desktop.get_by_text("Deactivated", exact=True)).to_be_visible(timeout=WAIT)
         expect(desktop.get_by_role("button", name="Reactivate")).to_be_visible()
 
-        go(taylor, "Settings")  # her next step: the sign-in screen
+        go(taylor, "Settings")  # her next step: the sign-in screen, saying why
         expect(taylor.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
+        expect(taylor.get_by_text(re.compile("the clinic turned this account off"))
+               ).to_be_visible(timeout=WAIT)
         fill(taylor.get_by_label("Email", exact=True), "taylor@example.com")
         fill(taylor.get_by_label("Password", exact=True), "backtrack-demo")
         taylor.get_by_role("button", name="Sign in").click()
