@@ -33,7 +33,7 @@ failure in between leaves the patient's data whole and the request can be made a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 from app.domain import kinds, policy
@@ -88,7 +88,8 @@ class ErasureService:
             raise NotFound("No such account.")
         now = self.clock()
         tombstone = TOMBSTONE_PREFIX + new_id()
-        kept = [AuditEvent(new_id(), tombstone, e.actor_id, e.actor_role, e.action, e.at)
+        # Who looked, kept whole (a day's list views keep their count), under the tombstone.
+        kept = [replace(e, id=new_id(), patient_id=tombstone)
                 for e in (v.value for v in self.access.audit.find(actor.id))
                 if e.actor_id != actor.id]
         clinicians = self.access.granted_clinicians(actor.id)

@@ -126,14 +126,17 @@ def test_after_a_restart_nothing_comes_back(clinic: Services, tmp_path: Path,
 
 
 def test_clinicians_see_the_notice_and_the_trail_of_who_looked_is_kept(
-        clinic: Services) -> None:
-    blair = blair_with_everything(clinic)
+        clinic: Services, clock: FakeClock) -> None:
     taylor = clinic.accounts.by_email("taylor@example.com")
     assert taylor is not None
+    clinic.caseload.for_clinician(taylor)  # a list view: one counted entry a day
+    clock.advance(minutes=61)  # the day's count is written at most hourly
+    clinic.caseload.for_clinician(taylor)
+    blair = blair_with_everything(clinic)
     assert blair.id in {p.id for p in clinic.access.shared_patients(taylor)}
-    looked = {(e.actor_id, e.action) for e in clinic.access.audit_trail(blair, blair.id)
-              if e.actor_id != blair.id}
-    assert (taylor.id, "read:progress") in looked
+    looked = {(e.actor_id, e.action, e.at, e.count)
+              for e in clinic.access.audit_trail(blair, blair.id) if e.actor_id != blair.id}
+    assert (taylor.id, "read:progress") in {(who, what) for who, what, _, _ in looked}
     had_access = {c.id for c in clinic.access.granted_clinicians(blair.id)}
 
     erased = clinic.screens.erasure.delete_my_account(blair, "DELETE")
@@ -141,7 +144,10 @@ def test_clinicians_see_the_notice_and_the_trail_of_who_looked_is_kept(
     assert blair.id not in {p.id for p in clinic.access.shared_patients(taylor)}
     assert len(clinic.caseload.deleted_at_request(taylor)) == 1
     kept = [v.value for v in clinic.access.audit.find(erased.tombstone)]
-    assert {(e.actor_id, e.action) for e in kept if e.action != DELETED_ACTION} == looked
+    assert max(count for _, _, _, count in looked) == 2
+    # Kept whole: who, what, when and how many times that day.
+    assert {(e.actor_id, e.action, e.at, e.count) for e in kept
+            if e.action != DELETED_ACTION} == looked
     assert {e.actor_id for e in kept if e.action == DELETED_ACTION} == had_access
     assert erased.clinicians_told == len(had_access)
     assert all(e.patient_id == erased.tombstone for e in kept)
