@@ -29,7 +29,6 @@ NotAllowed.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -60,12 +59,11 @@ from app.domain.policy import Operation, Relation
 from app.domain.validation import Problems, check_timezone
 from app.services.access import AccessService
 from app.services.account_audit import AccountAudit
+from app.services.account_mail import AccountMail, Dispatch, in_background
 from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
-from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail
+from app.services.notifier import Notifier, ReminderEmail
 from app.store.interfaces import RecordStore, VersionConflict
-
-log = logging.getLogger(__name__)
 
 WRONG_CODES_PER_CLIENT: Final = 10
 WRONG_CODE_WINDOW: Final = timedelta(minutes=15)
@@ -125,15 +123,11 @@ class InvitationFor:
     timezone: str = "UTC"  # the inviter's: a good first guess for someone at their clinic
 
 
-def _in_background(work: Callable[[], None]) -> None:
-    threading.Thread(target=work, name="invitation-email", daemon=True).start()
-
-
 class InvitationService:
     def __init__(self, store: RecordStore, accounts: AccountService, access: AccessService,
                  audit: AccountAudit, *, notifier_source: Callable[[], Notifier | None],
                  clinic_name: Callable[[], str], base_url: str, clock: Clock = system_clock,
-                 dispatch: Callable[[Callable[[], None]], None] = _in_background) -> None:
+                 dispatch: Dispatch = in_background) -> None:
         """`notifier_source`: the clinic's mail server as saved now (None: none), read at
         each sending, as the password reset does. `dispatch` runs a sending (tests: at
         once)."""
@@ -141,11 +135,10 @@ class InvitationService:
         self.accounts = accounts
         self.access = access
         self.audit = audit
-        self.notifier_source = notifier_source
+        self.mail = AccountMail(notifier_source, "invitation", dispatch)
         self.clinic_name = clinic_name
         self.base_url = base_url
         self.clock = clock
-        self.dispatch = dispatch
         self._wrong: dict[str, list[datetime]] = {}  # client address -> recent wrong codes
         self._lock = threading.Lock()
 
@@ -258,24 +251,14 @@ class InvitationService:
 
     # -- email -------------------------------------------------------------------------
 
-    def _notifier(self) -> Notifier | None:
-        try:
-            return self.notifier_source()
-        except ValueError:  # the settings file is damaged or readable by others
-            log.warning("invitations: the mail server settings are not usable")
-            return None
-
     def email_available(self) -> bool:
         """Whether invitations go out by email too (they are always shown)."""
-        return self._notifier() is not None
+        return self.mail.available()
 
     def _send(self, inviter: Account, invitation: Invitation, code: str) -> Issued:
         link = self.link_for(code)
-        notifier = self._notifier()
-        if notifier is not None:
-            message = self._email(inviter, invitation, code, link)
-            self.dispatch(lambda: self._deliver(notifier, message))
-        return Issued(invitation, code, link, emailed=notifier is not None)
+        emailed = self.mail.send_later(self._email(inviter, invitation, code, link))
+        return Issued(invitation, code, link, emailed=emailed)
 
     def _email(self, inviter: Account, invitation: Invitation, code: str,
                link: str) -> ReminderEmail:
@@ -291,13 +274,6 @@ class InvitationService:
         return ReminderEmail(invitation.email, f"Your invitation to BackTrack ({clinic})",
                              body, link, "",
                              f"<invitation.{secrets.token_hex(8)}@accounts.backtrack>")
-
-    @staticmethod
-    def _deliver(notifier: Notifier, message: ReminderEmail) -> None:
-        try:
-            notifier.send(message)
-        except DeliveryFailed as failed:  # the reason names the server, never the person
-            log.warning("invitation email not sent: %s", failed.reason)
 
     # -- the invitee's side ------------------------------------------------------------
 

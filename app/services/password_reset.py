@@ -22,7 +22,6 @@ What it is careful about:
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -35,11 +34,10 @@ from app.domain.accounts import Account, normalise_email
 from app.domain.passwords import check_new_password
 from app.domain.reminder_delivery import token_digest
 from app.services.account_audit import AccountAudit
+from app.services.account_mail import AccountMail, Dispatch, in_background
 from app.services.accounts import AuthService, Ended
 from app.services.base import Clock, system_clock
-from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail
-
-log = logging.getLogger(__name__)
+from app.services.notifier import Notifier, ReminderEmail
 
 TOKEN_BYTES: Final = 32
 VALID_FOR: Final = timedelta(hours=1)
@@ -79,46 +77,34 @@ class _Pending:
     expires_at: datetime
 
 
-def _in_background(work: Callable[[], None]) -> None:
-    threading.Thread(target=work, name="password-reset-email", daemon=True).start()
-
-
 class PasswordResetService:
     def __init__(self, auth: AuthService, *, notifier_source: Callable[[], Notifier | None],
                  clinic_name: Callable[[], str], base_url: str, clock: Clock = system_clock,
-                 dispatch: Callable[[Callable[[], None]], None] = _in_background,
+                 dispatch: Dispatch = in_background,
                  account_audit: AccountAudit | None = None) -> None:
         """`notifier_source`: the clinic's mail server as saved now (None: none), read at
         each request, as the reminders do. `dispatch` runs the sending (tests: at once).
         `account_audit`: the clinic's account log, where a used link is recorded."""
         self.auth = auth
         self.accounts = auth.accounts
-        self.notifier_source = notifier_source
+        self.mail = AccountMail(notifier_source, "password reset", dispatch)
         self.clinic_name = clinic_name
         self.base_url = base_url
         self.clock = clock
-        self.dispatch = dispatch
         self._pending: dict[str, _Pending] = {}  # token digest -> whose, until when
         self._last_sent: dict[str, datetime] = {}  # normalised address -> last request
         self._by_client: dict[str, list[datetime]] = {}  # client address -> recent requests
         self._lock = threading.Lock()
         self.account_audit = account_audit
 
-    def _notifier(self) -> Notifier | None:
-        try:
-            return self.notifier_source()
-        except ValueError:  # the settings file is damaged or readable by others
-            log.warning("password reset: the mail server settings are not usable")
-            return None
-
     def email_available(self) -> bool:
         """Whether a link can go by email (else the person asks the clinic)."""
-        return self._notifier() is not None
+        return self.mail.available()
 
     def request(self, email: str, client_address: str = "") -> str:
         """Ask for a link for `email`; the words to show, the same for any address.
         `client_address`: where the request comes from ("" when unknown)."""
-        notifier = self._notifier()
+        notifier = self.mail.server()
         if notifier is None:
             return NO_EMAIL
         address = normalise_email(email)
@@ -144,8 +130,7 @@ class PasswordResetService:
         if account is None or not account.active:
             return SENT
         token = self._new_token(account, now)
-        message = self._email(account, token)
-        self.dispatch(lambda: self._send(notifier, message))
+        self.mail.send_later(self._email(account, token), notifier)
         self.auth.audit_password(account, RESET_REQUESTED, now)
         return SENT
 
@@ -176,13 +161,11 @@ class PasswordResetService:
         """Email `account` a link at the clinic admin's request (the same email and link as
         `request` sends; no cooldown: the admin is signed in and the log names them).
         False, and no link made, when the clinic has no mail server."""
-        notifier = self._notifier()
+        notifier = self.mail.server()
         if notifier is None:
             return False
         token = self._new_token(account, self.clock())
-        message = self._email(account, token)
-        self.dispatch(lambda: self._send(notifier, message))
-        return True
+        return self.mail.send_later(self._email(account, token), notifier)
 
     def _email(self, account: Account, token: str) -> ReminderEmail:
         clinic = self.clinic_name()
@@ -195,13 +178,6 @@ class PasswordResetService:
         )
         return ReminderEmail(account.email, f"Set a new BackTrack password ({clinic})", body,
                              link, "", f"<reset.{secrets.token_hex(8)}@accounts.backtrack>")
-
-    @staticmethod
-    def _send(notifier: Notifier, message: ReminderEmail) -> None:
-        try:
-            notifier.send(message)
-        except DeliveryFailed as failed:  # the reason names the server, never the person
-            log.warning("password reset email not sent: %s", failed.reason)
 
     def _held(self, token: str) -> _Pending:
         with self._lock:
