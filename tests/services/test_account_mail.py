@@ -23,9 +23,9 @@ def test_sent_through_the_server_saved_now() -> None:
     servers: list[MemoryNotifier | None] = [None]
     mail = AccountMail(lambda: servers[0], "invitation", at_once)
     assert not mail.available() and mail.send_later(MESSAGE) is False
-    servers[0] = MemoryNotifier()
+    server = servers[0] = MemoryNotifier()
     assert mail.available() and mail.send_later(MESSAGE) is True
-    assert servers[0].sent == [MESSAGE]
+    assert server.sent == [MESSAGE]
 
 
 def test_unusable_settings_mean_no_server() -> None:
