@@ -188,27 +188,27 @@ class InvitationService:
         now = self.clock()
         renewed = replace(found.value, code_digest=code_digest(code), created_at=now,
                           expires_at=expiry(now))
-        try:
-            self.invitations.correct(renewed, None, found.version)
-        except VersionConflict:
-            raise InvalidInput.one("invitation", "This invitation changed meanwhile. "
-                                                 "Look at the list again.") from None
-        self.audit.record(actor.id, AccountAction.INVITATION_RESENT, renewed.id,
-                          f"{renewed.email} · {renewed.role.value}")
+        self._change(actor, found, renewed, AccountAction.INVITATION_RESENT)
         return self._send(actor, renewed, code)
 
     def revoke(self, actor: Account, invitation_id: str) -> Invitation:
         """Withdraw it: its code stops working."""
         found = self._changeable(actor, invitation_id)
         withdrawn = replace(found.value, state=InvitationState.REVOKED)
+        self._change(actor, found, withdrawn, AccountAction.INVITATION_REVOKED)
+        return withdrawn
+
+    def _change(self, actor: Account, found: Versioned[Invitation], changed: Invitation,
+                action: AccountAction) -> None:
+        """Save `changed` over `found` (refused in words if someone changed it meanwhile)
+        and log who did it."""
         try:
-            self.invitations.correct(withdrawn, None, found.version)
+            self.invitations.correct(changed, None, found.version)
         except VersionConflict:
             raise InvalidInput.one("invitation", "This invitation changed meanwhile. "
                                                  "Look at the list again.") from None
-        self.audit.record(actor.id, AccountAction.INVITATION_REVOKED, withdrawn.id,
-                          f"{withdrawn.email} · {withdrawn.role.value}")
-        return withdrawn
+        self.audit.record(actor.id, action, changed.id,
+                          f"{changed.email} · {changed.role.value}")
 
     def _changeable(self, actor: Account, invitation_id: str) -> Versioned[Invitation]:
         found = self.invitations.get(invitation_id)
