@@ -22,10 +22,15 @@ from app.domain.accounts import Role
 # and a download of it (the keys the "what" filter uses).
 RECORD_OPENED: Final = "record:opened"
 RECORD_EXPORTED: Final = "record:exported"
+RECORD_LISTED: Final = "record:listed"
 RECORD_LABELS: Final[Mapping[str, str]] = {
     RECORD_OPENED: "Opened a patient's record",
     RECORD_EXPORTED: "Downloaded a patient's record",
+    RECORD_LISTED: "Saw a patient in their list",
 }
+# The read-trail action of a caseload list view: one entry per clinician, patient and day,
+# counting that day's views (app.services.access writes it).
+LIST_VIEW: Final = "read:caseload"
 # Every "what" the log can show, in the order the filter offers them.
 WHAT: Final[Mapping[str, str]] = {**{a.value: a.label for a in AccountAction},
                                   **RECORD_LABELS}
@@ -48,6 +53,8 @@ def record_action(action: str, actor_id: str, patient_id: str) -> str | None:
         return None
     if action.startswith("export"):
         return RECORD_EXPORTED
+    if action == LIST_VIEW:
+        return RECORD_LISTED
     if action.startswith("read:"):
         return RECORD_OPENED
     return None

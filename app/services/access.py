@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from app.domain import kinds, policy
 from app.domain.accounts import Account, Grant, Scope
+from app.domain.audit_log import LIST_VIEW
 from app.domain.codec import to_json
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.policy import Operation, Relation
@@ -42,10 +43,9 @@ GRANT, INVITE, AUDIT = kinds.GRANT, kinds.INVITE, kinds.AUDIT
 # A sharing code works once, within this time: a code written on paper or sent by message
 # should not open the record months later.
 INVITE_VALID_FOR = timedelta(days=7)
-# The audit action of a caseload list view, and how often its day entry's count of views is
+# How often a caseload list view's day entry (LIST_VIEW) has its count of views
 # brought up to date (a new version of one entry per patient; in between it is counted in
 # memory, so a restart may lose at most this much of a day's count, never the entry).
-LIST_VIEW = "read:caseload"
 LIST_COUNT_EVERY = timedelta(hours=1)
 _LIST_VIEW_IDS = uuid.UUID("6f0c7f0e-2b1a-4e43-9a55-15c0a5e1e015")
 # The clinician whose list is being built in this thread: reads inside are not audited one

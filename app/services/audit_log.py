@@ -25,6 +25,7 @@ from app.domain.audit_log import (
     INVITATION_ACTIONS,
     NO_ACCOUNT,
     OPERATOR,
+    RECORD_LISTED,
     THE_CLINIC,
     LogFilter,
     LogRow,
@@ -76,7 +77,8 @@ class AuditLogReview:
         for event in (v.value for v in self.access.audit.find()):
             what = record_action(event.action, event.actor_id, event.patient_id)
             if what is not None:
-                part = event.action.partition(":")[2]
+                part = event.action.partition(":")[2] if what != RECORD_LISTED else \
+                    f"{event.count} time{'s' if event.count != 1 else ''} that day"
                 rows.append(LogRow(event.at, what, person(event.actor_id),
                                    person(event.patient_id), part))
         chosen = [r for r in rows if (since is None or r.at >= since)

@@ -148,3 +148,18 @@ def test_an_invitation_and_a_clinic_setting_are_named_and_found_by_email(
         ("Invited", AN_INVITATION, "kim@example.com · Care team")]
     found = services.screens.audit_log.rows(sam, LogFilter(whom="kim@example"))
     assert [r.what for r in found] == [AccountAction.INVITED]
+
+
+def test_a_list_view_reads_as_seen_in_a_list_with_the_days_count(
+        services: Services, clock: FakeClock) -> None:
+    make = services.accounts.create
+    alex = make("alex@example.com", "Alex Morgan", PASSWORD, Role.PATIENT)
+    taylor = make("taylor@example.com", "Taylor Brooks", PASSWORD, Role.THERAPIST)
+    sam = make("sam@example.com", "Sam Admin", PASSWORD, Role.ADMIN)
+    services.access.grant(alex, taylor)
+    services.caseload.for_clinician(taylor)
+    clock.advance(minutes=61)  # the day's count is written at most hourly
+    services.caseload.for_clinician(taylor)
+    [row] = services.screens.audit_log.rows(sam)
+    assert (row.what_label, row.who.name, row.whom.name, row.detail) == (
+        "Saw a patient in their list", "Taylor Brooks", "Alex Morgan", "2 times that day")
