@@ -132,11 +132,13 @@ def time_views(services: Services, taylor: Account, repeats: int) -> Timings:
 
 def save_latency(services: Services, patients: list[Account], seconds: float,
                  lister: Callable[[], object] | None,
-                 every: float) -> tuple[list[float], list[float]]:
+                 every: float, starts: list[float] | None = None
+                 ) -> tuple[list[float], list[float]]:
     """Patient check-ins from one thread per patient, each about once a second, for
     `seconds`, beside the server's caseload job (Caseload.refresh every REFRESH_SECONDS);
     with `lister`, a therapist thread reopens the list every `every` s. Returns the save
-    latencies and the list views' times."""
+    latencies and the list views' times; with `starts`, each save's start time
+    (time.perf_counter) goes there, in the latencies' order."""
     stop = time.monotonic() + seconds
     latencies: list[float] = []
     views: list[float] = []
@@ -151,6 +153,8 @@ def save_latency(services: Services, patients: list[Account], seconds: float,
             took = time.perf_counter() - started
             with lock:
                 latencies.append(took)
+                if starts is not None:
+                    starts.append(started)
             time.sleep(max(0.0, 1.0 - took) * (0.5 + rng.random()))
 
     def therapist() -> None:

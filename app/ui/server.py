@@ -29,6 +29,7 @@ import flet_web.fastapi
 import uvicorn
 
 from app import paths
+from app.gc_pauses import settle_after_start_up
 from app.jobs import Jobs
 from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
@@ -41,6 +42,7 @@ APP_NAME = "BackTrack"
 APP_DESCRIPTION = "Track your back-pain recovery between physiotherapy visits."
 SHUTDOWN_GRACE_SECONDS = 3  # open browser tabs keep websockets; don't wait on them long
 WARM_CHARTS_JOB = "warm-charts"
+SETTLE_JOB = "settle-memory"  # app.gc_pauses: freeze what start-up built (issue 15)
 
 
 def page_handler(services: ScreenServices) -> Callable[[ft.Page], Awaitable[None]]:
@@ -111,6 +113,9 @@ def serve(services: ScreenServices, jobs: Jobs, *, host: str, port: int,
     # patient's Progress screen.
     jobs.once(WARM_CHARTS_JOB, warm_up_charts)
     app = asgi_app(services, jobs=jobs)
+    # Short garbage-collector pauses: the caseload's first statuses, then freeze start-up's
+    # objects out of every full collection's walk (app.gc_pauses).
+    jobs.once(SETTLE_JOB, lambda: settle_after_start_up(services.caseload.refresh))
 
     def opened() -> None:
         if open_browser:
