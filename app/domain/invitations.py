@@ -14,7 +14,6 @@ again), and not after it was withdrawn. Pure: no I/O, no clock of its own.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from enum import StrEnum
 from typing import Final
 
 from app.domain.accounts import Role
+from app.domain.tokens import token_digest
 
 VALID_FOR: Final = timedelta(hours=72)
 ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
@@ -79,7 +79,7 @@ def compact_code(typed: str) -> str:
 def code_digest(typed: str) -> str:
     """How a code is stored and looked up: the SHA-256 (hex) of its compact form, so
     every way of typing the same code finds the same invitation."""
-    return hashlib.sha256(compact_code(typed).encode("utf-8", "surrogatepass")).hexdigest()
+    return token_digest(compact_code(typed))
 
 
 def expiry(sent_at: datetime) -> datetime:

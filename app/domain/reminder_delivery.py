@@ -11,7 +11,6 @@ Pure: no store, no sending.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -95,11 +94,6 @@ class Outcome:
     occurrence_key: str
     answer: Answer
     at: datetime
-
-
-def token_digest(token: str) -> str:
-    """How a secret link token is stored and looked up: its SHA-256, hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def after_failure(delivery: Delivery, reason: str, now: datetime) -> Delivery:

@@ -16,7 +16,6 @@ never leaves the store (not exported, never logged, never shown after enrolment)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from app.domain.accounts import Role
+from app.domain.tokens import token_digest
 
 CODE_DIGITS: Final = 6
 STEP_SECONDS: Final = 30  # RFC 6238's default; every authenticator app uses it
@@ -87,9 +87,9 @@ def normalise_recovery_code(typed: str) -> str:
 
 
 def recovery_digest(code: str) -> str:
-    """SHA-256 of the normalised code. The codes are random and long, so a plain digest is
-    enough (no slow hash needed); the codes themselves are never stored."""
-    return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()
+    """The digest (app.domain.tokens) of the normalised code; the codes themselves are
+    never stored."""
+    return token_digest(normalise_recovery_code(code))
 
 
 def matching_recovery_digest(typed: str, digests: tuple[str, ...]) -> str | None:

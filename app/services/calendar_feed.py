@@ -26,9 +26,9 @@ from icalendar import Alarm, Calendar, Event
 from app.domain.accounts import Account
 from app.domain.errors import NotFound
 from app.domain.kinds import CALENDAR_FEED as FEED
-from app.domain.reminder_delivery import token_digest as _digest
 from app.domain.reminder_plan import Reminder, Repeat, Template, occurrences, wall_to_instant
 from app.domain.reminders import ReminderPrefs
+from app.domain.tokens import token_digest
 from app.domain.zones import zone_of
 from app.services.base import Clock, Collection, system_clock
 from app.services.reminders import CHOOSE_CHANNELS, ReminderLinks, ReminderService
@@ -67,7 +67,7 @@ class CalendarFeedService:
         """A new private feed address (any earlier one stops working). Shown once."""
         self._only_the_patient(actor, patient_id)
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        feed = CalendarFeed(patient_id, _digest(token), self.clock())
+        feed = CalendarFeed(patient_id, token_digest(token), self.clock())
         held = self.feeds.get(patient_id)
         if held is None:
             self.feeds.add(feed, owner=patient_id)
@@ -97,7 +97,7 @@ class CalendarFeedService:
     def feed(self, token: str) -> bytes:
         """The feed behind a token (no sign-in: the token is the proof). NotFound, with the
         same message, for a token never made, replaced or revoked."""
-        found = self.feeds.find(None, token_sha256=_digest(token))
+        found = self.feeds.find(None, token_sha256=token_digest(token))
         if not found or found[0].value.revoked:
             raise NotFound(NO_SUCH_CALENDAR)
         patient_id = found[0].value.id

@@ -42,7 +42,6 @@ from app.domain.reminder_delivery import (
     after_failure,
     delivery_id,
     ready_to_send,
-    token_digest,
 )
 from app.domain.reminder_plan import (
     LONGEST_USEFUL,
@@ -55,6 +54,7 @@ from app.domain.reminder_plan import (
     occurrences,
 )
 from app.domain.reminders import ReminderPrefs
+from app.domain.tokens import token_digest
 from app.domain.zones import patient_today
 from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email

@@ -32,7 +32,7 @@ from typing import Final
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, normalise_email
 from app.domain.passwords import check_new_password
-from app.domain.reminder_delivery import token_digest
+from app.domain.tokens import token_digest
 from app.services.account_audit import AccountAudit
 from app.services.account_mail import AccountMail, Dispatch, in_background
 from app.services.accounts import AuthService, Ended

@@ -37,7 +37,6 @@ from app.domain.reminder_delivery import (
     Outcome,
     Status,
     outcome_id,
-    token_digest,
 )
 from app.domain.reminder_plan import (
     Occurrence,
@@ -53,6 +52,7 @@ from app.domain.reminder_plan import (
     soreness_reminder,
 )
 from app.domain.reminders import ReminderPrefs
+from app.domain.tokens import token_digest
 from app.domain.zones import patient_today, to_local
 from app.services.access import AccessService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock

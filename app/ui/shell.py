@@ -11,7 +11,6 @@ this server signed in with it (pub/sub), which then shows the sign-in screen.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs
 import flet as ft
 
 from app.domain.accounts import Account, Role
+from app.domain.tokens import token_digest
 from app.services.accounts import Ended
 from app.services.facade import ScreenServices
 from app.ui import theme
@@ -77,10 +77,6 @@ _ENDED_WORDS: dict[Ended | None, str] = {
 _SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class Shell:
     def __init__(self, page: ft.Page, services: ScreenServices) -> None:
         self.page = page
@@ -126,7 +122,7 @@ class Shell:
 
     async def _on_broadcast(self, message: Any) -> None:
         if (isinstance(message, tuple) and len(message) == 2 and message[0] == _SIGNED_OUT
-                and self.token is not None and message[1] == _digest(self.token)):
+                and self.token is not None and message[1] == token_digest(self.token)):
             self.token, self._account = None, None
             self.render()
 
@@ -195,7 +191,7 @@ class Shell:
     def sign_out(self) -> None:
         if self.token:
             self.services.auth.sign_out(self.token)
-            self.page.pubsub.send_others((_SIGNED_OUT, _digest(self.token)))
+            self.page.pubsub.send_others((_SIGNED_OUT, token_digest(self.token)))
         self.token, self._account = None, None
         self.page.run_task(self.remembered.forget)
         self.go("/login")

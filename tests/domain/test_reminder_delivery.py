@@ -13,7 +13,6 @@ from app.domain.reminder_delivery import (
     after_failure,
     delivery_id,
     ready_to_send,
-    token_digest,
 )
 from app.domain.reminder_plan import Template, already_done
 
@@ -44,10 +43,8 @@ def test_a_reason_is_kept_short() -> None:
     assert len(after_failure(pending(), "x" * 5000, NOW).last_error) == 200
 
 
-def test_ids_and_digests() -> None:
+def test_ids() -> None:
     assert delivery_id("r1", "20260301T1200Z", Channel.IN_APP) == "r1:20260301T1200Z:in_app"
-    assert token_digest("abc") == token_digest("abc") != token_digest("abd")
-    assert len(token_digest("abc")) == 64
 
 
 def test_only_check_in_reminders_are_already_done() -> None:

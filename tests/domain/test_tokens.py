@@ -1,0 +1,24 @@
+"""The one digest every secret handed to a person is kept under."""
+
+from __future__ import annotations
+
+import hashlib
+
+from app.domain.invitations import code_digest
+from app.domain.tokens import token_digest
+from app.domain.two_step import recovery_digest
+
+
+def test_a_secret_is_kept_as_its_sha256() -> None:
+    assert token_digest("abc") == token_digest("abc") != token_digest("abd")
+    assert token_digest("abc") == hashlib.sha256(b"abc").hexdigest()
+    assert len(token_digest("abc")) == 64
+
+
+def test_a_lone_surrogate_from_a_url_is_digested_not_raised() -> None:
+    assert len(token_digest("ab\udc80")) == 64
+
+
+def test_typed_codes_are_digested_in_their_compact_form() -> None:
+    assert code_digest("k7qm-4xpd-9rta") == token_digest("K7QM4XPD9RTA")
+    assert recovery_digest("abcde-fghjk") == token_digest("ABCDEFGHJK")
