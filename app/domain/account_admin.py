@@ -19,10 +19,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from app.domain.accounts import Account, Role, normalise_email
+from app.domain.accounts import STAFF_ROLES, Account, Role, normalise_email
 from app.domain.errors import InvalidInput
 
-STAFF_ROLES: Final = (Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN)
 SEARCH_MAX_CHARS: Final = 100
 
 SELF_DEACTIVATION: Final = ("You can't deactivate your own account. Another admin can, if "

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from app.domain.guidance.report import RISK_FACTOR_KEYS
 from app.domain.scales import NAME_MAX_CHARS
@@ -37,6 +38,11 @@ class Role(StrEnum):
     @property
     def is_clinician(self) -> bool:
         return self in (Role.THERAPIST, Role.CARE_TEAM)
+
+
+# Everyone but patients: who may be invited as staff, whose role may change among these,
+# and who must use two-step sign-in when the clinic requires it. In the order screens list them.
+STAFF_ROLES: Final = (Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN)
 
 
 class Scope(StrEnum):

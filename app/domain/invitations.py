@@ -29,7 +29,6 @@ ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
 GROUPS: Final = 3
 GROUP_CHARS: Final = 4
 CODE_CHARS: Final = GROUPS * GROUP_CHARS  # 12 × 5 bits = 60 bits
-STAFF_ROLES: Final = (Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN)
 _SEPARATORS: Final = re.compile(r"[\s\-‐‑–—_.]+")
 _LOOK_ALIKES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
 

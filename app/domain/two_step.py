@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from app.domain.accounts import Role
+from app.domain.accounts import STAFF_ROLES, Role
 from app.domain.tokens import token_digest
 
 CODE_DIGITS: Final = 6
@@ -39,7 +39,6 @@ CODE_TICKET_LIFETIME: Final = timedelta(minutes=5)
 # Enrolment takes longer (install an app, scan, type a code, save ten recovery codes).
 ENROLMENT_TICKET_LIFETIME: Final = timedelta(minutes=15)
 
-STAFF_ROLES: Final = frozenset({Role.THERAPIST, Role.CARE_TEAM, Role.ADMIN})
 
 
 def required_for(role: Role, clinic_requires_staff: bool) -> bool:

@@ -39,6 +39,7 @@ from typing import Final
 from app.domain import kinds, policy
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import (
+    STAFF_ROLES,
     Account,
     Role,
     check_new_account,
@@ -47,7 +48,6 @@ from app.domain.accounts import (
 )
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.invitations import (
-    STAFF_ROLES,
     Invitation,
     InvitationState,
     code_digest,

@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from app.domain import kinds, policy
 from app.domain import two_step as rules
 from app.domain.account_audit import AccountAction
-from app.domain.accounts import Account, Role
+from app.domain.accounts import STAFF_ROLES, Account, Role
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.policy import Operation, Relation
 from app.domain.two_step import TwoStep
@@ -105,7 +105,7 @@ class TwoStepService:
     def must_enrol(self, account: Account) -> bool:
         """Required for this account and not set up yet: no session until it is. (Asked
         at every step of every session: a patient's answer needs no store read.)"""
-        return account.role in rules.STAFF_ROLES and self.required(account) \
+        return account.role in STAFF_ROLES and self.required(account) \
             and not self.is_on(account.id)
 
     def status(self, account: Account) -> Status:

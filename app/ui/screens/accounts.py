@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import flet as ft
 
-from app.domain.account_admin import STAFF_ROLES, AccountSearch, AccountSummary, Status
-from app.domain.accounts import Account, Role
+from app.domain.account_admin import AccountSearch, AccountSummary, Status
+from app.domain.accounts import STAFF_ROLES, Account, Role
 from app.domain.errors import DomainError, InvalidInput
-from app.services.password_reset import GivenLink
+from app.services.password_reset import VALID_FOR, GivenLink
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.components import choice_list
@@ -225,7 +225,8 @@ class _AccountsScreen:
         sent_to = await self._act(lambda: self.service.email_reset_link(self.admin,
                                                                         account.id))
         if sent_to is not None:
-            self._done(f"A reset link was emailed to {sent_to}. It works once, for 1 hour.")
+            self._done(f"A reset link was emailed to {sent_to}. It works once, for "
+                       f"{fmt.hours(VALID_FOR)}.")
 
     async def _reactivate(self, account: AccountSummary) -> None:
         if await self._act(lambda: self.service.reactivate(self.admin, account.id)):
@@ -278,7 +279,7 @@ class _AccountsScreen:
                 ft.Container(ft.SelectionArea(content=ft.Text(given.url, size=14)),
                              padding=12, border_radius=8,
                              bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
-                ft.Text(f"Valid for 1 hour (until {until}), once.",
+                ft.Text(f"Valid for {fmt.hours(VALID_FOR)} (until {until}), once.",
                         weight=ft.FontWeight.W_600),
                 muted(LINK_NOTE),
             ], tight=True, spacing=12, width=480),

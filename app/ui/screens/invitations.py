@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import flet as ft
 
 from app.domain import policy
-from app.domain.accounts import Account, Role
+from app.domain.accounts import STAFF_ROLES, Account, Role
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.invitations import STAFF_ROLES, Invitation
+from app.domain.invitations import VALID_FOR, Invitation
 from app.domain.policy import Operation
 from app.services.invitation_card import appointment_card, card_file_name, qr_png
 from app.services.invitations import Issued
@@ -52,8 +52,8 @@ def staff_invitations(shell: Shell, admin: Account) -> ft.Control:
         [ft.dropdown.Option(key=r.value, text=r.label) for r in STAFF_ROLES], expand=True)
     return _invitation_card(
         shell, title=STAFF_TITLE,
-        intro=("They get a one-time link, valid for 72 hours, and choose their own "
-               "password: nobody else ever sees it."),
+        intro=(f"They get a one-time link, valid for {fmt.hours(VALID_FOR)}, and choose "
+               "their own password: nobody else ever sees it."),
         inputs=[ft.Row([email]), ft.Row([role_field])], email=email,
         invite=lambda: service.invite_staff(admin, email.value or "",
                                             Role(role.value or Role.THERAPIST.value)),
