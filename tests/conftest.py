@@ -11,6 +11,7 @@ import pytest
 from app.main import Services, build_services
 from app.settings import Settings
 from app.store.memory import MemoryStore
+from tests.postgres import PostgresServer
 
 # Cheap Argon2 so the suite stays quick; the algorithm (argon2id) is the same.
 FAST_SETTINGS = Settings(argon2_memory_kib=1024, argon2_time_cost=1)
@@ -41,3 +42,18 @@ def services(clock: FakeClock) -> Iterator[Services]:
     built = build_services(FAST_SETTINGS, MemoryStore(), clock=clock)
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL cluster for the whole run, started the first time a test asks
+    (tests/postgres.py): the PostgreSQL store's tests never run against a mock."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the test cluster: its postgresql:// URL."""
+    return postgres_server.fresh_database()
