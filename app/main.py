@@ -34,6 +34,7 @@ from app.services.facade import ScreenServices
 from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService, load_rulebook
+from app.services.health import Health
 from app.services.invitations import InvitationService
 from app.services.logbook import Logbook
 from app.services.password_reset import PasswordResetService
@@ -70,6 +71,7 @@ class Services:
     audit_log: AuditLogReview  # the admin's Audit log
     two_step: TwoStepService  # two-step sign-in: enrolment, codes, an admin's reset
     backups: BackupService  # the admin's backup schedule (issue 15)
+    health: Health  # /healthz for the reverse proxy (issue 17)
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
 
     @property
@@ -135,6 +137,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         two_step=two_step,
         backups=BackupService(store, backup_maker(store), paths.backups_dir(settings.data_dir),
                               account_audit, clock),
+        health=Health(store),
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,
@@ -147,6 +150,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         first_run=screens.first_run, account_audit=account_audit,
         account_admin=screens.account_admin, audit_log=screens.audit_log,
         two_step=two_step, backups=screens.backups,
+        health=screens.health,
     )
 
 

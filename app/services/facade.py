@@ -27,6 +27,7 @@ from app.services.exports import ExportService
 from app.services.first_run import FirstRunSetup
 from app.services.followup import FollowUpService
 from app.services.guidance import GuidanceService
+from app.services.health import Health
 from app.services.invitations import InvitationService
 from app.services.logbook import Logbook
 from app.services.mail_settings import MailSettingsService
@@ -63,6 +64,7 @@ class ScreenServices:
     first_run: FirstRunSetup  # an empty clinic's first admin, from the link the server printed
     two_step: TwoStepService  # two-step sign-in: status, set up, recovery codes, reset
     backups: BackupService  # the admin's backup schedule and the last good backup
+    health: Health  # /healthz: is this server's store answering (issue 17)
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

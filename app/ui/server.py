@@ -36,6 +36,7 @@ from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
 from app.ui.reminder_routes import with_reminder_routes
 from app.ui.shell import Shell
+from app.ui.health_route import with_health
 from app.ui.web import ASGIApp, with_charts, with_https_headers
 
 APP_NAME = "BackTrack"
@@ -67,8 +68,9 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
         app_description=APP_DESCRIPTION,
         no_cdn=True,
     ))
-    return with_https_headers(with_reminder_routes(
-        with_charts(flet_app, pages, jobs=jobs), services.calendar, services.reminders))
+    return with_https_headers(with_health(with_reminder_routes(
+        with_charts(flet_app, pages, jobs=jobs), services.calendar, services.reminders),
+        services.health))
 
 
 def tls_problem(certfile: Path | None, keyfile: Path | None) -> str | None:
