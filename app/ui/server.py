@@ -34,9 +34,9 @@ from app.jobs import Jobs
 from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
+from app.ui.health_route import with_health
 from app.ui.reminder_routes import with_reminder_routes
 from app.ui.shell import Shell
-from app.ui.health_route import with_health
 from app.ui.web import ASGIApp, with_charts, with_https_headers
 
 APP_NAME = "BackTrack"
