@@ -1,0 +1,426 @@
+"""PostgresStore: the RecordStore contract kept by a PostgreSQL database, so several app
+servers can share one clinic group's records (issue 17).
+
+Every rule of the contract is enforced by the database, never by a lock in this process:
+a save takes a transaction-level advisory lock per record (so two first saves of one id
+take turns) and then the record's `latest` row FOR UPDATE, reads the latest version,
+checks `expected_version` with the same helpers as the other stores (memory.py), appends
+to `versions` (unique per kind, id, version) and moves `latest` on, all in one
+transaction: committed whole or not at all, and only then acknowledged. PostgreSQL's
+synchronous commit makes an acknowledged save survive a crash of either side.
+
+Imports (a patient's export, a restore, migrate-store) lock the `latest` table against
+other writers for their one transaction instead of one lock per record: they may hold
+millions of versions. Owner stamps follow every app server's writes (listener.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from app.store.interfaces import (
+    Change,
+    JSONDict,
+    Query,
+    Record,
+    RecordRefused,
+    StoreError,
+    StoreUnavailable,
+)
+from app.store.memory import checked_import, encoded, matches, next_versions
+from app.store.postgres.listener import CHANNEL, OwnerListener, SharedStamps, payload, payloads
+from app.store.postgres.location import unreachable, where
+from app.store.postgres.schema import apply_migrations
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RECORD_LOCK_SPACE = 0x4252  # pg_advisory_xact_lock(RECORD_LOCK_SPACE, hashtext(kind/id))
+CONNECT_TIMEOUT_SECONDS = 10
+POOL_MAX = 10  # connections per app server; a save holds one for a few milliseconds
+_RETRIES = 8  # a deadlock or a lost race on a unique key: the transaction runs again
+_RETRYABLE = (pg_errors.UniqueViolation, pg_errors.DeadlockDetected,
+              pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
+_COLUMNS = "v.kind, v.id, v.version, v.owner, v.saved_at, v.deleted, v.data"
+_STRICT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def connect(url: str) -> psycopg.Connection:
+    """A plain autocommit connection (migrations, the listener, backups)."""
+    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+
+
+def _record(row: Sequence[Any]) -> Record:
+    kind, record_id, version, owner, saved_at, deleted, data = row
+    return Record(kind=kind, id=record_id, version=int(version), data=data, owner=owner,
+                  saved_at=saved_at, deleted=bool(deleted))
+
+
+def storable(record: Record) -> tuple[Record, str]:
+    """The version as it will read back (a deep copy through JSON, like the journal) and
+    its data's JSON text; RecordRefused for what PostgreSQL could not keep exactly."""
+    text = encoded(record)  # strict JSON, the same refusal as every store
+    if "\\u0000" in text:
+        # jsonb cannot hold the NUL character; refusing beats losing it.
+        raise RecordRefused(record.kind, record.id, record.version,
+                            "holds a NUL character (\\u0000), which the database cannot keep")
+    copy = Record.from_json(json.loads(text))
+    return copy, _STRICT.encode(copy.data)
+
+
+def _where_sql(key: str, value: Any) -> tuple[str, list[Any]] | None:
+    """A jsonb condition that every match of `data[key] == value` (Python's equality, as
+    memory.matches applies it: a missing key reads as None, True == 1 == 1.0) passes; None
+    when no such narrowing is cheap (nested values, NaN): matches() decides then. The
+    caller applies matches() to every row anyway, so this only has to let matches through."""
+    path = "v.data -> %s"
+    if value is None:
+        return f"({path} IS NULL OR {path} = 'null'::jsonb)", [key, key]
+    if isinstance(value, str):
+        return f"{path} = %s::jsonb", [key, json.dumps(value)]
+    if isinstance(value, bool | int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        candidates = [json.dumps(value if not isinstance(value, bool) else int(value))]
+        if value == 1:
+            candidates.append("true")
+        elif value == 0:
+            candidates.append("false")
+        marks = ", ".join("%s::jsonb" for _ in candidates)
+        return f"{path} IN ({marks})", [key, *candidates]
+    return None
+
+
+class PostgresStore:
+    """Durable, thread-safe RecordStore on PostgreSQL; any number of processes may share
+    one database."""
+
+    def __init__(self, url: str, pool: ConnectionPool, stamps: SharedStamps,
+                 listener: OwnerListener) -> None:
+        self.url = url
+        self.location = where(url)
+        self._pool = pool
+        self._stamps = stamps
+        self._listener = listener
+        self._closed = False
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, pool_max: int = POOL_MAX) -> PostgresStore:
+        """Connect, bring the schema up to date (schema.py) and start listening for other
+        servers' changes. StoreUnavailable, in one line without the password, when the
+        database cannot be reached or is newer than this BackTrack."""
+        try:
+            with connect(url) as conn:
+                applied = apply_migrations(conn)
+        except psycopg.Error as exc:
+            raise unreachable(url, exc) from exc
+        if applied:
+            log.warning("Database %s: applied schema migrations %s", where(url), applied)
+        pool = ConnectionPool(url, min_size=1, max_size=max(1, pool_max), open=False,
+                              kwargs={"autocommit": True,
+                                      "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+                              check=ConnectionPool.check_connection, timeout=30,
+                              name="backtrack-store")
+        stamps = SharedStamps()
+        listener = OwnerListener(url, stamps, connect)
+        try:
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+            listener.start()
+        except (psycopg.Error, PoolTimeout) as exc:
+            listener.close()
+            pool.close()
+            raise unreachable(url, exc) from exc
+        return cls(url, pool, stamps, listener)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        if self._closed:
+            raise StoreError("the store is closed")
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except _RETRYABLE:
+            raise  # _write runs the transaction again
+        except PoolTimeout as exc:
+            raise unreachable(self.url, exc) from exc
+        except psycopg.OperationalError as exc:
+            raise unreachable(self.url, exc) from exc
+        except psycopg.Error as exc:
+            # The primary message only: a DETAIL line may quote the row, i.e. health data.
+            primary = exc.diag.message_primary or type(exc).__name__
+            raise StoreError(f"The database at {self.location} refused the request "
+                             f"({exc.sqlstate}: {primary}). Nothing of it was saved.") from exc
+
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Record]:
+        with self._connection() as conn:
+            return [_record(row) for row in conn.execute(sql, params).fetchall()]
+
+    def _write(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """Run `work` in one transaction; again (from the start) when it lost a race the
+        database detected. A commit that fails leaves nothing of it behind."""
+        for attempt in range(_RETRIES):
+            try:
+                with self._connection() as conn, conn.transaction():
+                    return work(conn)
+            except _RETRYABLE:
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _notify(conn: psycopg.Connection, notes: list[str]) -> None:
+        if notes:
+            conn.execute("SELECT pg_notify(%s, n) FROM unnest(%s::text[]) AS n",
+                         (CHANNEL, notes))
+
+    def _bump(self, notes: list[str]) -> None:
+        """Our own change, seen at once (the listener sees it a moment later too)."""
+        for note in notes:
+            self._stamps.apply(note)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def save(
+        self,
+        kind: str,
+        record_id: str,
+        data: JSONDict,
+        *,
+        owner: str | None = None,
+        expected_version: int | None = None,
+        deleted: bool = False,
+    ) -> Record:
+        return self.save_all([Change(kind, record_id, data, owner, expected_version,
+                                     deleted)])[0]
+
+    def save_all(self, changes: Sequence[Change]) -> list[Record]:
+        keys = [(c.kind, c.record_id) for c in changes]
+        if len(set(keys)) != len(keys):
+            raise ValueError("save_all changes each record at most once")
+        if not changes:
+            return []
+        notes: list[str] = []
+
+        def work(conn: psycopg.Connection) -> list[Record]:
+            nonlocal notes
+            names = [f"{kind}/{record_id}" for kind, record_id in keys]
+            # Locks in one order (by lock number) so two batches never wait on each other.
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(%s, h) FROM (SELECT DISTINCT hashtext(n) AS h "
+                "FROM unnest(%s::text[]) AS n ORDER BY h) AS locks",
+                (RECORD_LOCK_SPACE, names))
+            rows = conn.execute(
+                "SELECT l.kind, l.id, l.version, l.owner FROM latest l "
+                "JOIN unnest(%s::text[], %s::text[]) AS k(kind, id) "
+                "ON l.kind = k.kind AND l.id = k.id ORDER BY l.kind, l.id FOR UPDATE OF l",
+                ([k for k, _ in keys], [i for _, i in keys])).fetchall()
+            held = {(k, i): Record(k, i, int(v), {}, owner=o) for k, i, v, o in rows}
+            drafts = next_versions(changes, lambda k, i: held.get((k, i)))
+            ready = [storable(draft) for draft in drafts]
+            saved: list[Record] = []
+            changed: list[tuple[str | None, str]] = []
+            for record, data_json in ready:
+                seq = self._insert_version(conn, record, data_json)
+                conn.execute(
+                    "INSERT INTO latest (kind, id, first_seq, seq, version, owner, deleted) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, id) DO UPDATE "
+                    "SET seq = EXCLUDED.seq, version = EXCLUDED.version, "
+                    "owner = EXCLUDED.owner, deleted = EXCLUDED.deleted",
+                    (record.kind, record.id, seq, seq, record.version, record.owner,
+                     record.deleted))
+                before = held.get((record.kind, record.id))
+                changed.append((record.owner, record.kind))
+                if before is not None and before.owner != record.owner:
+                    changed.append((before.owner, record.kind))  # it left that patient
+                saved.append(record)
+            notes = payloads(changed)
+            self._notify(conn, notes)
+            return saved
+
+        saved = self._write(work)
+        self._bump(notes)
+        return saved
+
+    @staticmethod
+    def _insert_version(conn: psycopg.Connection, record: Record, data_json: str) -> int:
+        row = conn.execute(
+            "INSERT INTO versions (kind, id, version, owner, saved_at, deleted, data) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING seq",
+            (record.kind, record.id, record.version, record.owner, record.saved_at,
+             record.deleted, data_json)).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def import_versions(self, records: Iterable[Record]) -> int:
+        batch = list(records)
+        if not batch:
+            return 0
+        notes: list[str] = []
+
+        def work(conn: psycopg.Connection) -> int:
+            nonlocal notes
+            fresh = self._checked_import(conn, batch)
+            add_versions(conn, [storable(record) for record in fresh])
+            notes = payloads((r.owner, r.kind) for r in fresh)
+            self._notify(conn, notes)
+            return len(fresh)
+
+        added = self._write(work)
+        self._bump(notes)
+        return added
+
+    @staticmethod
+    def _checked_import(conn: psycopg.Connection, batch: list[Record]) -> list[Record]:
+        # One lock for the whole import: it may touch more records than PostgreSQL's lock
+        # table holds row by row. Readers go on; other writers wait for the commit.
+        conn.execute("LOCK TABLE latest IN EXCLUSIVE MODE")
+        keys = sorted({(r.kind, r.id) for r in batch
+                       if isinstance(r.kind, str) and isinstance(r.id, str)})
+        held: dict[tuple[str, str], list[Record]] = {}
+        if keys and conn.execute("SELECT EXISTS (SELECT 1 FROM versions)").fetchone() \
+                == (True,):
+            rows = conn.execute(
+                "SELECT v.kind, v.id, v.version, v.owner FROM versions v "
+                "JOIN unnest(%s::text[], %s::text[]) AS k(kind, id) "
+                "ON v.kind = k.kind AND v.id = k.id ORDER BY v.kind, v.id, v.version",
+                ([k for k, _ in keys], [i for _, i in keys])).fetchall()
+            for kind, record_id, version, owner in rows:
+                # Only numbers and owners are compared (checked_import); data stays unread.
+                held.setdefault((kind, record_id), []).append(
+                    Record(kind, record_id, int(version), {}, owner=owner))
+        return checked_import(batch, lambda k, i: held.get((k, i), []))
+
+    def purge_owner(self, owner: str) -> int:
+        notes = [payload(owner, "")]
+
+        def work(conn: psycopg.Connection) -> int:
+            rows = conn.execute(
+                "SELECT kind, id FROM latest WHERE owner = %s ORDER BY kind, id FOR UPDATE",
+                (owner,)).fetchall()
+            if not rows:
+                return 0
+            kinds, ids = [r[0] for r in rows], [r[1] for r in rows]
+            conn.execute(
+                "DELETE FROM latest l USING unnest(%s::text[], %s::text[]) AS d(kind, id) "
+                "WHERE l.kind = d.kind AND l.id = d.id", (kinds, ids))
+            gone = conn.execute(
+                "DELETE FROM versions v USING unnest(%s::text[], %s::text[]) AS d(kind, id) "
+                "WHERE v.kind = d.kind AND v.id = d.id", (kinds, ids)).rowcount
+            self._notify(conn, notes)
+            return int(gone)
+
+        count = self._write(work)
+        if count:
+            self._bump(notes)
+        return count
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def latest(self, kind: str, record_id: str) -> Record | None:
+        found = self._read(
+            f"SELECT {_COLUMNS} FROM latest l JOIN versions v ON v.seq = l.seq "
+            "WHERE l.kind = %s AND l.id = %s", (kind, record_id))
+        return found[0] if found else None
+
+    def history(self, kind: str, record_id: str) -> list[Record]:
+        return self._read(
+            f"SELECT {_COLUMNS} FROM versions v WHERE v.kind = %s AND v.id = %s "
+            "ORDER BY v.version", (kind, record_id))
+
+    def find(self, query: Query) -> list[Record]:
+        conditions = ["l.kind = %s"]
+        params: list[Any] = [query.kind]
+        if query.owner is not None:
+            conditions.append("l.owner = %s")
+            params.append(query.owner)
+        if not query.include_deleted:
+            conditions.append("NOT l.deleted")
+        for key, value in query.where.items():
+            narrowed = _where_sql(key, value)
+            if narrowed is not None:
+                conditions.append(narrowed[0])
+                params.extend(narrowed[1])
+        found = self._read(
+            f"SELECT {_COLUMNS} FROM latest l JOIN versions v ON v.seq = l.seq "
+            f"WHERE {' AND '.join(conditions)} ORDER BY l.first_seq", params)
+        return [record for record in found if matches(record, query)]
+
+    def owner_history(self, owner: str) -> list[Record]:
+        # Save order as the other stores give it: by saved_at (imported versions keep
+        # theirs), the store's order among equals.
+        return self._read(
+            f"SELECT {_COLUMNS} FROM versions v WHERE v.owner = %s ORDER BY v.saved_at, v.seq",
+            (owner,))
+
+    def owner_stamp(self, owner: str, ignoring: frozenset[str] = frozenset()) -> int:
+        return self._stamps.stamp(owner, ignoring)
+
+    def stats(self) -> dict[str, int]:
+        """Counts for backups and diagnostics (as JournalStore.stats)."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM latest), (SELECT count(*) FROM versions), "
+                "(SELECT coalesce(max(seq), 0) FROM versions)").fetchone()
+        assert row is not None
+        return {"records": int(row[0]), "versions": int(row[1]), "last_seq": int(row[2])}
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._listener.close()
+        self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def add_versions(conn: psycopg.Connection, ready: Sequence[tuple[Record, str]]) -> None:
+    """Append checked versions in the order given (COPY: seq follows that order) and bring
+    their records' `latest` rows up to date, inside the caller's transaction."""
+    if not ready:
+        return
+    with conn.cursor() as cur:
+        with cur.copy("COPY versions (kind, id, version, owner, saved_at, deleted, data) "
+                      "FROM STDIN") as copy:
+            for record, data_json in ready:
+                copy.write_row((record.kind, record.id, record.version, record.owner,
+                                record.saved_at, record.deleted, data_json))
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS touched (kind text, id text) "
+                    "ON COMMIT DELETE ROWS")
+        with cur.copy("COPY touched (kind, id) FROM STDIN") as copy:
+            for kind, record_id in dict.fromkeys((r.kind, r.id) for r, _ in ready):
+                copy.write_row((kind, record_id))
+        # The highest version decides, whatever order versions arrived in; first_seq is
+        # the record's first row, so find() keeps first-save order.
+        cur.execute(
+            "INSERT INTO latest (kind, id, first_seq, seq, version, owner, deleted) "
+            "SELECT DISTINCT ON (v.kind, v.id) v.kind, v.id, "
+            "min(v.seq) OVER (PARTITION BY v.kind, v.id), v.seq, v.version, v.owner, "
+            "v.deleted FROM versions v JOIN (SELECT DISTINCT kind, id FROM touched) AS t "
+            "ON v.kind = t.kind AND v.id = t.id ORDER BY v.kind, v.id, v.version DESC "
+            "ON CONFLICT (kind, id) DO UPDATE SET first_seq = EXCLUDED.first_seq, "
+            "seq = EXCLUDED.seq, version = EXCLUDED.version, owner = EXCLUDED.owner, "
+            "deleted = EXCLUDED.deleted")
+        cur.execute("DELETE FROM touched")
+
+
+__all__ = ["PostgresStore", "StoreUnavailable", "add_versions", "connect", "storable"]
