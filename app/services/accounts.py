@@ -23,8 +23,10 @@ exchanges it for an enrolment ticket.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -47,10 +49,12 @@ from app.domain.passwords import check_new_password
 from app.domain.policy import Operation, Relation
 from app.domain.scales import NAME_MAX_CHARS
 from app.domain.sharing import AuditEvent
+from app.domain.tokens import token_digest
 from app.domain.two_step import CODE_TICKET_LIFETIME, ENROLMENT_TICKET_LIFETIME
 from app.domain.validation import Problems, check_timezone
 from app.services.base import Clock, Collection, new_id, system_clock
 from app.store.interfaces import RecordStore
+from app.store.shared_state import MemorySharedState, SharedState, Ticket, Unsubscribe
 
 if TYPE_CHECKING:
     from app.services.two_step import Enrolment, TwoStepService
@@ -78,7 +82,9 @@ class Ended(StrEnum):
     TWO_STEP_RESET = "two_step_reset"  # the admin reset the person's two-step sign-in
 
 
-_ENDED_KEPT: Final = 10_000  # reasons remembered at most (each is read once, then dropped)
+# The broadcast a sign-out sends to every tab of that session, on every app server.
+SIGNED_OUT_CHANNEL: Final = "backtrack_signed_out"
+_SECOND_STEP: Final = "second-step"  # the shared tickets of two-step sign-in
 
 
 class SignInFailed(Exception):
@@ -102,19 +108,6 @@ class SecondStep:
     ticket: str
     account: Account
     enrol: bool
-
-
-@dataclass
-class _Ticket:
-    account_id: str
-    enrol: bool
-    expires: datetime
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -203,20 +196,21 @@ class AccountService:
 
 
 class AuthService:
+    """Sign-in, sessions and their ends. What must hold across app servers (sessions, why
+    one ended, failures towards a pause, two-step tickets, the sign-out broadcast) is in
+    `shared` (app.store.shared_state): in memory for one process, in the database when
+    several share it; only digests of tokens are kept there."""
+
     def __init__(self, accounts: AccountService, *, max_failures: int,
-                 lockout: timedelta, idle_timeout: timedelta) -> None:
+                 lockout: timedelta, idle_timeout: timedelta,
+                 shared: SharedState | None = None) -> None:
         self.accounts = accounts
         self.max_failures = max_failures
         self.lockout = lockout
         self.idle_timeout = idle_timeout
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
         self._audit = Collection(accounts.accounts.store, AUDIT_KIND, AuditEvent)
-        # Keyed ("pair", address, email) and ("address", address).
-        self._failures: dict[tuple[str, ...], _Failures] = {}
-        self._sessions: dict[str, tuple[str, datetime]] = {}
-        self._ended: dict[str, Ended] = {}  # token -> why it ended, until a tab asks
-        self._tickets: dict[str, _Ticket] = {}
         self.two_step: TwoStepService | None = None  # use_two_step; None: passwords only
-        self._lock = threading.Lock()
         # Verify against a dummy hash for unknown emails so timing does not reveal accounts.
         self._dummy_hash = accounts.hasher.hash(secrets.token_hex(8))
 
@@ -239,7 +233,7 @@ class AuthService:
         sign-in, the ticket for its second step; SignInFailed otherwise. `client_address`
         is where the attempt comes from (the browser's IP address; "" for none known)."""
         key = normalise_email(email)
-        pair, address = ("pair", client_address, key), ("address", client_address)
+        pair, address = _pair_key(client_address, key), _address_key(client_address)
         now = self.accounts.clock()
         self._refuse_if_paused((pair, address), now)
         account = self.accounts.by_email(key)
@@ -252,8 +246,7 @@ class AuthService:
                 self._audit_pause(account, now)
             self._record_failure(address, self.max_failures * ADDRESS_FACTOR, now)
             raise SignInFailed("That email and password don't match. Please try again.")
-        with self._lock:
-            self._failures.pop(pair, None)
+        self.shared.clear_strikes(pair)
         if self.two_step is not None:
             if self.two_step.must_enrol(account):
                 return self._ticket(account, enrol=True, now=now)
@@ -261,11 +254,8 @@ class AuthService:
                 return self._ticket(account, enrol=False, now=now)
         return SignedIn(self._open_session(account.id, now), account)
 
-    def _refuse_if_paused(self, keys: tuple[tuple[str, ...], ...], now: datetime) -> None:
-        with self._lock:
-            paused = [f.locked_until for k in keys
-                      if (f := self._failures.get(k)) and f.locked_until
-                      and f.locked_until > now]
+    def _refuse_if_paused(self, keys: tuple[str, ...], now: datetime) -> None:
+        paused = [until for k in keys if (until := self.shared.paused_until(k, now))]
         if paused:
             minutes = max(1, round((max(paused) - now).total_seconds() / 60))
             raise SignInFailed(
@@ -274,9 +264,8 @@ class AuthService:
             )
 
     def _open_session(self, account_id: str, now: datetime) -> str:
-        with self._lock:
-            token = secrets.token_urlsafe(32)
-            self._sessions[token] = (account_id, now)
+        token = secrets.token_urlsafe(32)
+        self.shared.open_session(token_digest(token), account_id, now)
         return token
 
     # -- the second step (two-step sign-in) --------------------------------------------
@@ -284,30 +273,26 @@ class AuthService:
     def _ticket(self, account: Account, *, enrol: bool, now: datetime) -> SecondStep:
         lifetime = ENROLMENT_TICKET_LIFETIME if enrol else CODE_TICKET_LIFETIME
         ticket = secrets.token_urlsafe(32)
-        with self._lock:
-            for old in [t for t, held in self._tickets.items() if held.expires <= now]:
-                del self._tickets[old]  # forgotten half-done sign-ins don't pile up
-            self._tickets[ticket] = _Ticket(account.id, enrol, now + lifetime)
+        # Expired tickets go as new ones come: forgotten half-done sign-ins don't pile up.
+        self.shared.put_ticket(_SECOND_STEP, token_digest(ticket),
+                               Ticket(account.id, {"enrol": enrol}, now + lifetime), now=now)
         return SecondStep(ticket, account, enrol)
 
     def _held(self, ticket: str, *, enrol: bool) -> tuple[Account, TwoStepService]:
         now = self.accounts.clock()
-        with self._lock:
-            held = self._tickets.get(ticket)
-            if held is not None and held.expires <= now:
-                del self._tickets[ticket]
-                held = None
-        if held is None or held.enrol != enrol or self.two_step is None:
+        held = self.shared.peek_ticket(_SECOND_STEP, token_digest(ticket), now)
+        if held is None or held.payload.get("enrol") is not enrol or self.two_step is None:
             raise SignInFailed(TICKET_ENDED)
-        account = self.accounts.get(held.account_id)
+        account = self.accounts.get(held.holder)
         if not account.active:
             raise SignInFailed(TICKET_ENDED)
         return account, self.two_step
 
     def _use_ticket(self, ticket: str) -> bool:
-        """Single use: True for the one caller that takes it."""
-        with self._lock:
-            return self._tickets.pop(ticket, None) is not None
+        """Single use: True for the one caller that takes it (on any app server)."""
+        taken = self.shared.take_ticket(_SECOND_STEP, token_digest(ticket),
+                                        self.accounts.clock())
+        return taken is not None
 
     def code_step(self, ticket: str, code: str, client_address: str = "") -> SignedIn:
         """The second step: a code from the authenticator app (or a recovery code) for
@@ -316,8 +301,8 @@ class AuthService:
         account)."""
         account, two_step = self._held(ticket, enrol=False)
         now = self.accounts.clock()
-        pair = ("pair", client_address, account.email)
-        address = ("address", client_address)
+        pair = _pair_key(client_address, account.email)
+        address = _address_key(client_address)
         self._refuse_if_paused((pair, address), now)
         if not two_step.check_code(account, code):
             if self._record_failure(pair, self.max_failures, now):
@@ -326,8 +311,7 @@ class AuthService:
             raise SignInFailed(WRONG_CODE)
         if not self._use_ticket(ticket):
             raise SignInFailed(TICKET_ENDED)
-        with self._lock:
-            self._failures.pop(pair, None)
+        self.shared.clear_strikes(pair)
         return SignedIn(self._open_session(account.id, now), account)
 
     def enrolment(self, ticket: str) -> Enrolment:
@@ -343,7 +327,7 @@ class AuthService:
         like a wrong password); SignInFailed when the ticket has ended."""
         account, two_step = self._held(ticket, enrol=True)
         now = self.accounts.clock()
-        pair, address = ("pair", client_address, account.email), ("address", client_address)
+        pair, address = _pair_key(client_address, account.email), _address_key(client_address)
         self._refuse_if_paused((pair, address), now)
         try:
             codes = two_step.confirm_enrolment(account, code)
@@ -365,7 +349,7 @@ class AuthService:
         account = self._session(token, refresh=False, gate=False)
         if account is None or not self.two_step.must_enrol(account):
             return None
-        self.sign_out(token)
+        self.shared.end_session(token_digest(token))  # this tab goes on to enrol: no broadcast
         return self._ticket(account, enrol=True, now=self.accounts.clock())
 
     def _verify(self, stored_hash: str, password: str) -> bool:
@@ -381,17 +365,10 @@ class AuthService:
                                        "sign-in protection", SIGN_IN_PAUSED, now),
                             owner=account.id)
 
-    def _record_failure(self, key: tuple[str, ...], limit: int, now: datetime) -> bool:
-        """Count a failure under `key`; True when it starts a pause."""
-        with self._lock:
-            failures = self._failures.setdefault(key, _Failures())
-            if failures.locked_until and failures.locked_until <= now:
-                failures.count, failures.locked_until = 0, None
-            failures.count += 1
-            if failures.count >= limit and failures.locked_until is None:
-                failures.locked_until = now + self.lockout
-                return True
-            return False
+    def _record_failure(self, key: str, limit: int, now: datetime) -> bool:
+        """Count a failure under `key` (on every app server); True when it starts a
+        pause."""
+        return self.shared.strike(key, limit=limit, pause=self.lockout, now=now)
 
     def resume(self, token: str) -> Account | None:
         """The account behind a session token, if it is still active; refreshes it."""
@@ -402,21 +379,23 @@ class AuthService:
         things the browser fetches on its own, such as chart pages)."""
         return self._session(token, refresh=False) is not None
 
+    def holds(self, session_digest: str, account_id: str) -> bool:
+        """Whether the session whose token has this digest is still signed in, as
+        `account_id`, without counting as activity: what a chart page registered by
+        that session checks on whichever app server serves it."""
+        account = self._session_by_key(session_digest, refresh=False, gate=True)
+        return account is not None and account.id == account_id
+
     def _session(self, token: str, *, refresh: bool, gate: bool = True) -> Account | None:
+        return self._session_by_key(token_digest(token), refresh=refresh, gate=gate)
+
+    def _session_by_key(self, key: str, *, refresh: bool, gate: bool) -> Account | None:
         """The session's account; None when it ended, and (`gate`) when the account must
         set up two-step sign-in first: such a session opens nothing but enrolment."""
-        now = self.accounts.clock()
-        with self._lock:
-            entry = self._sessions.get(token)
-            if entry is None:
-                return None
-            account_id, last_seen = entry
-            if now - last_seen > self.idle_timeout:
-                del self._sessions[token]
-                self._note_ended(token, Ended.INACTIVITY)
-                return None
-            if refresh:
-                self._sessions[token] = (account_id, now)
+        account_id = self.shared.session(key, self.accounts.clock(), idle=self.idle_timeout,
+                                         refresh=refresh, idle_reason=Ended.INACTIVITY.value)
+        if account_id is None:
+            return None
         account = self.accounts.get(account_id)
         if not account.active:
             self.end_sessions(account.id, why=Ended.TURNED_OFF)
@@ -426,33 +405,36 @@ class AuthService:
         return account
 
     def sign_out(self, token: str) -> None:
-        with self._lock:
-            self._sessions.pop(token, None)
+        """End this session, and tell every tab that holds it, on any app server
+        (`watch_sign_outs`)."""
+        key = token_digest(token)
+        self.shared.end_session(key)
+        self.shared.publish(SIGNED_OUT_CHANNEL, key)
+
+    def watch_sign_outs(self, on_signed_out: Callable[[str], None]) -> Unsubscribe:
+        """Call `on_signed_out(digest of the token)` whenever a session is signed out here
+        or on another app server (possibly on another thread); until the returned
+        function is called."""
+        return self.shared.subscribe(SIGNED_OUT_CHANNEL, on_signed_out)
 
     def end_sessions(self, account_id: str, keep: str | None = None,
                      why: Ended = Ended.SIGNED_OUT) -> int:
         """End every session of an account but `keep` (the one making a change); how
         many ended. A tab of an ended session shows the sign-in screen at its next step,
         saying `why` (ended_because)."""
-        with self._lock:
-            ended = [t for t, (held, _) in self._sessions.items()
-                     if held == account_id and t != keep]
-            for token in ended:
-                del self._sessions[token]
-                self._note_ended(token, why)
+        ended = self.shared.end_sessions(
+            account_id, keep=token_digest(keep) if keep is not None else None,
+            reason=why.value, now=self.accounts.clock())
         return len(ended)
 
     def ended_because(self, token: str) -> Ended | None:
         """Why this session ended (once: the reason is forgotten when read); None when
-        unknown, e.g. after a restart."""
-        with self._lock:
-            return self._ended.pop(token, None)
-
-    def _note_ended(self, token: str, why: Ended) -> None:
-        """Under the lock. The oldest reasons go first when too many wait unread."""
-        self._ended[token] = why
-        if len(self._ended) > _ENDED_KEPT:
-            del self._ended[next(iter(self._ended))]
+        unknown, e.g. after a restart with the sessions in memory."""
+        reason = self.shared.ended_reason(token_digest(token))
+        try:
+            return Ended(reason) if reason is not None else None
+        except ValueError:  # written by a newer server: say the general words
+            return None
 
     def change_password(self, token: str, current: str, new: str) -> Account:
         """The signed-in person changes their own password: the current one is required
@@ -465,20 +447,15 @@ class AuthService:
         account = self.resume(token)
         if account is None:
             raise PermissionError("signed out")
-        key = ("change", account.id)
+        key = _strike_key("change", account.id)
         now = self.accounts.clock()
-        with self._lock:
-            held = self._failures.get(key)
-            paused = held is not None and held.locked_until is not None \
-                and held.locked_until > now
-        if paused:
+        if self.shared.paused_until(key, now) is not None:
             raise InvalidInput.one("current", "Too many wrong tries. For your safety this "
                                               "is paused; try again later.")
         if not self._verify(account.password_hash, current):
             self._record_failure(key, self.max_failures, now)
             raise InvalidInput.one("current", WRONG_CURRENT)
-        with self._lock:
-            self._failures.pop(key, None)
+        self.shared.clear_strikes(key)
         try:
             changed = self.accounts.replace_password(account.id, new)
         except InvalidInput as refused:
@@ -493,3 +470,17 @@ class AuthService:
         owner = account.id if account.role is Role.PATIENT else None
         self._audit.add(AuditEvent(new_id(), account.id, account.id, account.role.value,
                                    action, now), owner=owner)
+
+
+def _strike_key(*parts: str) -> str:
+    """The shared key failures are counted under: a digest, so neither an email nor an
+    address is stored with it."""
+    return "sign-in:" + token_digest(json.dumps(parts))
+
+
+def _pair_key(client_address: str, email: str) -> str:
+    return _strike_key("pair", client_address, email)
+
+
+def _address_key(client_address: str) -> str:
+    return _strike_key("address", client_address)

@@ -17,7 +17,7 @@ What it is careful about:
 - A code that can't be used gets one answer whatever the reason (unknown, used, expired,
   withdrawn), and wrong codes are counted per client address like wrong sign-ins: after
   WRONG_CODES_PER_CLIENT in WRONG_CODE_WINDOW the address is paused, so the 60-bit codes
-  can't be walked from one place.
+  can't be walked from one place (counted in the shared state, so across app servers).
 - Sending again makes a new code (the old one stops working) and restarts the 72 hours.
 - Every invitation, resend, withdrawal and acceptance is in the clinic's account log
   (AccountAudit) with at most an email address and a role; the email says nothing about
@@ -29,8 +29,8 @@ NotAllowed.
 
 from __future__ import annotations
 
+import json
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -56,6 +56,7 @@ from app.domain.invitations import (
 )
 from app.domain.passwords import check_new_password
 from app.domain.policy import Operation, Relation
+from app.domain.tokens import token_digest
 from app.domain.validation import Problems, check_timezone
 from app.services.access import AccessService
 from app.services.account_audit import AccountAudit
@@ -64,10 +65,10 @@ from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.services.notifier import Notifier, ReminderEmail
 from app.store.interfaces import RecordStore, VersionConflict
+from app.store.shared_state import MemorySharedState, SharedState
 
 WRONG_CODES_PER_CLIENT: Final = 10
 WRONG_CODE_WINDOW: Final = timedelta(minutes=15)
-_REMEMBERED_ADDRESSES: Final = 1000  # then addresses past their window are forgotten
 
 NOT_USABLE: Final = ("This invitation can't be used. Check the code, or ask the clinic for "
                      "a new invitation: each one works once, for 72 hours.")
@@ -127,10 +128,12 @@ class InvitationService:
     def __init__(self, store: RecordStore, accounts: AccountService, access: AccessService,
                  audit: AccountAudit, *, notifier_source: Callable[[], Notifier | None],
                  clinic_name: Callable[[], str], base_url: str, clock: Clock = system_clock,
-                 dispatch: Dispatch = in_background) -> None:
+                 dispatch: Dispatch = in_background,
+                 shared: SharedState | None = None) -> None:
         """`notifier_source`: the clinic's mail server as saved now (None: none), read at
         each sending, as the password reset does. `dispatch` runs a sending (tests: at
-        once)."""
+        once). `shared`: where wrong codes are counted (the sessions' shared state; a
+        memory one of its own when not given)."""
         self.invitations = Collection(store, kinds.INVITATION, Invitation)
         self.accounts = accounts
         self.access = access
@@ -139,8 +142,7 @@ class InvitationService:
         self.clinic_name = clinic_name
         self.base_url = base_url
         self.clock = clock
-        self._wrong: dict[str, list[datetime]] = {}  # client address -> recent wrong codes
-        self._lock = threading.Lock()
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
 
     # -- the inviter's side ----------------------------------------------------------
 
@@ -300,10 +302,8 @@ class InvitationService:
 
     def _usable(self, code: str, client_address: str) -> Versioned[Invitation]:
         now = self.clock()
-        with self._lock:
-            recent = [t for t in self._wrong.get(client_address, [])
-                      if now - t < WRONG_CODE_WINDOW]
-        if len(recent) >= WRONG_CODES_PER_CLIENT:
+        if self.shared.events(_wrong_key(client_address), now,
+                              WRONG_CODE_WINDOW) >= WRONG_CODES_PER_CLIENT:
             raise TooManyTries()
         found = self.invitations.find(None, code_digest=code_digest(code))
         if not found or not found[0].value.usable(now):
@@ -312,13 +312,7 @@ class InvitationService:
         return found[0]
 
     def _count_wrong(self, client_address: str, now: datetime) -> None:
-        with self._lock:
-            if len(self._wrong) >= _REMEMBERED_ADDRESSES:  # typed codes can't fill memory
-                self._wrong = {a: times for a, times in self._wrong.items()
-                               if now - times[-1] < WRONG_CODE_WINDOW}
-            recent = [t for t in self._wrong.get(client_address, [])
-                      if now - t < WRONG_CODE_WINDOW]
-            self._wrong[client_address] = [*recent, now]
+        self.shared.count_event(_wrong_key(client_address), now, WRONG_CODE_WINDOW)
 
     def accept(self, code: str, name: str, password: str, timezone: str,
                agrees_to_share: bool, client_address: str = "") -> Account:
@@ -360,3 +354,9 @@ class InvitationService:
         self.audit.record(account.id, AccountAction.INVITATION_ACCEPTED, account.id,
                           account.role.value)
         return account
+
+
+def _wrong_key(client_address: str) -> str:
+    """The shared key wrong codes from one address are counted under (a digest: the
+    address itself is not stored)."""
+    return "invitation-code:" + token_digest(json.dumps(client_address))

@@ -9,12 +9,15 @@ whoever knew the old password is signed out too.
 What it is careful about:
 - The answer is the same words whether an account uses the address or not, and the email
   goes out on a thread of its own, so the answer's timing does not tell either.
-- Only the SHA-256 of a token is kept (as app.services.calendar_feed does), in memory
-  like the sessions (app.services.accounts): a restart makes open links unusable, which
-  costs the person one more request. A new request replaces the account's earlier link.
+- Only the SHA-256 of a token is kept (as app.services.calendar_feed does), where the
+  sessions are (AuthService.shared: in memory for one process, so a restart makes open
+  links unusable, which costs the person one more request; in the database when several
+  app servers share it, so a link works on any of them). A new request replaces the
+  account's earlier link.
 - One email per address per `COOLDOWN`: the form can't be used to flood someone's inbox
   (further requests get the same answer and send nothing); and `PER_CLIENT` requests per
-  client address per `COOLDOWN`, like the sign-in pause's per-address limit.
+  client address per `COOLDOWN`, like the sign-in pause's per-address limit; counted
+  across app servers like the sessions.
 - The email says nothing about health: the clinic's name, the link, how long it works.
 - Each request that sends, and each reset, is in the account's audit log (a patient's is
   on their record).
@@ -22,8 +25,8 @@ What it is careful about:
 
 from __future__ import annotations
 
+import json
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,11 +41,11 @@ from app.services.account_mail import AccountMail, Dispatch, in_background
 from app.services.accounts import AuthService, Ended
 from app.services.base import Clock, system_clock
 from app.services.notifier import Notifier, ReminderEmail
+from app.store.shared_state import Ticket
 
 TOKEN_BYTES: Final = 32
 VALID_FOR: Final = timedelta(hours=1)
 COOLDOWN: Final = timedelta(minutes=5)
-_REMEMBERED_ADDRESSES: Final = 1000  # then addresses past their cooldown are forgotten
 # Requests from one client address (the browser's IP) per COOLDOWN, whatever the emails:
 # one place can't walk a list of addresses. A clinic's shared network stays well under.
 PER_CLIENT: Final = 10
@@ -71,10 +74,7 @@ class LinkUnusable(Exception):
         super().__init__(LINK_UNUSABLE)
 
 
-@dataclass(frozen=True)
-class _Pending:
-    account_id: str
-    expires_at: datetime
+_LINK: Final = "password-reset"  # the shared tickets: one per account, by token digest
 
 
 class PasswordResetService:
@@ -91,10 +91,7 @@ class PasswordResetService:
         self.clinic_name = clinic_name
         self.base_url = base_url
         self.clock = clock
-        self._pending: dict[str, _Pending] = {}  # token digest -> whose, until when
-        self._last_sent: dict[str, datetime] = {}  # normalised address -> last request
-        self._by_client: dict[str, list[datetime]] = {}  # client address -> recent requests
-        self._lock = threading.Lock()
+        self.shared = auth.shared  # links and request counts, where the sessions are
         self.account_audit = account_audit
 
     def email_available(self) -> bool:
@@ -109,23 +106,12 @@ class PasswordResetService:
             return NO_EMAIL
         address = normalise_email(email)
         now = self.clock()
-        with self._lock:
-            if client_address:
-                if len(self._by_client) >= _REMEMBERED_ADDRESSES:
-                    self._by_client = {c: times for c, times in self._by_client.items()
-                                       if now - times[-1] < COOLDOWN}
-                recent = [t for t in self._by_client.get(client_address, [])
-                          if now - t < COOLDOWN]
-                self._by_client[client_address] = [*recent, now]
-                if len(recent) >= PER_CLIENT:
-                    return SENT
-            last = self._last_sent.get(address)
-            if last is not None and now - last < COOLDOWN:
-                return SENT
-            if len(self._last_sent) >= _REMEMBERED_ADDRESSES:  # typed addresses can't
-                self._last_sent = {a: t for a, t in self._last_sent.items()  # fill memory
-                                   if now - t < COOLDOWN}
-            self._last_sent[address] = now
+        if client_address and self.shared.count_event(
+                _counter("client", client_address), now, COOLDOWN) >= PER_CLIENT:
+            return SENT
+        if self.shared.count_event(_counter("address", address), now, COOLDOWN,
+                                   unless_at=1):
+            return SENT  # one email per address per cooldown
         account = self.accounts.by_email(address) if address else None
         if account is None or not account.active:
             return SENT
@@ -138,10 +124,8 @@ class PasswordResetService:
         """A fresh token for the account; its earlier link (emailed or given) stops
         working, so at most one is ever open."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self._lock:
-            self._pending = {d: p for d, p in self._pending.items()
-                             if p.account_id != account.id and p.expires_at > now}
-            self._pending[token_digest(token)] = _Pending(account.id, now + VALID_FOR)
+        self.shared.put_ticket(_LINK, token_digest(token), Ticket(account.id, {}, now + VALID_FOR),
+                               now=now, one_per_holder=True)
         return token
 
     def _link(self, token: str) -> str:
@@ -179,12 +163,11 @@ class PasswordResetService:
         return ReminderEmail(account.email, f"Set a new BackTrack password ({clinic})", body,
                              link, "", f"<reset.{secrets.token_hex(8)}@accounts.backtrack>")
 
-    def _held(self, token: str) -> _Pending:
-        with self._lock:
-            held = self._pending.get(token_digest(token))
-        if held is None or held.expires_at <= self.clock():
+    def _held(self, token: str) -> Ticket:
+        held = self.shared.peek_ticket(_LINK, token_digest(token), self.clock())
+        if held is None:
             raise LinkUnusable()
-        found = self.accounts.accounts.get(held.account_id)
+        found = self.accounts.accounts.get(held.holder)
         if found is None or not found.value.active:  # deactivated since the link was made
             raise LinkUnusable()
         return held
@@ -198,14 +181,19 @@ class PasswordResetService:
         """Set the new password: InvalidInput ("password") if the policy refuses it, and
         the link stays usable; LinkUnusable if the link is dead. Ends every session."""
         held = self._held(token)
-        account = self.accounts.get(held.account_id)
+        account = self.accounts.get(held.holder)
         check_new_password(new_password, (account.email, account.name))
-        with self._lock:
-            if self._pending.pop(token_digest(token), None) is None:
-                raise LinkUnusable()  # used by a second tab meanwhile
+        if self.shared.take_ticket(_LINK, token_digest(token), self.clock()) is None:
+            raise LinkUnusable()  # used by a second tab (on any app server) meanwhile
         changed = self.accounts.replace_password(account.id, new_password)
         self.auth.end_sessions(account.id, why=Ended.PASSWORD_CHANGED)
         self.auth.audit_password(changed, PASSWORD_RESET, self.clock())
         if self.account_audit is not None:
             self.account_audit.record(changed.id, AccountAction.PASSWORD_RESET, changed.id)
         return changed
+
+
+def _counter(*parts: str) -> str:
+    """The shared key requests are counted under: a digest, so neither an email nor an
+    address is stored with it."""
+    return "password-reset:" + token_digest(json.dumps(parts))

@@ -34,6 +34,7 @@ from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, system_clock
 from app.services.clinic import ClinicService
 from app.store.interfaces import RecordStore
+from app.store.shared_state import MemorySharedState, SharedState
 
 WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
 WRONG_PASSWORD: Final = "That is not your current password."
@@ -71,24 +72,22 @@ class Status:
     recovery_codes_left: int
 
 
-@dataclass
-class _Tries:
-    count: int = 0
-    paused_until: datetime | None = None
-
-
 class TwoStepService:
     def __init__(self, store: RecordStore, accounts: AccountService, clinic: ClinicService,
                  audit: AccountAudit, end_sessions: Callable[[str], object],
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, shared: SharedState | None = None) -> None:
+        """`shared`: where wrong tries are counted, so a pause holds on every app server
+        (the sessions' shared state; a memory one of its own when not given)."""
         self.records = Collection(store, kinds.TWO_STEP, TwoStep)
         self.accounts = accounts
         self.clinic = clinic
         self.audit = audit
         self.end_sessions = end_sessions  # AuthService.end_sessions: a reset ends them
         self.clock = clock
-        self._lock = threading.RLock()  # a wrong code is counted while it is held
-        self._tries: dict[str, _Tries] = {}
+        # Serialises this process's read-modify-writes of a record; across servers the
+        # saves' expected versions do (a VersionConflict, not a lost update).
+        self._lock = threading.RLock()
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
 
     # -- reading -------------------------------------------------------------------
 
@@ -269,21 +268,16 @@ class TwoStepService:
             self.records.add(record, owner)
 
     def _check_paused(self, account_id: str) -> None:
-        now = self.clock()
-        with self._lock:
-            tries = self._tries.get(account_id)
-            if tries and tries.paused_until and tries.paused_until > now:
-                raise InvalidInput.one("code", TOO_MANY)
+        if self.shared.paused_until(_tries_key(account_id), self.clock()) is not None:
+            raise InvalidInput.one("code", TOO_MANY)
 
     def _wrong(self, account_id: str) -> None:
-        now = self.clock()
-        with self._lock:
-            tries = self._tries.setdefault(account_id, _Tries())
-            if tries.paused_until and tries.paused_until <= now:
-                tries.count, tries.paused_until = 0, None
-            tries.count += 1
-            if tries.count >= _MAX_TRIES:
-                tries.paused_until = now + _PAUSE
+        self.shared.strike(_tries_key(account_id), limit=_MAX_TRIES, pause=_PAUSE,
+                           now=self.clock())
+
+
+def _tries_key(account_id: str) -> str:
+    return f"two-step-tries:{account_id}"
 
 
 def _matching_step(secret: str, typed: str, after_step: int, now: datetime) -> int | None:

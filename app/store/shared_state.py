@@ -34,6 +34,7 @@ Unsubscribe = Callable[[], None]
 
 ENDED_KEPT_FOR: Final = timedelta(days=1)  # why a session ended, for a tab that asks later
 _ENDED_KEPT: Final = 10_000  # in memory: at most this many reasons wait unread
+_KEYS_KEPT: Final = 1000  # in memory: then counters whose events have all left go
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class MemorySharedState:
         self._ended: OrderedDict[str, str] = OrderedDict()
         self._tickets: dict[tuple[str, str], Ticket] = {}
         self._strikes: dict[str, _Strikes] = {}
-        self._events: dict[str, list[datetime]] = {}
+        self._events: dict[str, tuple[timedelta, list[datetime]]] = {}  # key -> window
         self._leases: dict[str, tuple[str, datetime]] = {}
         self._pages: dict[str, HeldPage] = {}
         self._channels: dict[str, _Channel] = {}
@@ -297,22 +298,24 @@ class MemorySharedState:
     def count_event(self, key: str, now: datetime, window: timedelta, *,
                     unless_at: int | None = None) -> int:
         with self._lock:
-            recent = [t for t in self._events.get(key, []) if now - t < window]
+            if key not in self._events and len(self._events) >= _KEYS_KEPT:
+                # Typed addresses can't fill memory: keys whose events all left go.
+                self._events = {k: (w, times) for k, (w, times) in self._events.items()
+                                if now - times[-1] < w}
+            recent = [t for t in self._events.get(key, (window, []))[1] if now - t < window]
             count = len(recent)
             if unless_at is None or count < unless_at:
                 recent.append(now)
             if recent:
-                self._events[key] = recent
+                self._events[key] = (window, recent)
             else:
                 self._events.pop(key, None)
-            if len(self._events) > _ENDED_KEPT:  # typed addresses can't fill memory
-                self._events = {k: times for k, times in self._events.items()
-                                if now - times[-1] < window}
             return count
 
     def events(self, key: str, now: datetime, window: timedelta) -> int:
         with self._lock:
-            return sum(1 for t in self._events.get(key, []) if now - t < window)
+            times = self._events.get(key, (window, []))[1]
+            return sum(1 for t in times if now - t < window)
 
     # -- lease ---------------------------------------------------------------------------
 

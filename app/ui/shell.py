@@ -6,12 +6,14 @@ button and deep links such as /checkin work.
 
 The sign-in lives in the browser too (app.ui.remembered), so a reload that lands in a
 fresh Flet session resumes it; a sign-out ends it on the server and tells every tab of
-this server signed in with it (pub/sub), which then shows the sign-in screen.
+every app server signed in with it (AuthService.watch_sign_outs), which then shows the
+sign-in screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -74,7 +76,6 @@ _ENDED_WORDS: dict[Ended | None, str] = {
     Ended.TWO_STEP_RESET: "You were signed out because your two-step sign-in was reset. "
                           "Sign in to set it up again.",
 }
-_SIGNED_OUT = "signed-out"  # pub/sub: (this, digest of the token that ended)
 
 
 class Shell:
@@ -105,7 +106,12 @@ class Shell:
         self.file_picker = ft.FilePicker()
         self.page.services.append(self.file_picker)
         self.remembered = RememberedSignIn()
-        self.page.pubsub.subscribe(self._on_broadcast)
+        # A sign-out of this tab's session in another tab, on this app server or another:
+        # the listener may call from another thread, so it hands over to this page's loop.
+        loop = asyncio.get_running_loop()
+        stop_watching = self.services.auth.watch_sign_outs(
+            lambda digest: _call_soon(loop, self._on_signed_out(digest)))
+        self.page.on_close = lambda _: stop_watching()  # the session expired: let go
         await self._resume_remembered()
         self.render()
 
@@ -120,9 +126,8 @@ class Shell:
             return
         self.token, self._account = token, account
 
-    async def _on_broadcast(self, message: Any) -> None:
-        if (isinstance(message, tuple) and len(message) == 2 and message[0] == _SIGNED_OUT
-                and self.token is not None and message[1] == token_digest(self.token)):
+    async def _on_signed_out(self, digest: str) -> None:
+        if self.token is not None and digest == token_digest(self.token):
             self.token, self._account = None, None
             self.render()
 
@@ -190,8 +195,7 @@ class Shell:
 
     def sign_out(self) -> None:
         if self.token:
-            self.services.auth.sign_out(self.token)
-            self.page.pubsub.send_others((_SIGNED_OUT, token_digest(self.token)))
+            self.services.auth.sign_out(self.token)  # tells this session's other tabs
         self.token, self._account = None, None
         self.page.run_task(self.remembered.forget)
         self.go("/login")
@@ -269,3 +273,12 @@ class Shell:
 
     def toast(self, message: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message), show_close_icon=True))
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` on `loop` from any thread; dropped if the loop has stopped (the server
+    is shutting down)."""
+    try:
+        asyncio.run_coroutine_threadsafe(work, loop)
+    except RuntimeError:
+        work.close()
