@@ -1,9 +1,12 @@
-"""Every stored version in memory, with the indexes queries need: per-record version lists,
-an owner index, and one TinyDB table per kind holding each record's latest version.
+"""What the store holds in memory: each record's latest version, where its older versions
+lie in the snapshot file, the versions saved since that snapshot, and the indexes queries
+need (an owner index, one TinyDB table per kind holding each record's latest version).
 
-The compact JSON of a version is kept only until a snapshot holds it (`recent`): the next
-compaction streams the older ones from the snapshot file (store.py), so a clinic's whole
-history is not held twice (issue 15).
+Memory follows the records in use, not the history (issue 15): a version that is no longer
+its record's latest and is in the snapshot file is only a row of integers (placements.py);
+`history()` reads it back by offset, checking its CRC-32. The versions saved since the last
+snapshot (`recent`) are held whole (their JSON and their Record): at most a compaction's
+worth.
 
 `find()` without an owner is a `tinydb.Query` search over the kind's table. The TinyDB
 storage here reads the dict this class keeps up to date in O(1) per save: going through
@@ -15,7 +18,10 @@ from __future__ import annotations
 
 import bisect
 import logging
-from typing import Any, NamedTuple
+import zlib
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, overload
 
 from tinydb import Query as TinyQuery
 from tinydb import TinyDB
@@ -24,21 +30,14 @@ from tinydb.storages import Storage
 
 from app.store.interfaces import JSONDict, Query, Record, StoreError
 from app.store.journal.lines import dumps
-from app.store.journal.snapshot import Entry
+from app.store.journal.placements import Placed, Placements
+from app.store.journal.snapshot import VERSIONS_HEAD, Entry
 from app.store.memory import matches
 from app.store.stamps import OwnerStamps
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (kind, record id)
-
-
-class Placed(NamedTuple):
-    """Where one version stands in the store's order (its data is in `versions`)."""
-
-    seq: int
-    key: Key
-    version: int
 
 
 class _LiveIndexStorage(Storage):
@@ -75,19 +74,30 @@ def tiny_condition(query: Query) -> QueryInstance:
     return condition
 
 
+def _no_file(pos: int) -> bytes:
+    raise StoreError("no snapshot file to read an older version from")
+
+
 class VersionIndex:
-    """Every version held in memory (the store's lock guards every call)."""
+    """The store's memory (the store's lock guards every call)."""
 
     def __init__(self) -> None:
-        self.versions: dict[Key, list[Record]] = {}
+        self.latest_of: dict[Key, Record] = {}
         self._ordinals: dict[Key, int] = {}  # insertion order = first-save order
         self._keys_by_ordinal: dict[int, Key] = {}
         self._ordinal_counter = 0
-        self.log: list[Placed] = []  # every version in seq order
-        # Versions since the last snapshot, as written: what the next snapshot adds to the
-        # previous one's (every version when there is no usable snapshot file).
+        self.placed = Placements()  # the versions in the snapshot file
+        # Versions since the last snapshot, as written and as read: what the next snapshot
+        # adds to the previous one's (every version when there is no usable snapshot file).
         self.recent: list[Entry] = []
+        self.recent_records: list[Record] = []
+        self._recent_by_key: dict[Key, list[Record]] = {}
+        self.moved: set[int] = set()  # records whose versions name more than one owner
+        self.count = 0  # versions held, in the file and recent
         self.seq = 0
+        # The JSON of the version at a position of the snapshot file, checked (store.py).
+        self.read_json: Callable[[int], bytes] = _no_file
+        self.decode: Callable[[bytes], Record] = _decode_unset
         self._tables: dict[str, dict[str, JSONDict]] = {}  # kind -> {ordinal: latest doc}
         self._index = TinyDB(self._tables, storage=_LiveIndexStorage)
         # (kind, owner of the latest version) -> ordinals in first-save order: a patient's
@@ -95,14 +105,34 @@ class VersionIndex:
         self._by_owner: dict[tuple[str, str | None], list[int]] = {}
         self.stamps = OwnerStamps()  # what changed since a caller last looked (stamps.py)
 
-    def apply(self, seq: int, record: Record, rec_json: str | None = None, *,
-              in_snapshot: bool = False) -> None:
-        """Add one version (`in_snapshot`: read from the snapshot file, so not recent)."""
+    # -- loading ---------------------------------------------------------------------------
+
+    def load_snapshot(self, placed: Placements, latest: Sequence[Record], moved: set[int],
+                      ordinals: int, last_seq: int) -> None:
+        """Start from a snapshot file's placements and its records' latest versions (in
+        ordinal order, the order `placed.head` sorted by ordinal gives)."""
+        self.placed = placed
+        for ordinal, record in zip(sorted(placed.head), latest, strict=True):
+            key = (record.kind, record.id)
+            self._ordinals[key] = ordinal
+            self._keys_by_ordinal[ordinal] = key
+            self._by_owner.setdefault((record.kind, record.owner), []).append(ordinal)
+            self.latest_of[key] = record
+            self._tables.setdefault(record.kind, {})[str(ordinal)] = _doc(record)
+            self.stamps.saved(record.owner, record.kind)
+        self.moved = moved
+        self._ordinal_counter = max(ordinals, self._ordinal_counter)
+        self.count = len(placed)
+        self.seq = max(self.seq, last_seq)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def apply(self, seq: int, record: Record, rec_json: str | None = None) -> None:
+        """Add one version saved after the snapshot (it stays in `recent` until the next
+        snapshot holds it)."""
         key = (record.kind, record.id)
-        versions = self.versions.get(key)
-        owner_before = versions[-1].owner if versions else None
-        if versions is None:
-            versions = self.versions[key] = []
+        latest = self.latest_of.get(key)
+        if latest is None:
             # Ordinals are never reused (purged records leave gaps), so each kind's table
             # keeps first-save order, which is the order find() must return.
             self._ordinal_counter += 1
@@ -110,30 +140,34 @@ class VersionIndex:
             self._ordinals[key] = ordinal
             self._keys_by_ordinal[ordinal] = key
             self._by_owner.setdefault((record.kind, record.owner), []).append(ordinal)
-        if not versions or versions[-1].version < record.version:
-            versions.append(record)
         else:
-            if any(v.version == record.version for v in versions):
+            ordinal = self._ordinals[key]
+            if record.version <= latest.version and self.holds(key, record.version):
                 log.warning("Ignoring a duplicate of %s %s v%d", *key, record.version)
                 return
-            bisect.insort(versions, record, key=lambda v: v.version)
-        if not in_snapshot:
-            if rec_json is None:
-                rec_json = dumps(record.to_json())
-            self.recent.append(Entry(seq, key, rec_json))
-        self.stamps.saved(record.owner, record.kind)
-        if owner_before != record.owner and owner_before is not None:
-            self.stamps.saved(owner_before, record.kind)
-        self.log.append(Placed(seq, key, record.version))
+            if record.owner != latest.owner:
+                self.moved.add(ordinal)
+                self.stamps.saved(latest.owner, record.kind)
+        self.recent.append(Entry(seq, key, dumps(record.to_json()) if rec_json is None
+                                 else rec_json))
+        self.recent_records.append(record)
+        self._recent_by_key.setdefault(key, []).append(record)
+        self.count += 1
         self.seq = max(self.seq, seq)
-        newest = versions[-1]
-        if newest.owner != owner_before and len(versions) > 1:
-            self._move_owner(key, owner_before, newest.owner)
-        self._tables.setdefault(newest.kind, {})[str(self._ordinals[key])] = {
-            "owner": newest.owner,
-            "deleted": newest.deleted,
-            "data": newest.data,
-        }
+        self.stamps.saved(record.owner, record.kind)
+        if latest is None or record.version > latest.version:
+            self.latest_of[key] = record
+            if latest is not None and latest.owner != record.owner:
+                self._move_owner(key, latest.owner, record.owner)
+            self._tables.setdefault(record.kind, {})[str(ordinal)] = _doc(record)
+
+    def holds(self, key: Key, version: int) -> bool:
+        latest = self.latest_of.get(key)
+        if latest is None:
+            return False
+        return (latest.version == version
+                or any(r.version == version for r in self._recent_by_key.get(key, ()))
+                or version in self.placed.versions_of(self._ordinals[key]))
 
     def _move_owner(self, key: Key, before: str | None, after: str | None) -> None:
         """A record whose latest version names another owner moves in the owner index."""
@@ -141,49 +175,172 @@ class VersionIndex:
         self._by_owner[(key[0], before)].remove(ordinal)
         bisect.insort(self._by_owner.setdefault((key[0], after), []), ordinal)
 
-    def forget(self, doomed: set[Key], owner: str) -> int:
-        """Drop every version of `doomed` records (all owned by `owner`), once a snapshot
-        without them and an empty journal replaced the files. Returns how many went."""
-        count = 0
+    # -- snapshots -------------------------------------------------------------------------
+
+    def ordinal_of(self, key: Key) -> int:
+        return self._ordinals[key]
+
+    def settle(self, placed: Placements | Iterable[Placed], captured: int) -> None:
+        """A snapshot holding the first `captured` recent versions replaced the file:
+        `placed` is its whole placements (written anew) or the rows it added (built on the
+        previous file). The rest stay recent."""
+        if isinstance(placed, Placements):
+            self.placed = placed
+        else:
+            for row in placed:
+                self.placed.add(row)
+        self.recent = self.recent[captured:]
+        self.recent_records = self.recent_records[captured:]
+        self._recent_by_key = {}
+        for record in self.recent_records:
+            self._recent_by_key.setdefault((record.kind, record.id), []).append(record)
+
+    def versions_of_keys(self, keys: Iterable[Key]) -> int:
+        """How many versions these records have (before an erasure drops them)."""
+        return sum(len(self.placed.chain(self._ordinals[key]))
+                   + len(self._recent_by_key.get(key, ())) for key in keys)
+
+    def forget(self, doomed: set[Key], owner: str, count: int) -> None:
+        """Drop `doomed` records (all owned by `owner`), once a snapshot without them and an
+        empty journal replaced the files (and `settle` took their placements out)."""
         for key in doomed:
-            count += len(self.versions.pop(key))
             ordinal = self._ordinals.pop(key)
             del self._keys_by_ordinal[ordinal]
+            del self.latest_of[key]
             self._tables[key[0]].pop(str(ordinal), None)
             self._by_owner[(key[0], owner)].remove(ordinal)
+            self.moved.discard(ordinal)
+            self._recent_by_key.pop(key, None)
         self.stamps.purged(owner)
-        self.log = [placed for placed in self.log if placed.key not in doomed]
-        self.recent = []
-        return count
+        self.count -= count
 
-    def entries(self, upto: int, leaving_out: frozenset[Key] = frozenset()) -> list[Entry]:
-        """The first `upto` versions in seq order, encoded again from memory: for a snapshot
-        that cannot build on the file (none yet of the current layout, an erasure). The
-        caller holds the store's lock (imports may insert older versions meanwhile)."""
-        by_version = {}
-        for placed in self.log[:upto]:
-            if placed.key in leaving_out:
-                continue
-            if placed.key not in by_version:
-                by_version[placed.key] = {v.version: v for v in self.versions[placed.key]}
-        return [Entry(p.seq, p.key, dumps(by_version[p.key][p.version].to_json()))
-                for p in self.log[:upto] if p.key not in leaving_out]
+    def entries(self, upto: int, leaving_out: frozenset[Key] = frozenset()) -> CopiedEntries:
+        """The first `upto` versions in seq order (the snapshot file's, then recent ones),
+        their JSON read from the file when asked for: what a snapshot that cannot build on
+        the file copies (the file is in an older layout, an erasure leaves records out).
+        The caller holds the store's lock while calling (imports may insert meanwhile)."""
+        left = {self._ordinals[key] for key in leaving_out if key in self._ordinals}
+        from_file = min(upto, len(self.placed))
+        sources = array("q", (pos for pos in range(from_file)
+                              if self.placed.ordinal[pos] not in left)
+                        if left else range(from_file))
+        take = upto - from_file
+        recent = [(entry, self._ordinals[entry.key], record.version)
+                  for entry, record in zip(self.recent[:take], self.recent_records[:take],
+                                           strict=True)
+                  if entry.key not in leaving_out]
+        return CopiedEntries(self, sources, recent)
+
+    def key_of(self, ordinal: int) -> Key:
+        return self._keys_by_ordinal[ordinal]
+
+    # -- reading ---------------------------------------------------------------------------
 
     def latest(self, kind: str, record_id: str) -> Record | None:
-        versions = self.versions.get((kind, record_id))
-        return versions[-1] if versions else None
+        return self.latest_of.get((kind, record_id))
+
+    def history(self, key: Key) -> list[Record]:
+        latest = self.latest_of.get(key)
+        if latest is None:
+            return []
+        found: dict[int, Record] = {latest.version: latest}
+        for record in self._recent_by_key.get(key, ()):
+            found[record.version] = record
+        for pos in self.placed.chain(self._ordinals[key]):
+            version = self.placed.version[pos]
+            if version not in found:
+                found[version] = self.decode(self.read_json(pos))
+        return [found[v] for v in sorted(found)]
+
+    def owner_history(self, owner: str) -> list[Record]:
+        ordinals = {o for (_, who), held in self._by_owner.items() if who == owner
+                    for o in held}
+        ordinals.update(o for o in self.moved if o in self._keys_by_ordinal)
+        every = [r for o in sorted(ordinals) for r in self.history(self._keys_by_ordinal[o])
+                 if r.owner == owner]
+        return sorted(every, key=lambda r: r.saved_at)
 
     def find(self, query: Query) -> list[Record]:
         if query.owner is not None:
             # One patient's records through the owner index, the same test as the
             # in-memory store applies.
             ordinals = self._by_owner.get((query.kind, query.owner), ())
-            latest = (self.versions[self._keys_by_ordinal[o]][-1] for o in ordinals)
+            latest = (self.latest_of[self._keys_by_ordinal[o]] for o in ordinals)
             return [record for record in latest if matches(record, query)]
         table = self._index.table(query.kind, cache_size=0)
         docs = table.search(tiny_condition(query))
-        return [self.versions[self._keys_by_ordinal[doc.doc_id]][-1] for doc in docs]
+        return [self.latest_of[self._keys_by_ordinal[doc.doc_id]] for doc in docs]
 
-    def every_version(self) -> list[Record]:
-        """Every version, record by record in first-save order."""
-        return [v for key in self._ordinals for v in self.versions[key]]
+    def records(self) -> int:
+        return len(self.latest_of)
+
+    def ordinals(self) -> int:
+        return self._ordinal_counter
+
+
+def _decode_unset(raw: bytes) -> Record:
+    raise StoreError("no decoder set")
+
+
+def _doc(record: Record) -> JSONDict:
+    return {"owner": record.owner, "deleted": record.deleted, "data": record.data}
+
+
+class CopiedEntries(Sequence[Entry]):
+    """Versions for a snapshot written anew, in seq order, each version's JSON read from the
+    current snapshot file only when the writer reaches it (so memory stays bounded)."""
+
+    def __init__(self, index: VersionIndex, sources: array[int],
+                 recent: list[tuple[Entry, int, int]]) -> None:
+        self._index = index
+        self._sources = sources
+        self._recent = recent
+
+    def __len__(self) -> int:
+        return len(self._sources) + len(self._recent)
+
+    @overload
+    def __getitem__(self, i: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Entry]: ...
+
+    def __getitem__(self, i: int | slice) -> Entry | list[Entry]:
+        if isinstance(i, slice):
+            return [self._one(n) for n in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._one(i)
+
+    def _one(self, n: int) -> Entry:
+        if n >= len(self._sources):
+            return self._recent[n - len(self._sources)][0]
+        pos = self._sources[n]
+        placed = self._index.placed
+        return Entry(placed.seq[pos], self._index.key_of(placed.ordinal[pos]),
+                     self._index.read_json(pos).decode("ascii"))
+
+    def placements(self) -> Placements:
+        """Where each of these versions lands in a snapshot written by snapshot_chunks
+        (offsets follow from the lengths alone; a version's bytes and CRC do not change)."""
+        out = Placements()
+        placed = self._index.placed
+        at = len(VERSIONS_HEAD)
+        first = True
+        for pos in self._sources:
+            seq = placed.seq[pos]
+            at += (0 if first else 1) + len(f'"{seq}":')
+            out.add(Placed(placed.ordinal[pos], placed.version[pos], seq, at,
+                           placed.length[pos], placed.crc[pos]))
+            at += placed.length[pos]
+            first = False
+        for entry, ordinal, version in self._recent:
+            raw = entry.rec_json.encode()
+            at += (0 if first else 1) + len(f'"{entry.seq}":')
+            out.add(Placed(ordinal, version, entry.seq, at, len(raw), zlib.crc32(raw)))
+            at += len(raw)
+            first = False
+        return out
+

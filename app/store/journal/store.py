@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import mmap
 import os
 import threading
 import uuid
@@ -49,18 +50,27 @@ from app.store.journal.folder_lock import (
     swap_lock,
 )
 from app.store.journal.index import VersionIndex
+from app.store.journal.index_file import (
+    SnapshotIndex,
+    index_path,
+    latest_versions,
+    read_index,
+    rebuild_index,
+    write_index,
+)
 from app.store.journal.journal_file import JournalData, read_journal
-from app.store.journal.lines import batch_line, header_line, journal_line
+from app.store.journal.lines import batch_line, dumps, header_line, journal_line
+from app.store.journal.placements import Placed, Placements
 from app.store.journal.recovery import (
     cannot_use,
     plan_recovery,
     refuse_if_a_restore_stopped,
 )
-from app.store.journal.schema import SCHEMA_VERSION
+from app.store.journal.schema import SCHEMA_VERSION, record_from
 from app.store.journal.snapshot import (
     VERSIONS_HEAD,
     Entry,
-    entry_text,
+    SnapshotData,
     read_snapshot,
     snapshot_chunks,
     snapshot_end,
@@ -94,6 +104,9 @@ class JournalStore:
         self._compact_lock = threading.Lock()  # one snapshot writer at a time (compact/purge)
         self._compactor: threading.Thread | None = None
         self._mem = VersionIndex()
+        self._mem.read_json = self._read_json
+        self._mem.decode = self._decode
+        self._snapshot_fd = -1  # the current snapshot, read for older versions by offset
         self._journal_fd = -1
         self._journal_size = 0
         self._journal_lines = 0
@@ -138,11 +151,22 @@ class JournalStore:
         journal_path = self.data_dir / JOURNAL_FILE
         # Read and check everything before writing anything: a refused store keeps its
         # files exactly as they were found, for whoever has to look at them.
-        snapshot = read_snapshot(snapshot_path) if snapshot_path.exists() else None
+        collecting = gc.isenabled()
+        gc.disable()  # hundreds of thousands of records that all stay: nothing to collect
+        try:
+            snapshot, indexed, rebuilt = self._read_snapshot(snapshot_path)
+        finally:
+            if collecting:
+                gc.enable()
         journal = read_journal(journal_path) if journal_path.exists() else None
         plan = plan_recovery(self.data_dir, snapshot, journal, saved_up_to(self._lock_fd))
+        if indexed is not None:
+            assert snapshot is not None
+            index, latest = indexed
+            self._mem.load_snapshot(index.placed, latest, index.moved, index.ordinals,
+                                    snapshot.last_seq)
         for seq, record in snapshot.records if snapshot else []:
-            self._mem.apply(seq, record, in_snapshot=True)
+            self._mem.apply(seq, record)  # an older layout: held whole, written anew below
         self._mem.seq = max(self._mem.seq, snapshot.last_seq if snapshot else 0)
         for seq, record in plan.replay:
             self._mem.apply(seq, record)
@@ -164,7 +188,7 @@ class JournalStore:
             log.warning(
                 "Upgrading %s from schema %d; the old file is kept as %s", path, schema, kept
             )
-        if plan.needs_compaction or migrated or (
+        if plan.needs_compaction or migrated or (snapshot is not None and indexed is None) or (
             journal is not None and len(journal.records) >= self._compact_threshold
         ):
             self._compact_now()
@@ -173,6 +197,77 @@ class JournalStore:
             self._journal_gen = plan.journal_gen
             self._journal_lines = len(journal.records)
             self._open_journal_for_append()
+            if rebuilt:
+                self._save_index()
+
+    def _read_snapshot(self, path: Path) -> tuple[
+            SnapshotData | None, tuple[SnapshotIndex, list[Record]] | None, bool]:
+        """The snapshot's meta and, for the current layout, where each version lies and
+        each record's latest version: from the index file when it is this snapshot's, else
+        by reading every version once (`rebuilt`). Older layouts are read whole (records
+        in the returned data). The versions' CRC-32 is checked either way."""
+        if not path.exists():
+            return None, None, False
+        self._snapshot_fd = os.open(path, os.O_RDONLY)  # closed by _release on a refusal
+        where = str(path)
+        span = versions_span(self._snapshot_fd, where)
+        if span is not None:
+            # Mapped, not read: the pages are the kernel's cache, dropped with the mapping.
+            mapped = mmap.mmap(self._snapshot_fd, 0, access=mmap.ACCESS_READ)
+            whole = memoryview(mapped)
+            versions = whole[span.start:span.end]
+            if f"{zlib.crc32(versions):08x}" != span.meta.versions_crc32:
+                raise StoreCorrupt(where, "its checksum does not match: it was changed after "
+                                          "it was written (disk damage, a copy or an edit)")
+            index = read_index(index_path(path), span)
+            rebuilt = index is None
+            if index is None:
+                index = rebuild_index(versions, span, where)
+            if index is not None:
+                latest = list(latest_versions(whole, index.placed, where))
+                return span.meta, (index, latest), rebuilt
+        os.close(self._snapshot_fd)
+        self._snapshot_fd = -1
+        return read_snapshot(path), None, False
+
+    def _read_json(self, pos: int) -> bytes:
+        """The JSON of the version at `pos` in the snapshot file, checked against the CRC-32
+        noted when it was written. A record's latest version, held in memory, stands in for
+        a damaged copy on disk; any other damage is refused, not believed."""
+        placed = self._mem.placed
+        raw = os.pread(self._snapshot_fd, placed.length[pos], placed.offset[pos])
+        if len(raw) == placed.length[pos] and zlib.crc32(raw) == placed.crc[pos]:
+            return raw
+        kind, record_id = self._mem.key_of(placed.ordinal[pos])
+        latest = self._mem.latest(kind, record_id)
+        if latest is not None and latest.version == placed.version[pos]:
+            held = dumps(latest.to_json()).encode()
+            if zlib.crc32(held) == placed.crc[pos]:
+                return held
+        raise StoreCorrupt(str(self.data_dir / SNAPSHOT_FILE),
+                           f"version {placed.version[pos]} of {kind} {record_id} changed "
+                           "after it was written (its checksum does not match)")
+
+    def _decode(self, raw: bytes) -> Record:
+        return record_from(json.loads(raw), SCHEMA_VERSION, str(self.data_dir / SNAPSHOT_FILE))
+
+    def _save_index(self) -> None:
+        """Write the current snapshot's index file. It is a cache: failing to write it
+        costs the next open the time to read every version, nothing else. The caller holds
+        the compaction lock (or is opening), so the placements do not change meanwhile."""
+        path = self.data_dir / SNAPSHOT_FILE
+        try:
+            span = versions_span(self._snapshot_fd, str(path)) \
+                if self._snapshot_fd >= 0 else None
+            if span is None:
+                return
+            with self._lock:
+                index = SnapshotIndex(self._mem.placed, set(self._mem.moved),
+                                      self._mem.ordinals())
+            write_index(index_path(path), index, span)
+        except (OSError, StoreCorrupt) as exc:
+            log.warning("Could not write the index of %s (the next start reads the whole "
+                        "snapshot instead): %s", path, exc)
 
     def _set_torn_tail_aside(self, journal_path: Path, journal: JournalData) -> None:
         """The last write never completed, so it was never acknowledged: keep its bytes in a
@@ -270,7 +365,7 @@ class JournalStore:
     def import_versions(self, records: Iterable[Record]) -> int:
         with self._lock:
             self._check_usable()
-            fresh = checked_import(records, lambda k, i: self._mem.versions.get((k, i), []))
+            fresh = checked_import(records, lambda k, i: self._mem.history((k, i)))
             return len(self._append_batch(fresh))
 
     def _append_batch(self, versions: Sequence[Record]) -> list[Record]:
@@ -292,13 +387,12 @@ class JournalStore:
     def purge_owner(self, owner: str) -> int:
         with self._compact_lock, self._lock:
             self._check_usable()
-            doomed = {
-                key for key, versions in self._mem.versions.items()
-                if versions[-1].owner == owner
-            }
+            doomed = {key for key, latest in self._mem.latest_of.items()
+                      if latest.owner == owner}
             if not doomed:
                 return 0
-            kept = self._mem.entries(len(self._mem.log), frozenset(doomed))
+            count = self._mem.versions_of_keys(doomed)
+            kept = self._mem.entries(self._mem.count, frozenset(doomed))
             last_seq = self._mem.seq
             # The new snapshot (without the owner) replaces the old one atomically; then a
             # fresh journal replaces the old one, which still held the owner's lines.
@@ -307,7 +401,7 @@ class JournalStore:
                     lambda gen, generation: snapshot_chunks(
                         kept, gen=gen, based_on=self._journal_gen, generation=generation,
                         last_seq=last_seq),
-                    last_seq, 0, purge=True)
+                    last_seq, 0, kept.placements, purge=True)
             except OSError as exc:
                 # The files may already be without the owner while memory is not: stop
                 # writing until a restart reads them back.
@@ -316,7 +410,9 @@ class JournalStore:
                     f"Could not finish erasing the patient's data in {self.data_dir}: "
                     f"{exc.strerror or exc}. Restart BackTrack, then erase it again."
                 ) from exc
-            count = self._mem.forget(doomed, owner)
+            self._mem.forget(doomed, owner, count)
+            self._erase_side_files(owner)
+            self._save_index()  # numbers only, but of a snapshot without the owner
             self._erase_side_files(owner)
             return count
 
@@ -385,35 +481,43 @@ class JournalStore:
             self._compact_locked()
 
     def _compact_locked(self) -> None:
-        # Only the capture holds the main lock: the log and `recent` are append-only (purge
-        # replaces them, but purge needs the compaction lock), so the first n entries stay
-        # put while the snapshot is written and saves go on appending to the old journal.
+        # Only the capture holds the main lock: the placements and `recent` only grow
+        # (purge replaces them, but purge needs the compaction lock), so the first n entries
+        # stay put while the snapshot is written and saves go on appending to the old journal.
         with self._lock:
-            versions = len(self._mem.log)
+            in_file = len(self._mem.placed)
             captured = len(self._mem.recent)
             last_seq = self._mem.seq
-        recent = self._mem.recent[:captured]
+            recent = [(e, self._mem.ordinal_of(e.key), r.version) for e, r in
+                      zip(self._mem.recent[:captured], self._mem.recent_records[:captured],
+                          strict=True)]
+        added: list[Placed] = []
         try:
             self._write_snapshot_and_swap(
-                lambda gen, generation: self._built_on_file(recent, versions, last_seq, gen,
-                                                            generation),
-                last_seq, captured, purge=False)
-            return
+                lambda gen, generation: self._built_on_file(recent, in_file, last_seq, gen,
+                                                            generation, added),
+                last_seq, captured, lambda: added, purge=False)
         except (_CannotBuildOn, StoreCorrupt) as exc:
             log.warning("Writing the next snapshot from memory: %s", exc)
+        else:
+            self._save_index()
+            return
         with self._lock:  # imports may insert older versions meanwhile
-            entries = self._mem.entries(versions)
+            entries = self._mem.entries(in_file + captured)
         self._write_snapshot_and_swap(
             lambda gen, generation: snapshot_chunks(
                 entries, gen=gen, based_on=self._journal_gen, generation=generation,
                 last_seq=last_seq),
-            last_seq, captured, purge=False)
+            last_seq, captured, entries.placements, purge=False)
+        self._save_index()
 
-    def _built_on_file(self, recent: Sequence[Entry], versions: int, last_seq: int, gen: str,
-                       generation: int) -> Iterator[bytes]:
+    def _built_on_file(self, recent: Sequence[tuple[Entry, int, int]], in_file: int,
+                       last_seq: int, gen: str, generation: int,
+                       added: list[Placed]) -> Iterator[bytes]:
         """The next snapshot: the current snapshot file's versions, copied block by block
         and checked against their CRC-32 on the way (snapshot_stream.py), then the versions
-        saved since. Memory need not hold every version's JSON for this (issue 15)."""
+        saved since. The copied versions keep their offsets, so only the added ones get new
+        placements (into `added`). Memory need not hold every version's JSON (issue 15)."""
         path = self.data_dir / SNAPSHOT_FILE
         try:
             fd: int | None = os.open(path, os.O_RDONLY)
@@ -424,22 +528,31 @@ class JournalStore:
             if fd is not None and span is None:
                 raise _CannotBuildOn(f"{path} is in an older layout")
             older = span.versions if span is not None else 0
-            if older + len(recent) != versions:
-                raise _CannotBuildOn(f"{path} holds {older} versions, memory "
-                                     f"{versions - len(recent)}")
+            if older != in_file or (span is not None and span.start != len(VERSIONS_HEAD)):
+                raise _CannotBuildOn(f"{path} holds {older} versions, memory {in_file}")
             meta = snapshot_meta(gen=gen, based_on=self._journal_gen, generation=generation,
-                                 last_seq=last_seq, versions=versions)
+                                 last_seq=last_seq, versions=in_file + len(recent))
             crc = 0
             yield VERSIONS_HEAD
+            at = len(VERSIONS_HEAD)
             if span is not None:
                 assert fd is not None
                 for block in stream_versions(fd, span, str(path), StreamCount()):
                     crc = zlib.crc32(block, crc)
+                    at += len(block)
                     yield block
+            added.clear()
             for start in range(0, len(recent), _ENTRIES_PER_CHUNK):
-                part = recent[start:start + _ENTRIES_PER_CHUNK]
-                text = ",".join(entry_text(e.seq, e.rec_json) for e in part)
-                chunk = (("," if older or start else "") + text).encode()
+                pieces: list[bytes] = []
+                for entry, ordinal, version in recent[start:start + _ENTRIES_PER_CHUNK]:
+                    lead = (b"," if older or pieces or start else b"") + \
+                        f'"{entry.seq}":'.encode()
+                    raw = entry.rec_json.encode()
+                    added.append(Placed(ordinal, version, entry.seq, at + len(lead),
+                                        len(raw), zlib.crc32(raw)))
+                    at += len(lead) + len(raw)
+                    pieces.append(lead + raw)
+                chunk = b"".join(pieces)
                 crc = zlib.crc32(chunk, crc)
                 yield chunk
             yield snapshot_end(meta, crc)
@@ -448,14 +561,16 @@ class JournalStore:
                 os.close(fd)
 
     def _write_snapshot_and_swap(
-        self, body: Callable[[str, int], Iterable[bytes]], last_seq: int, captured: int, *,
-        purge: bool
+        self, body: Callable[[str, int], Iterable[bytes]], last_seq: int, captured: int,
+        placed: Callable[[], Placements | list[Placed]], *, purge: bool
     ) -> None:
         """Write the snapshot `body(gen, generation)` gives, then a fresh journal holding
-        the versions saved since `captured` recent ones were taken (none for a purge)."""
+        the versions saved since `captured` recent ones were taken (none for a purge).
+        `placed()` says where the new file holds its versions (all, or those added)."""
         gen = uuid.uuid4().hex
         generation = self._generation + 1
         tmp = write_tmp_file(self.data_dir / SNAPSHOT_FILE, body(gen, generation))
+        rows = placed()
         # Both renames under the swap lock: a backup opening the pair meanwhile (another
         # process, capture.py) waits a moment instead of seeing snapshot N + 1, journal N.
         with swap_lock(self.data_dir):
@@ -470,7 +585,13 @@ class JournalStore:
                 self._journal_gen = gen
                 self._generation = generation
                 self._journal_lines = len(tail)
-                self._mem.recent = tail
+                self._mem.settle(rows, len(self._mem.recent) if purge else captured)
+                # Until here older versions were read from the file this one replaced
+                # (still open): a snapshot written anew puts them at other offsets.
+                fd = os.open(self.data_dir / SNAPSHOT_FILE, os.O_RDONLY)
+                if self._snapshot_fd >= 0:
+                    os.close(self._snapshot_fd)
+                self._snapshot_fd = fd
                 self._open_journal_for_append()
 
     # -- reading ---------------------------------------------------------------------------
@@ -481,7 +602,7 @@ class JournalStore:
 
     def history(self, kind: str, record_id: str) -> list[Record]:
         with self._lock:
-            return list(self._mem.versions.get((kind, record_id), []))
+            return self._mem.history((kind, record_id))
 
     def find(self, query: Query) -> list[Record]:
         with self._lock:
@@ -489,8 +610,7 @@ class JournalStore:
 
     def owner_history(self, owner: str) -> list[Record]:
         with self._lock:
-            everything = self._mem.every_version()
-        return sorted((r for r in everything if r.owner == owner), key=lambda r: r.saved_at)
+            return self._mem.owner_history(owner)
 
     def owner_stamp(self, owner: str, ignoring: frozenset[str] = frozenset()) -> int:
         with self._lock:
@@ -500,8 +620,8 @@ class JournalStore:
         """Counts for backups and diagnostics."""
         with self._lock:
             return {
-                "records": len(self._mem.versions),
-                "versions": sum(len(v) for v in self._mem.versions.values()),
+                "records": self._mem.records(),
+                "versions": self._mem.count,
                 "journal_lines": self._journal_lines,
                 "last_seq": self._mem.seq,
             }
@@ -526,6 +646,9 @@ class JournalStore:
                 self._release()
 
     def _release(self) -> None:
+        if self._snapshot_fd >= 0:
+            os.close(self._snapshot_fd)
+            self._snapshot_fd = -1
         if self._journal_fd >= 0:
             os.close(self._journal_fd)
             self._journal_fd = -1
