@@ -1,4 +1,5 @@
-"""The RecordStore contract, run against MemoryStore (the reference) and JournalStore."""
+"""The RecordStore contract, run against MemoryStore (the reference), JournalStore and
+PostgresStore (on a real PostgreSQL: tests/postgres.py, a fresh database per test)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ from app.store.interfaces import (
 )
 from app.store.journal import JournalStore
 from app.store.memory import MemoryStore
+from app.store.postgres import PostgresStore
 
 
-@pytest.fixture(params=["memory", "journal"])
+@pytest.fixture(params=["memory", "journal", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordStore]:
-    opened: RecordStore = (
-        MemoryStore() if request.param == "memory" else JournalStore.open(tmp_path / "data")
-    )
+    opened: RecordStore
+    if request.param == "memory":
+        opened = MemoryStore()
+    elif request.param == "journal":
+        opened = JournalStore.open(tmp_path / "data")
+    else:
+        opened = PostgresStore.open(request.getfixturevalue("pg_url"))
     yield opened
     opened.close()
 

@@ -1,7 +1,13 @@
 """Owner stamps that hold across app servers: every write of the PostgreSQL store sends
 `NOTIFY backtrack_owner, '<owner>\t<kind>'` inside its transaction (an empty kind: the
 owner's data was erased), and each store keeps one connection LISTENing on a daemon
-thread that bumps its in-memory stamps when a notification arrives, its own included.
+thread that bumps its in-memory stamps when a notification arrives.
+
+A store bumps its own stamps right after its commit (a process sees its own save at
+once), so the payload ends with the sending store's id (`'<owner>\t<kind>\t<store id>'`)
+and the listener skips its own: bumped twice, the second time a moment later, a stamp
+would move after a caller read it although nothing changed since (a needless
+recomputation, and not the contract's "stays put otherwise").
 
 PostgreSQL delivers a notification only once its transaction committed, and to every
 listener connected at that moment. A listener that lost its connection may have missed
@@ -27,15 +33,16 @@ _POLL_SECONDS = 0.5  # how long a wait for notifications lasts before checking f
 _RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-def payload(owner: str, kind: str) -> str:
+def payload(owner: str, kind: str, sender: str) -> str:
     """The notification for one (owner, kind); kind "" = everything of the owner went."""
-    return f"{owner}\t{kind}"
+    return f"{owner}\t{kind}\t{sender}"
 
 
-def payloads(changed: Iterable[tuple[str | None, str]]) -> list[str]:
+def payloads(changed: Iterable[tuple[str | None, str]], sender: str) -> list[str]:
     """One notification per distinct (owner, kind), clinic-level records (no owner) left
     out: nothing keeps a stamp for them."""
-    return sorted({payload(owner, kind) for owner, kind in changed if owner is not None})
+    return sorted({payload(owner, kind, sender) for owner, kind in changed
+                   if owner is not None})
 
 
 class SharedStamps:
@@ -47,7 +54,7 @@ class SharedStamps:
         self._floor = 0
 
     def apply(self, note: str) -> None:
-        owner, _, kind = note.rpartition("\t")
+        owner, kind, _sender = note.rsplit("\t", 2)
         with self._lock:
             if kind:
                 self._stamps.saved(owner, kind)
@@ -68,8 +75,9 @@ class OwnerListener:
     """One LISTEN connection on a daemon thread; reconnects until closed."""
 
     def __init__(self, url: str, stamps: SharedStamps,
-                 connect: Callable[[str], psycopg.Connection]) -> None:
+                 connect: Callable[[str], psycopg.Connection], sender: str) -> None:
         self._url = url
+        self._own = f"\t{sender}"
         self._stamps = stamps
         self._connect_to = connect
         self._stop = threading.Event()
@@ -94,7 +102,8 @@ class OwnerListener:
                 if conn is None:
                     raise psycopg.OperationalError("not connected")
                 for note in conn.notifies(timeout=_POLL_SECONDS):
-                    self._stamps.apply(note.payload)
+                    if not note.payload.endswith(self._own):  # ours: bumped at commit
+                        self._stamps.apply(note.payload)
             except psycopg.Error as exc:
                 self._drop()
                 if not self._stop.is_set():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -105,8 +106,9 @@ class PostgresStore:
     one database."""
 
     def __init__(self, url: str, pool: ConnectionPool, stamps: SharedStamps,
-                 listener: OwnerListener) -> None:
+                 listener: OwnerListener, sender: str) -> None:
         self.url = url
+        self._sender = sender  # this store's id in its notifications
         self.location = where(url)
         self._pool = pool
         self._stamps = stamps
@@ -130,10 +132,12 @@ class PostgresStore:
         pool = ConnectionPool(url, min_size=1, max_size=max(1, pool_max), open=False,
                               kwargs={"autocommit": True,
                                       "connect_timeout": CONNECT_TIMEOUT_SECONDS},
-                              check=ConnectionPool.check_connection, timeout=30,
+                              check=ConnectionPool.check_connection,
+                              timeout=CONNECT_TIMEOUT_SECONDS,
                               name="backtrack-store")
         stamps = SharedStamps()
-        listener = OwnerListener(url, stamps, connect)
+        sender = uuid.uuid4().hex
+        listener = OwnerListener(url, stamps, connect, sender)
         try:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
             listener.start()
@@ -141,7 +145,7 @@ class PostgresStore:
             listener.close()
             pool.close()
             raise unreachable(url, exc) from exc
-        return cls(url, pool, stamps, listener)
+        return cls(url, pool, stamps, listener, sender)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -187,7 +191,7 @@ class PostgresStore:
                          (CHANNEL, notes))
 
     def _bump(self, notes: list[str]) -> None:
-        """Our own change, seen at once (the listener sees it a moment later too)."""
+        """Our own change, seen at once (the listener skips our notifications)."""
         for note in notes:
             self._stamps.apply(note)
 
@@ -246,7 +250,7 @@ class PostgresStore:
                 if before is not None and before.owner != record.owner:
                     changed.append((before.owner, record.kind))  # it left that patient
                 saved.append(record)
-            notes = payloads(changed)
+            notes = payloads(changed, self._sender)
             self._notify(conn, notes)
             return saved
 
@@ -274,7 +278,7 @@ class PostgresStore:
             nonlocal notes
             fresh = self._checked_import(conn, batch)
             add_versions(conn, [storable(record) for record in fresh])
-            notes = payloads((r.owner, r.kind) for r in fresh)
+            notes = payloads(((r.owner, r.kind) for r in fresh), self._sender)
             self._notify(conn, notes)
             return len(fresh)
 
@@ -304,7 +308,7 @@ class PostgresStore:
         return checked_import(batch, lambda k, i: held.get((k, i), []))
 
     def purge_owner(self, owner: str) -> int:
-        notes = [payload(owner, "")]
+        notes = [payload(owner, "", self._sender)]
 
         def work(conn: psycopg.Connection) -> int:
             rows = conn.execute(
