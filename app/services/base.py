@@ -6,7 +6,9 @@ entries and never in dicts.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +19,12 @@ from app.store.interfaces import Query, Record, RecordStore
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
+
+# Decoded versions kept per kind, most recently used first out last. Enough for every
+# screen and the caseload's working set of a clinic of a few hundred patients; without a
+# bound the cache grew with the clinic's whole history for the life of the process
+# (100,000 entries at 135 patients x 1 year: docs/storage.md, issue 15).
+DECODED_PER_KIND = 20_000
 
 
 def system_clock() -> datetime:
@@ -45,17 +53,25 @@ class Collection(Generic[T]):
         self.store = store
         self.kind = kind
         self.cls = cls
-        # Stored versions never change, so each is decoded once (decoding dominated
-        # reading a patient's record: docs/performance.md).
-        self._decoded: dict[tuple[str, int], Versioned[T]] = {}
+        # Stored versions never change, so a version is decoded once while it is in use
+        # (decoding dominated reading a patient's record: docs/performance.md); the least
+        # recently used go when the cache is full.
+        self._decoded: OrderedDict[tuple[str, int], Versioned[T]] = OrderedDict()
+        self._decoded_lock = threading.Lock()
 
     def _wrap(self, record: Record) -> Versioned[T]:
         key = (record.id, record.version)
-        found = self._decoded.get(key)
-        if found is None or found.saved_at != record.saved_at:
-            found = Versioned(from_json(self.cls, record.data), record.version,
-                              record.saved_at)
+        with self._decoded_lock:
+            found = self._decoded.get(key)
+            if found is not None and found.saved_at == record.saved_at:
+                self._decoded.move_to_end(key)
+                return found
+        found = Versioned(from_json(self.cls, record.data), record.version, record.saved_at)
+        with self._decoded_lock:
             self._decoded[key] = found
+            self._decoded.move_to_end(key)
+            while len(self._decoded) > DECODED_PER_KIND:
+                self._decoded.popitem(last=False)
         return found
 
     def add(self, value: T, owner: str | None) -> Versioned[T]:
