@@ -27,6 +27,7 @@ from app.services.backups import BACKUP_JOB, LOOK_EVERY_SECONDS, BackupService
 from app.services.base import Clock, system_clock
 from app.services.caseload import CASELOAD_JOB, REFRESH_SECONDS, Caseload
 from app.services.clinic import ClinicService
+from app.services.delivery import DeliveryLease
 from app.services.erasure import ErasureService
 from app.services.export_formats import build_exports
 from app.services.exports import ExportService
@@ -44,6 +45,7 @@ from app.services.two_step import TwoStepService
 from app.settings import Settings
 from app.store.backup import backup_maker
 from app.store.interfaces import RecordStore
+from app.store.shared_state import MemorySharedState, SharedState
 
 
 @dataclass
@@ -73,12 +75,14 @@ class Services:
     backups: BackupService  # the admin's backup schedule (issue 15)
     health: Health  # /healthz for the reverse proxy (issue 17)
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
+    shared: SharedState  # sessions, lockouts, tickets, the reminders' lease (issue 17)
 
     @property
     def rulebook(self) -> Rulebook:
         return self.guidance.rulebook
 
     def close(self) -> None:
+        self.shared.close()
         self.store.close()
 
 
@@ -88,9 +92,22 @@ def open_store(settings: Settings) -> RecordStore:
     return JournalStore.open(paths.store_dir(settings.data_dir))
 
 
+def open_shared_state(store: RecordStore) -> SharedState:
+    """Where what several app servers must agree on lives (app.store.shared_state): the
+    PostgreSQL store's database (its migration 0002) when the records are there; in
+    memory with the embedded journal, which one process alone serves."""
+    from app.store.postgres.shared_state import PostgresSharedState
+    from app.store.postgres.store import PostgresStore
+
+    if isinstance(store, PostgresStore):
+        return PostgresSharedState(store.url)
+    return MemorySharedState()
+
+
 def build_services(settings: Settings, store: RecordStore | None = None,
                    clock: Clock = system_clock) -> Services:
     store = store if store is not None else open_store(settings)
+    shared = open_shared_state(store)
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost,
                             memory_cost=settings.argon2_memory_kib)
     accounts = AccountService(store, hasher, clock)
@@ -98,7 +115,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     access = AccessService(store, accounts, clock)
     auth = AuthService(accounts, max_failures=settings.max_failed_sign_ins,
                        lockout=timedelta(minutes=settings.lockout_minutes),
-                       idle_timeout=timedelta(minutes=settings.session_idle_minutes))
+                       idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+                       shared=shared)
     logbook = Logbook(store, access, clock)
     guidance = GuidanceService(store, load_rulebook(paths.GUIDANCE_RULEBOOK), access,
                                clock=clock)
@@ -106,7 +124,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     followups = FollowUpService(store, access, guidance, clock)
     clinic = ClinicService(store, clock)
     two_step = TwoStepService(store, accounts, clinic, account_audit,
-                              partial(auth.end_sessions, why=Ended.TWO_STEP_RESET), clock)
+                              partial(auth.end_sessions, why=Ended.TWO_STEP_RESET), clock,
+                              shared=shared)
     auth.use_two_step(two_step)  # a right password asks for a code where it is on
     reminders = build_reminder_services(
         store, access, clinic, data_dir=settings.data_dir,
@@ -130,7 +149,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
             store, accounts, access, account_audit,
             notifier_source=reminders.mail.notifier,
             clinic_name=lambda: clinic.current().name, base_url=settings.public_url,
-            clock=clock),
+            clock=clock, shared=shared),
         account_admin=AccountAdmin(accounts, auth, password_reset, account_audit),
         audit_log=AuditLogReview(account_audit, access, accounts),
         first_run=FirstRunSetup(accounts, clinic, account_audit),
@@ -150,7 +169,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         first_run=screens.first_run, account_audit=account_audit,
         account_admin=screens.account_admin, audit_log=screens.audit_log,
         two_step=two_step, backups=screens.backups,
-        health=screens.health,
+        health=screens.health, shared=shared,
     )
 
 
@@ -159,7 +178,9 @@ def background_jobs(services: Services) -> Jobs:
     them before the server and stops them after (the server adds its warm-ups)."""
     jobs = Jobs()
     schedule_delivery(jobs, services.reminders.delivery,  # at start, then each interval
-                      services.settings.reminder_interval_seconds)
+                      services.settings.reminder_interval_seconds,
+                      # one app server at a time delivers (issue 17)
+                      DeliveryLease(services.shared, services.accounts.clock))
     # Caseload statuses kept up to date as entries are saved (issue 15).
     jobs.every(CASELOAD_JOB, REFRESH_SECONDS, services.caseload.refresh)
     # The admin's backup schedule (issue 15): the job asks whether one is due.

@@ -7,6 +7,7 @@ a background job. app/main.py calls `build_reminder_services` (and the server
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from app import paths
@@ -15,7 +16,7 @@ from app.services.access import AccessService
 from app.services.base import Clock, system_clock
 from app.services.calendar_feed import CalendarFeedService
 from app.services.clinic import ClinicService
-from app.services.delivery import DeliveryService
+from app.services.delivery import DeliveryLease, DeliveryService
 from app.services.mail_settings import MailSettingsService
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import ReminderLinks, ReminderService
@@ -55,7 +56,13 @@ def build_reminder_services(store: RecordStore, access: AccessService, clinic: C
 
 
 def schedule_delivery(jobs: Jobs, delivery: DeliveryService,
-                      every_seconds: float = DELIVERY_EVERY_SECONDS) -> None:
+                      every_seconds: float = DELIVERY_EVERY_SECONDS,
+                      lease: DeliveryLease | None = None) -> None:
     """The scheduler as a background job: a run at start delivers what fell due while the
-    server was down, then one every `every_seconds` (a minute in production)."""
-    jobs.every(DELIVERY_JOB, every_seconds, delivery.run_due)
+    server was down, then one every `every_seconds` (a minute in production). With
+    `lease` (several app servers on one database), a tick runs only while this server
+    holds it: one delivery at a time across all of them."""
+    if lease is None:
+        jobs.every(DELIVERY_JOB, every_seconds, delivery.run_due)
+    else:
+        jobs.every(DELIVERY_JOB, every_seconds, partial(lease.run, delivery))

@@ -8,7 +8,8 @@ How exactly-once holds across crashes and restarts:
    The in-app one is delivered by being written (it *is* the inbox item); the email one is
    written "pending". A crash before that write leaves nothing (the next run writes it);
    after it, everything (the next run finds the ids and leaves them). Two runners at once:
-   the store refuses the second first-version, so one of them records it.
+   the store refuses the second first-version, so one of them records it. Several app
+   servers run one delivery at a time all the same (DeliveryLease, below).
 2. A pending email is then sent and marked delivered. A failure is recorded with its
    reason and retried later with backoff (app.domain.reminder_delivery). A crash before
    the mail server accepted it leaves it pending: sent on the next run, once.
@@ -30,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from app.domain.codec import to_json
 from app.domain.reminder_delivery import (
@@ -60,6 +62,7 @@ from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
 from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
+from app.store.shared_state import SharedState
 
 _JUST_AFTER = timedelta(microseconds=1)
 # A burst of due reminders is recorded RECORD_BATCH occurrences per write, with a short
@@ -72,6 +75,10 @@ _JUST_AFTER = timedelta(microseconds=1)
 # Logbook.check_in meanwhile: p50 5-7 ms, p95 12-30 ms -> p50 0.7 ms, p95 6-7 ms.
 RECORD_BATCH = 25
 REST_SECONDS = 0.001
+
+
+def _nothing() -> None:
+    pass
 
 
 def _rest() -> None:
@@ -121,9 +128,13 @@ class DeliveryService:
         self.notifier = notifier
         self.clock = clock
         self._lock = threading.Lock()  # one run at a time in this process
+        self._heartbeat: Callable[[], None] = _nothing
 
-    def run_due(self) -> RunSummary:
+    def run_due(self, heartbeat: Callable[[], None] | None = None) -> RunSummary:
+        """Deliver what is due. `heartbeat` is called between batches and emails (the
+        lease renews itself there while a long run lasts)."""
         with self._lock:
+            self._heartbeat = heartbeat or _nothing
             if self.notifier_source is not None:
                 try:
                     self.notifier = self.notifier_source()
@@ -172,6 +183,7 @@ class DeliveryService:
                         waiting += self._record(batch, summary)
                         batch = []
                         self.rest()
+                        self._heartbeat()
         if batch:
             waiting += self._record(batch, summary)
 
@@ -257,6 +269,7 @@ class DeliveryService:
     def _send_each(self, waiting: list[str], now: datetime, summary: RunSummary) -> None:
         assert self.notifier is not None
         for delivery_key in waiting:
+            self._heartbeat()
             held = self.reminders.deliveries.get(delivery_key)
             if held is None:
                 continue
@@ -294,3 +307,49 @@ class DeliveryService:
 
     def _save(self, delivery: Delivery, expected_version: int) -> None:
         self.reminders.deliveries.correct(delivery, delivery.patient_id, expected_version)
+
+
+# -- one app server delivers (issue 17) -----------------------------------------------
+
+LEASE_NAME: Final = "reminders-delivery"
+# How long a run's lease lasts without renewal: when its holder dies mid-run, another app
+# server takes over at its first tick after this (the scheduler ticks every minute).
+LEASE_TTL: Final = timedelta(seconds=60)
+
+
+class DeliveryLease:
+    """Only the app server holding the shared lease runs the delivery. The records alone
+    would keep in-app reminders exactly-once (each is a first version), but two servers
+    could both send a pending email before either marks it delivered: with the lease,
+    one run at a time happens across all servers.
+
+    A run takes the lease, renews it between batches and emails once a third of `ttl`
+    has passed, and releases it when done, so whichever server's scheduler ticks next
+    runs the next one; a server that dies mid-run holds it at most `ttl` longer."""
+
+    def __init__(self, shared: SharedState, clock: Clock = system_clock, *,
+                 holder: str | None = None, ttl: timedelta = LEASE_TTL,
+                 ticks: Callable[[], float] = time.monotonic) -> None:
+        self.shared = shared
+        self.clock = clock
+        self.holder = holder or secrets.token_hex(8)  # this process, as the lease knows it
+        self.ttl = ttl
+        self.ticks = ticks  # how often to renew is this process's business
+        self._renewed = 0.0
+
+    def run(self, delivery: DeliveryService) -> RunSummary | None:
+        """The delivery's run if this server got the lease; None while another runs."""
+        if not self.shared.try_lease(LEASE_NAME, self.holder, self.ttl, self.clock()):
+            return None
+        self._renewed = self.ticks()
+        try:
+            return delivery.run_due(heartbeat=self._renew)
+        finally:
+            self.shared.release_lease(LEASE_NAME, self.holder)
+
+    def _renew(self) -> None:
+        if self.ticks() - self._renewed < self.ttl.total_seconds() / 3:
+            return
+        self._renewed = self.ticks()
+        if not self.shared.try_lease(LEASE_NAME, self.holder, self.ttl, self.clock()):
+            log.warning("Reminders: the delivery lease was lost during a run.")

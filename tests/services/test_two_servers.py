@@ -1,0 +1,176 @@
+"""Two app servers on one PostgreSQL database (issue 17): two `Services`, built as two
+`python -m app run` processes build theirs, on a real database (tests/postgres.py). What
+one does with sign-ins, lockouts, links and the reminders' lease holds on the other."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from app.domain.accounts import Role
+from app.main import Services, build_services
+from app.services.accounts import Ended, SignedIn, SignInFailed
+from app.services.delivery import LEASE_NAME, DeliveryLease
+from app.store.postgres.shared_state import PostgresSharedState
+from app.store.postgres.store import PostgresStore
+from tests.conftest import FAST_SETTINGS, FakeClock
+from tests.services.test_access import PASSWORD, People, sign_up_people
+
+
+@dataclass
+class Two:
+    a: Services
+    b: Services
+    people: People
+
+
+@pytest.fixture
+def two(pg_url: str, clock: FakeClock) -> Iterator[Two]:
+    a = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    b = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    people = sign_up_people(a)
+    a.clinic.set_staff_two_step(people.admin, False)  # a password alone opens a session
+    yield Two(a, b, people)
+    a.close()
+    b.close()
+
+
+def signed_in(services: Services, email: str) -> str:
+    step = services.auth.password_step(email, PASSWORD)
+    assert isinstance(step, SignedIn)
+    return step.token
+
+
+def test_both_servers_keep_their_state_in_the_database(two: Two) -> None:
+    assert isinstance(two.a.shared, PostgresSharedState)
+    assert isinstance(two.b.shared, PostgresSharedState)
+    assert two.a.shared is not two.b.shared
+
+
+def test_a_sign_in_on_one_server_is_resumed_on_the_other(two: Two) -> None:
+    token = signed_in(two.a, two.people.patient.email)
+    resumed = two.b.auth.resume(token)
+    assert resumed is not None and resumed.id == two.people.patient.id
+
+
+def test_signing_out_on_one_server_ends_the_session_and_tells_the_other(two: Two) -> None:
+    token = signed_in(two.a, two.people.patient.email)
+    heard: list[str] = []
+    arrived = threading.Event()
+
+    def on_signed_out(digest: str) -> None:
+        heard.append(digest)
+        arrived.set()
+
+    two.b.auth.watch_sign_outs(on_signed_out)
+    two.a.auth.sign_out(token)
+    assert two.b.auth.resume(token) is None
+    assert arrived.wait(10)
+    from app.domain.tokens import token_digest
+
+    assert heard == [token_digest(token)]
+
+
+def test_deactivating_on_one_server_ends_the_session_on_the_other(two: Two) -> None:
+    token = signed_in(two.a, two.people.therapist.email)
+    two.b.account_admin.deactivate(two.people.admin, two.people.therapist.id)
+    assert two.a.auth.resume(token) is None
+    assert two.a.auth.ended_because(token) is Ended.TURNED_OFF
+
+
+def test_idle_timeout_and_its_reason_hold_on_both(two: Two, clock: FakeClock) -> None:
+    token = signed_in(two.a, two.people.patient.email)
+    clock.advance(minutes=FAST_SETTINGS.session_idle_minutes - 1)
+    assert two.b.auth.resume(token) is not None  # activity on b counts for a too
+    clock.advance(minutes=FAST_SETTINGS.session_idle_minutes - 1)
+    assert two.a.auth.resume(token) is not None
+    clock.advance(minutes=FAST_SETTINGS.session_idle_minutes, seconds=1)
+    assert two.b.auth.resume(token) is None
+    assert two.a.auth.ended_because(token) is Ended.INACTIVITY
+
+
+def test_wrong_passwords_on_both_servers_count_towards_one_pause(two: Two) -> None:
+    email = two.people.patient.email
+    for n in range(FAST_SETTINGS.max_failed_sign_ins):
+        server = two.a if n % 2 == 0 else two.b
+        with pytest.raises(SignInFailed):
+            server.auth.sign_in(email, "wrong-password", "203.0.113.7")
+    for server in (two.a, two.b):
+        with pytest.raises(SignInFailed, match="paused"):
+            server.auth.sign_in(email, PASSWORD, "203.0.113.7")
+
+
+def test_a_reset_link_made_on_one_server_works_once_on_the_other(two: Two) -> None:
+    given = two.a.password_reset.give_link(two.people.patient)
+    token = given.url.split("token=", 1)[1]
+    two.b.password_reset.check(token)
+    two.b.password_reset.reset(token, "plum-harbour-lantern-42")
+    from app.services.password_reset import LinkUnusable
+
+    with pytest.raises(LinkUnusable):
+        two.a.password_reset.check(token)
+
+
+def test_one_server_at_a_time_runs_the_reminders(two: Two, clock: FakeClock) -> None:
+    on_a = DeliveryLease(two.a.shared, clock, holder="server-a")
+    on_b = DeliveryLease(two.b.shared, clock, holder="server-b")
+    ran_on_b: list[object] = []
+    inside = threading.Event()
+    leave = threading.Event()
+
+    class Slow:
+        """A delivery run that lasts until the test lets it finish."""
+
+        def run_due(self, heartbeat: object = None) -> str:
+            inside.set()
+            leave.wait(10)
+            return "ran on a"
+
+    result: list[object] = []
+    runner = threading.Thread(target=lambda: result.append(on_a.run(Slow())))  # type: ignore[arg-type]
+    runner.start()
+    assert inside.wait(10)
+    ran_on_b.append(on_b.run(two.b.reminders.delivery))  # a is running: b does nothing
+    leave.set()
+    runner.join(10)
+    assert result == ["ran on a"]
+    assert ran_on_b == [None]
+    assert on_b.run(two.b.reminders.delivery) is not None  # a finished: b's turn
+    # A server that died holding the lease: the other takes over once it expires.
+    assert two.a.shared.try_lease(LEASE_NAME, "server-a", on_a.ttl, clock())
+    assert on_b.run(two.b.reminders.delivery) is None
+    clock.advance(seconds=on_a.ttl.total_seconds())
+    assert on_b.run(two.b.reminders.delivery) is not None
+
+
+def test_a_long_run_renews_its_lease(two: Two, clock: FakeClock) -> None:
+    ticks = [0.0]
+    on_a = DeliveryLease(two.a.shared, clock, holder="server-a", ticks=lambda: ticks[0])
+    on_b = DeliveryLease(two.b.shared, clock, holder="server-b")
+    seen: list[object] = []
+
+    class Long:
+        """A run of two minutes, twice the lease's time to live."""
+
+        def run_due(self, heartbeat: Callable[[], None]) -> str:
+            for _ in range(3):
+                clock.advance(seconds=40)
+                ticks[0] += 40
+                heartbeat()
+            seen.append(on_b.run(two.b.reminders.delivery))
+            return "done"
+
+    assert on_a.run(Long()) == "done"  # type: ignore[arg-type]
+    assert seen == [None]  # still a's, 120 s in
+
+
+def test_the_role_given_on_one_server_is_what_the_other_sees(two: Two) -> None:
+    """No per-process cache of accounts: a change on one is read on the other."""
+    token = signed_in(two.a, two.people.care_team.email)
+    two.b.account_admin.change_role(two.people.admin, two.people.care_team.id,
+                                    Role.THERAPIST)
+    resumed = two.a.auth.resume(token)
+    assert resumed is not None and resumed.role is Role.THERAPIST
