@@ -13,6 +13,11 @@
     python -m app reset-two-step EMAIL  clear an account's two-step sign-in (a lost phone)
     python -m app assess [--file F]    triage one symptom report (JSON on stdin)
     python -m app reminders run-due    deliver the reminders that are due (for cron)
+    python -m app migrate-store --to postgresql://... | --from postgresql://...
+                                       copy the data folder's records into an empty
+                                       database, or a database's into an empty folder
+Every subcommand takes --database-url postgresql://... (or BACKTRACK_DATABASE_URL): the
+records then live in that PostgreSQL database instead of the data folder.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from app.settings import Settings
 from app.store.interfaces import StoreError
 
 COMMANDS = ("run", "seed-demo", "backup", "restore", "export", "import", "set-password",
-            "add-account", "assess", "reminders", "reset-two-step")
+            "add-account", "assess", "reminders", "reset-two-step", "migrate-store")
 
 
 def _port(text: str) -> int:
@@ -44,9 +49,20 @@ def _port(text: str) -> int:
     return port
 
 
+def _database_url(text: str) -> str:
+    try:
+        return settings_module.database_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="data folder (default: storage/)")
+    common.add_argument("--database-url", type=_database_url, metavar="postgresql://...",
+                        help="keep the records in this PostgreSQL database instead of the "
+                             "data folder (also BACKTRACK_DATABASE_URL); several app "
+                             "servers can share one")
     parser = argparse.ArgumentParser(prog="python -m app", description="BackTrack",
                                      parents=[common])
     sub = parser.add_subparsers(dest="command")
@@ -89,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
                            help="clear an account's two-step sign-in (e.g. the only admin's "
                                 "lost phone); staff set it up again at their next sign-in")
     reset.add_argument("email")
+    migrate = sub.add_parser("migrate-store", parents=[common],
+                             help="copy the records between the data folder and a "
+                                  "PostgreSQL database (the target must be empty)")
+    direction = migrate.add_mutually_exclusive_group(required=True)
+    direction.add_argument("--to", type=_database_url, metavar="postgresql://...",
+                           help="from the data folder into this empty database")
+    direction.add_argument("--from", dest="from_url", type=_database_url,
+                           metavar="postgresql://...",
+                           help="from this database into the empty data folder")
     return parser
 
 
@@ -104,7 +129,8 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = settings_module.from_environment().with_overrides(
-            data_dir=args.data_dir, host=getattr(args, "host", None),
+            data_dir=args.data_dir, database_url=args.database_url,
+            host=getattr(args, "host", None),
             port=getattr(args, "port", None), certfile=getattr(args, "certfile", None),
             keyfile=getattr(args, "keyfile", None),
             allow_plain_http=getattr(args, "allow_plain_http", False) or None)
@@ -159,6 +185,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from app.main import build_services, seed_demo_if_empty
 
     command = args.command or "run"
+    if command == "migrate-store":
+        from app.commands import migrate_store
+
+        print(migrate_store.to_database(settings, args.to) if args.to
+              else migrate_store.from_database(settings, args.from_url))
+        return 0
+    if command in ("backup", "restore") and settings.database_url:
+        return _database_backup(args, settings, settings.database_url)
     if command == "restore":
         from app.store.backup import restore
 
@@ -244,6 +278,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         raise AssertionError(command)
     finally:
         services.close()
+
+
+def _database_backup(args: argparse.Namespace, settings: Settings, url: str) -> int:
+    """backup/restore with --database-url: the same file format as the data folder's; a
+    restore goes into an empty database only (app/store/postgres/backup.py)."""
+    from app.store.postgres import PostgresStore
+    from app.store.postgres.backup import backup_database, restore_database
+
+    with PostgresStore.open(url) as store:
+        if args.command == "restore":
+            print(restore_database(args.file, store))
+            return 0
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        out = args.out or paths.backups_dir(settings.data_dir) / f"backtrack-{stamp}.zip"
+        print(f"Backup written to {backup_database(store, out)}")
+        return 0
 
 
 def _read_password() -> str:

@@ -87,6 +87,13 @@ class Services:
 
 
 def open_store(settings: Settings) -> RecordStore:
+    """The PostgreSQL store when a database is named (--database-url,
+    BACKTRACK_DATABASE_URL: several app servers share it), else the embedded journal in
+    the data folder, as ever for a single clinic."""
+    if settings.database_url:
+        from app.store.postgres import PostgresStore
+
+        return PostgresStore.open(settings.database_url)
     from app.store.journal import JournalStore
 
     return JournalStore.open(paths.store_dir(settings.data_dir))

@@ -41,6 +41,9 @@ class Settings:
     # Plain HTTP on an address other than loopback (--allow-plain-http,
     # BACKTRACK_ALLOW_PLAIN_HTTP=1): refused unless this is set, and warned about then.
     allow_plain_http: bool = False
+    # The shared PostgreSQL store (--database-url, BACKTRACK_DATABASE_URL): several app
+    # servers on one database (issue 17). None: the embedded journal in data_dir/storage.
+    database_url: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -98,6 +101,9 @@ def from_environment() -> Settings:
         settings = replace(settings, keyfile=Path(keyfile))
     if _yes(env.get("BACKTRACK_ALLOW_PLAIN_HTTP", ""), "BACKTRACK_ALLOW_PLAIN_HTTP"):
         settings = replace(settings, allow_plain_http=True)
+    url = env.get("BACKTRACK_DATABASE_URL")
+    if url:
+        settings = replace(settings, database_url=database_url(url, "BACKTRACK_DATABASE_URL"))
     if env.get("BACKTRACK_FAST_HASH"):  # tests only: cheaper argon2 so suites stay quick
         settings = replace(settings, argon2_memory_kib=1024, argon2_time_cost=1)
     return settings
@@ -140,6 +146,18 @@ def public_address(text: str) -> str:
             or parts.fragment or any(c in clean for c in "?#@") or not clean.isascii() \
             or any(c.isspace() for c in clean):
         raise ValueError(problem)
+    return clean
+
+
+def database_url(text: str, name: str = "--database-url") -> str:
+    """A postgresql:// (or postgres://) address; ValueError naming `name` otherwise. Its
+    password, if it has one, never appears in the message (PGPASSWORD or ~/.pgpass keep
+    it off the command line altogether)."""
+    clean = text.strip()
+    scheme = clean.split("://", 1)[0].lower() if "://" in clean else ""
+    if scheme not in ("postgresql", "postgres") or len(clean) <= len(scheme) + 3:
+        raise ValueError(f"{name} must be a database address like "
+                         f"postgresql://user@host:5432/backtrack.")
     return clean
 
 

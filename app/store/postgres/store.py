@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -285,6 +285,53 @@ class PostgresStore:
         added = self._write(work)
         self._bump(notes)
         return added
+
+    def load_into_empty(self, records: Sequence[Record]) -> int:
+        """Put every version of a whole store (a restore, migrate-store) into this empty
+        database in one transaction, in the order given (their seq order: they get new
+        seq numbers in that order). StoreError, nothing written, when it holds records;
+        RecordRefused for versions the store could not stand behind. Before the commit
+        the database's own counts must be the copy's (StoreError and nothing kept)."""
+        notes: list[str] = []
+
+        def work(conn: psycopg.Connection) -> int:
+            nonlocal notes
+            conn.execute("LOCK TABLE latest IN EXCLUSIVE MODE")
+            row = conn.execute("SELECT count(*) FROM versions").fetchone()
+            if row is not None and row[0]:
+                raise StoreError(
+                    f"The database at {self.location} already holds {row[0]} versions; "
+                    "BackTrack only copies a whole store into an empty database. Nothing "
+                    "was written. Create a new database (createdb) and name that one.")
+            fresh = checked_import(records, lambda k, i: [])
+            if len(fresh) != len(records):
+                raise StoreError("The copy holds a version twice; nothing was written.")
+            add_versions(conn, [storable(record) for record in fresh])
+            got = conn.execute("SELECT (SELECT count(*) FROM versions), "
+                               "(SELECT count(*) FROM latest)").fetchone()
+            wanted = (len(fresh), len({(r.kind, r.id) for r in fresh}))
+            if got is None or (int(got[0]), int(got[1])) != wanted:
+                raise StoreError(f"The copy did not land whole ({got} versions and records "
+                                 f"instead of {wanted}); nothing was written.")
+            notes = payloads(((r.owner, r.kind) for r in fresh), self._sender)
+            self._notify(conn, notes)
+            return len(fresh)
+
+        added = self._write(work)
+        self._bump(notes)
+        return added
+
+    def every_version(self) -> Generator[tuple[int, Record], None, None]:
+        """(seq, version) of every version in seq order, as of one moment (one REPEATABLE
+        READ transaction, streamed through a server-side cursor: memory stays bounded).
+        Holds a connection until the iteration ends or the generator is closed."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with conn.cursor(name="every_version") as cur:
+                cur.itersize = 2_000
+                cur.execute(f"SELECT v.seq, {_COLUMNS} FROM versions v ORDER BY v.seq")
+                for row in cur:
+                    yield int(row[0]), _record(row[1:])
 
     @staticmethod
     def _checked_import(conn: psycopg.Connection, batch: list[Record]) -> list[Record]:
