@@ -41,6 +41,7 @@ from app.services.logbook import Logbook
 from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
 from app.services.progress import ProgressService, load_thresholds
+from app.services.shared_pages import SharedPages
 from app.services.two_step import TwoStepService
 from app.settings import Settings
 from app.store.backup import backup_maker
@@ -164,6 +165,8 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         backups=BackupService(store, backup_maker(store), paths.backups_dir(settings.data_dir),
                               account_audit, clock),
         health=Health(store),
+        chart_pages=SharedPages(shared, auth, access, clock=clock,  # several servers: DB
+                                across_servers=not isinstance(shared, MemorySharedState)),
     )
     return Services(
         settings=settings, store=store, accounts=accounts, auth=auth, access=access,

@@ -36,6 +36,7 @@ from app.services.portability import Portability
 from app.services.progress import ProgressService
 from app.services.reminder_overview import ReminderOverview
 from app.services.reminders import ReminderService
+from app.services.shared_pages import SharedPages
 from app.services.two_step import TwoStepService
 
 
@@ -65,6 +66,7 @@ class ScreenServices:
     two_step: TwoStepService  # two-step sign-in: status, set up, recovery codes, reset
     backups: BackupService  # the admin's backup schedule and the last good backup
     health: Health  # /healthz: is this server's store answering (issue 17)
+    chart_pages: SharedPages  # chart pages any app server can serve (issue 17)
     # Not the delivery service: screens never run the scheduler (a background job does).
 
     @property

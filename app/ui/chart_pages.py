@@ -9,7 +9,14 @@ still holds (the `still_valid` check, e.g. "the same account is still signed in 
 tab"). A page opened before its figures exist (`ChartPages.open`) holds no patient data
 itself; its data follows with `fill`, under the same token and checks.
 
-Nothing here touches the store or the services, and nothing here speaks HTTP.
+Several app servers (issue 17): the browser's request for a page may reach another
+server than the one the tab's websocket uses. Once `share`d with the services'
+SharedPages (only when the servers share a database), a page registered with its
+`holder` is also kept there, and a server that does not know a token asks it; there the
+holder's session, the viewer's access and the page's age are checked instead of the
+screen's own `still_valid`.
+
+Nothing here touches the store, and nothing here speaks HTTP.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Final
 
 from app.charts.html import FIGURE_CONFIG, plotly_js_path, plotly_js_version
 from app.charts.theme import palette
+from app.services.shared_pages import PageHolder, SharedPages
 
 PREFIX: Final = "/_charts/"
 DEFAULT_TTL_SECONDS: Final = 600.0
@@ -81,16 +89,26 @@ class ChartPages:
         self.clock = clock
         self._pages: OrderedDict[str, _Held] = OrderedDict()
         self._lock = threading.Lock()
+        self._shared: SharedPages | None = None
 
-    def add(self, page_html: str, still_valid: Callable[[], bool] = _always) -> str:
-        """Keep a page; the returned token is the only way to fetch it."""
+    def share(self, pages: SharedPages) -> None:
+        """Keep pages registered with a holder in `pages` too, for the other app
+        servers, and ask it for tokens this process does not know; only when there are
+        other servers (with one process, pages stay in this memory alone)."""
+        self._shared = pages if pages.across_servers else None
+
+    def add(self, page_html: str, still_valid: Callable[[], bool] = _always,
+            holder: PageHolder | None = None) -> str:
+        """Keep a page; the returned token is the only way to fetch it. `holder`: who
+        registered it, for another app server's checks (not given: this process only)."""
         return self._keep(_Held(page_html.encode("utf-8"), self.clock() + self.ttl,
-                                still_valid))
+                                still_valid), holder)
 
-    def open(self, page_html: str, still_valid: Callable[[], bool] = _always) -> str:
+    def open(self, page_html: str, still_valid: Callable[[], bool] = _always,
+             holder: PageHolder | None = None) -> str:
         """Keep a page (see `chart_frame`) whose data follows with `fill` or `fail`."""
         return self._keep(_Held(page_html.encode("utf-8"), self.clock() + self.ttl,
-                                still_valid, DataState.PENDING))
+                                still_valid, DataState.PENDING), holder)
 
     def fill(self, token: str, data: bytes) -> None:
         """The data of an opened page (ignored when the page is gone)."""
@@ -98,6 +116,8 @@ class ChartPages:
             held = self._pages.get(token)
             if held is not None and held.state is DataState.PENDING:
                 held.state, held.data = DataState.READY, data
+        if self._shared is not None:
+            self._shared.settle(token, data)
 
     def fail(self, token: str) -> None:
         """The data of an opened page will not come: its frame says so at once."""
@@ -105,34 +125,47 @@ class ChartPages:
             held = self._pages.get(token)
             if held is not None and held.state is DataState.PENDING:
                 held.state = DataState.FAILED
+        if self._shared is not None:
+            self._shared.settle(token, None)
 
     def data(self, token: str) -> tuple[DataState, bytes]:
         """Where the data of a page stands, under the same checks as `get`."""
         with self._lock:
             held = self._pages.get(token)
-        if held is None or self.get(token) is None:
+        if held is None:
+            shared = self._shared.page(token) if self._shared is not None else None
+            if shared is None or not shared.state:
+                return DataState.MISSING, b""
+            return DataState(shared.state), shared.data
+        if self.get(token) is None:
             return DataState.MISSING, b""
         with self._lock:
             return held.state, held.data
 
-    def _keep(self, held: _Held) -> str:
+    def _keep(self, held: _Held, holder: PageHolder | None) -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
             self._sweep()
             self._pages[token] = held
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
+        if self._shared is not None and holder is not None:
+            self._shared.keep(token, held.body, holder,
+                              pending=held.state is DataState.PENDING)
         return token
 
     def get(self, token: str) -> bytes | None:
-        """The page, or None when unknown, expired or no longer valid (then forgotten)."""
+        """The page, or None when unknown, expired or no longer valid (then forgotten).
+        A token this process does not know is asked of the other servers' shared pages
+        (when shared)."""
         with self._lock:
             held = self._pages.get(token)
-            if held is None:
-                return None
-            if held.expires <= self.clock():
+            if held is not None and held.expires <= self.clock():
                 del self._pages[token]
                 return None
+        if held is None:
+            shared = self._shared.page(token) if self._shared is not None else None
+            return shared.body if shared is not None else None
         if not held.still_valid():
             self.revoke(token)
             return None
@@ -141,6 +174,8 @@ class ChartPages:
     def revoke(self, token: str) -> None:
         with self._lock:
             self._pages.pop(token, None)
+        if self._shared is not None:
+            self._shared.drop(token)
 
     def __len__(self) -> int:
         with self._lock:

@@ -59,6 +59,7 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
     warm-up registered with `jobs` when given) and the reminders' token routes."""
     # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
     # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
+    pages.share(services.chart_pages)  # several app servers: any of them serves a page
     flet_app = flet_web.fastapi.FastAPI()
     flet_app.mount("/", flet_web.fastapi.app(
         page_handler(services),

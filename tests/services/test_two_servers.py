@@ -14,8 +14,10 @@ from app.domain.accounts import Role
 from app.main import Services, build_services
 from app.services.accounts import Ended, SignedIn, SignInFailed
 from app.services.delivery import LEASE_NAME, DeliveryLease
+from app.services.shared_pages import PageHolder
 from app.store.postgres.shared_state import PostgresSharedState
 from app.store.postgres.store import PostgresStore
+from app.ui.chart_pages import ChartPages, DataState
 from tests.conftest import FAST_SETTINGS, FakeClock
 from tests.services.test_access import PASSWORD, People, sign_up_people
 
@@ -174,3 +176,55 @@ def test_the_role_given_on_one_server_is_what_the_other_sees(two: Two) -> None:
                                     Role.THERAPIST)
     resumed = two.a.auth.resume(token)
     assert resumed is not None and resumed.role is Role.THERAPIST
+
+
+def test_a_chart_page_registered_on_one_server_is_served_by_the_other(two: Two,
+                                                                     clock: FakeClock) -> None:
+    on_a, on_b = ChartPages(), ChartPages()
+    on_a.share(two.a.screens.chart_pages)
+    on_b.share(two.b.screens.chart_pages)
+    patient = two.people.patient
+    session = signed_in(two.a, patient.email)
+    token = on_a.open("<html>frame</html>", holder=PageHolder(session, patient, patient.id))
+    assert on_b.get(token) == b"<html>frame</html>"
+    assert on_b.data(token) == (DataState.PENDING, b"")
+    on_a.fill(token, b'{"charts": []}')
+    assert on_b.data(token) == (DataState.READY, b'{"charts": []}')
+    two.a.auth.sign_out(session)  # the registering session ended: no longer served
+    assert on_b.get(token) is None
+    assert on_b.data(token) == (DataState.MISSING, b"")
+
+
+def test_a_shared_chart_page_keeps_its_checks(two: Two, clock: FakeClock) -> None:
+    on_a, on_b = ChartPages(), ChartPages()
+    on_a.share(two.a.screens.chart_pages)
+    on_b.share(two.b.screens.chart_pages)
+    patient, therapist = two.people.patient, two.people.therapist
+    session = signed_in(two.a, therapist.email)
+    # A therapist the patient does not share with: nothing, wherever it is asked.
+    stranger = on_a.add("<html>x</html>", holder=PageHolder(session, therapist, patient.id))
+    assert on_b.get(stranger) is None
+    # Someone else's session can't be named as the holder.
+    other = signed_in(two.a, patient.email)
+    forged = on_a.add("<html>y</html>", holder=PageHolder(other, therapist, therapist.id))
+    assert on_b.get(forged) is None
+    # Young pages only (the screens' 10 minutes).
+    own = on_a.add("<html>z</html>", holder=PageHolder(other, patient, patient.id))
+    assert on_b.get(own) == b"<html>z</html>"
+    clock.advance(minutes=10)
+    assert on_b.get(own) is None
+    # A page registered without a holder stays with its process.
+    local = on_a.add("<html>local</html>")
+    assert on_b.get(local) is None
+    assert on_a.get(local) == b"<html>local</html>"
+
+
+def test_with_one_process_pages_stay_in_its_memory(services: Services) -> None:
+    pages = ChartPages()
+    pages.share(services.screens.chart_pages)
+    assert not services.screens.chart_pages.across_servers
+    patient = services.accounts.create("solo@example.com", "Solo", PASSWORD, Role.PATIENT)
+    session = signed_in(services, patient.email)
+    token = pages.add("<html>solo</html>", holder=PageHolder(session, patient, patient.id))
+    assert pages.get(token) == b"<html>solo</html>"
+    assert services.shared.page(token, services.accounts.clock()) is None

@@ -34,6 +34,7 @@ from app.charts.theme import palette
 from app.charts.wording import Audience
 from app.domain.progress import ResponseSummary, Verdict
 from app.services.report import VERDICT_LABELS
+from app.services.shared_pages import PageHolder
 from app.ui import format as fmt
 from app.ui import theme
 from app.ui.chart_pages import (
@@ -101,13 +102,15 @@ def build(shell: Shell) -> ft.View:
                 and (own or shell.services.access.may_read(viewer, account.id)))
 
     token: str | None = None
+    # For another app server that gets the frame's request (issue 17).
+    holder = PageHolder(token_owner, viewer, account.id) if token_owner is not None else None
     if base is not None:
         # The frame first: its plotly.js loads while the figures are built.
         title = "Your progress" if own else f"{account.name}'s progress"
         token = PAGES.open(chart_frame(len(CHART_KEYS), dark=dark, title=title,
                                        height_px=layout.chart_height,
                                        columns=layout.columns, gap_px=CHART_GAP),
-                           still_valid)
+                           still_valid, holder=holder)
         charts.alignment, charts.padding = None, None
         charts.content = fwv.WebView(url=f"{base}{PREFIX}{token}",
                                      height=layout.frame_height, expand=True,
