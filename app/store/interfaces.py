@@ -3,8 +3,9 @@
 Every save appends a *version* of a record; nothing is overwritten. A correction is a
 new version of the same record id, so the original stays in history (CareKit's model).
 Records are plain JSON-able dicts tagged with a kind ("pain_entry", "account", ...)
-and, for patient data, the owning patient's id. No TinyDB type crosses this boundary,
-so another implementation (PostgreSQL for larger clinics) can stand in later.
+and, for patient data, the owning patient's id. No TinyDB or psycopg type crosses this
+boundary: the embedded journal (app/store/journal) and PostgreSQL (app/store/postgres,
+several app servers on one database) both implement it, and run the same contract tests.
 
 Exceptions::
 
@@ -13,7 +14,8 @@ Exceptions::
     │                     file and the restore command
     ├── StoreLocked       another process has this data folder open
     ├── StoreUnavailable  the data folder cannot be opened or written (disk full,
-    │                     permissions); one line for the operator, no data changed
+    │                     permissions), or the database cannot be reached or is newer
+    │                     than this code; one line for the operator, no data changed
     └── VersionConflict   a save expected version N but the record has moved on
                           (also a domain Conflict)
 
@@ -188,7 +190,14 @@ class RecordStore(Protocol):
         """A number that grows whenever a version owned by `owner` is saved, imported or
         erased (kinds in `ignoring` aside), and stays put otherwise: whatever was worked
         out from the owner's records at stamp N still holds while the stamp is N. Kept in
-        memory: compare stamps within one process only."""
+        memory: compare stamps within one process only.
+
+        Across processes (PostgresStore, several app servers on one database) it also
+        grows when another process changes the owner's versions: each write sends a
+        notification in its transaction and every store's listener bumps its stamps
+        (app/store/postgres/listener.py). That lags the other process's commit by the
+        notification's trip (milliseconds); after a lost connection every stamp moves on.
+        A process sees its own writes at once."""
         ...
 
     def import_versions(self, records: Iterable[Record]) -> int:

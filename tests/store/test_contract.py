@@ -85,6 +85,29 @@ def test_where_with_nested_values(store: RecordStore) -> None:
     assert store.find(Query("plan", where={"days": [1]})) == []
 
 
+def test_where_compares_as_python_does(store: RecordStore) -> None:
+    """Every store matches `where` with the reference's rule (memory.matches: Python's ==,
+    so True == 1 == 1.0 and a missing key or a JSON null reads as None); a database's own
+    equality (jsonb: true is not 1) must not decide alone."""
+    store.save("flag", "int", {"on": 1, "n": 2})
+    store.save("flag", "bool", {"on": True, "n": 2.0})
+    store.save("flag", "float", {"on": 1.0, "n": 2.5})
+    store.save("flag", "off", {"on": False, "n": None})
+    store.save("flag", "zero", {"on": 0, "s": "1"})
+    store.save("flag", "none", {"s": 1})
+
+    def ids(**where: object) -> list[str]:
+        return [r.id for r in store.find(Query("flag", where=where))]
+
+    assert ids(on=True) == ids(on=1) == ids(on=1.0) == ["int", "bool", "float"]
+    assert ids(on=False) == ids(on=0) == ["off", "zero"]
+    assert ids(n=2) == ["int", "bool"]
+    assert ids(n=None) == ["off", "zero", "none"]
+    assert ids(s="1") == ["zero"]
+    assert ids(s=1) == ids(s=True) == ["none"]
+    assert ids(on=None) == ["none"]
+
+
 def test_tombstones(store: RecordStore) -> None:
     store.save("pain_entry", "a", {"nrs": 5}, owner="p1")
     store.save("pain_entry", "b", {"nrs": 6}, owner="p1")
