@@ -36,7 +36,7 @@ from app.domain.sharing import AuditEvent, Invite
 from app.domain.sharing_codes import format_code, normalise_code
 from app.domain.zones import patient_today
 from app.services.accounts import AccountService
-from app.services.base import Clock, Collection, new_id, system_clock
+from app.services.base import Clock, Collection, Versioned, new_id, system_clock
 from app.store.interfaces import Change, RecordStore, VersionConflict
 
 GRANT, INVITE, AUDIT = kinds.GRANT, kinds.INVITE, kinds.AUDIT
@@ -48,6 +48,7 @@ INVITE_VALID_FOR = timedelta(days=7)
 # memory, so a restart may lose at most this much of a day's count, never the entry).
 LIST_COUNT_EVERY = timedelta(hours=1)
 _LIST_VIEW_IDS = uuid.UUID("6f0c7f0e-2b1a-4e43-9a55-15c0a5e1e015")
+_MERGE_TRIES = 5  # writes of one list view's counts racing other app servers
 # The clinician whose list is being built in this thread: reads inside are not audited one
 # by one (list_view audits the view).
 _LISTING: ContextVar[str | None] = ContextVar("caseload_listing", default=None)
@@ -254,7 +255,7 @@ class AccessService:
     def _note_list_view(self, actor: Account, listed: Mapping[str, str]) -> None:
         now = self.clock()
         day = patient_today(now, actor.timezone)
-        changes: list[Change] = []
+        changes: list[_ListViews] = []
         with self._list_lock:
             for patient_id, action in listed.items():
                 key = (actor.id, patient_id, action)
@@ -265,24 +266,42 @@ class AccessService:
                         continue
                 else:
                     if seen is not None and seen.event.count > seen.written_count:
-                        changes.append(seen.change())  # yesterday's last count
+                        changes.append(seen)  # yesterday's last count
                     seen = self._list_views[key] = self._first_view(actor, patient_id,
                                                                     action, day, now)
-                seen.written_at, seen.written_count = now, seen.event.count
-                changes.append(seen.change())
+                seen.written_at = now
+                changes.append(seen)
             if changes:
-                self.store.save_all(changes)  # one write (one fsync) for the whole view
+                self._write_counts(changes)
+
+    def _write_counts(self, changes: list[_ListViews]) -> None:
+        """One write (one fsync) for the whole view. Each entry is saved expecting the
+        version this process last saw: another app server counting the same day's views
+        (issue 17) makes it a conflict, and the counts are merged (theirs plus ours not
+        yet written) and written again, so the day's count is every server's views."""
+        for _ in range(_MERGE_TRIES):
+            try:
+                saved = self.store.save_all([seen.to_change() for seen in changes])
+            except VersionConflict:
+                for seen in changes:
+                    seen.merge(self.audit.get(seen.event.id))
+                continue
+            for seen, record in zip(changes, saved, strict=True):
+                seen.written(record.version)
+            return
+        # Other servers kept writing meanwhile: these views are counted at the next write.
 
     def _first_view(self, actor: Account, patient_id: str, action: str, day: date,
                     now: datetime) -> _ListViews:
-        """The day's entry: new, or the one written before a restart (its count goes on)."""
+        """The day's entry: new, or the one written before a restart or by another app
+        server (its count goes on)."""
         entry_id = uuid.uuid5(_LIST_VIEW_IDS, f"{actor.id}/{patient_id}/{action}/{day}").hex
         stored = self.audit.get(entry_id)
         if stored is not None:
             event = replace(stored.value, count=stored.value.count + 1)
-        else:
-            event = AuditEvent(entry_id, patient_id, actor.id, actor.role.value, action, now)
-        return _ListViews(day, event, now, 0)
+            return _ListViews(day, event, now, stored.value.count, stored.version)
+        event = AuditEvent(entry_id, patient_id, actor.id, actor.role.value, action, now)
+        return _ListViews(day, event, now, 0, 0)
 
     def list_view_count(self, actor: Account, patient_id: str, action: str = LIST_VIEW) -> int:
         """How many times today the actor's list showed the patient (for tests, benches)."""
@@ -296,9 +315,23 @@ class _ListViews:
     """One clinician's list views of one patient on one day, and what was last written."""
 
     day: date
-    event: AuditEvent
+    event: AuditEvent  # its count: every view known here, written or not
     written_at: datetime
-    written_count: int
+    written_count: int  # the count in the stored version
+    version: int  # the stored version this process last saw (0: none yet)
 
-    def change(self) -> Change:
-        return Change(AUDIT, self.event.id, to_json(self.event), owner=self.event.patient_id)
+    def to_change(self) -> Change:
+        return Change(AUDIT, self.event.id, to_json(self.event), owner=self.event.patient_id,
+                      expected_version=self.version)
+
+    def written(self, version: int) -> None:
+        self.written_count, self.version = self.event.count, version
+
+    def merge(self, stored: Versioned[AuditEvent] | None) -> None:
+        """Another server wrote the entry: its count, plus the views not written here."""
+        if stored is None:  # gone meanwhile (the patient's data erased): start again
+            self.written_count, self.version = 0, 0
+            return
+        unwritten = self.event.count - self.written_count
+        self.event = replace(stored.value, count=stored.value.count + unwritten)
+        self.written_count, self.version = stored.value.count, stored.version

@@ -12,6 +12,7 @@ import pytest
 
 from app.domain.accounts import Role
 from app.main import Services, build_services
+from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.accounts import Ended, SignedIn, SignInFailed
 from app.services.delivery import LEASE_NAME, DeliveryLease
 from app.services.shared_pages import PageHolder
@@ -228,3 +229,19 @@ def test_with_one_process_pages_stay_in_its_memory(services: Services) -> None:
     token = pages.add("<html>solo</html>", holder=PageHolder(session, patient, patient.id))
     assert pages.get(token) == b"<html>solo</html>"
     assert services.shared.page(token, services.accounts.clock()) is None
+
+
+def test_list_views_counted_on_both_servers_add_up(two: Two, clock: FakeClock) -> None:
+    """The day's "seen in a list" entry counts every server's views (issue 17): each
+    server writes its count expecting the version it saw, and merges on a conflict."""
+    patient, therapist = two.people.patient, two.people.therapist
+    two.a.access.grant(patient, therapist)
+    for server, views in ((two.a, 2), (two.b, 3), (two.a, 1)):
+        for _ in range(views):
+            server.caseload.for_clinician(therapist)
+    clock.advance(seconds=LIST_COUNT_EVERY.total_seconds())
+    two.b.caseload.for_clinician(therapist)  # written at most once an hour: now
+    two.a.caseload.for_clinician(therapist)
+    (entry,) = [e for e in two.a.access.audit_trail(patient, patient.id)
+                if e.action == LIST_VIEW]
+    assert entry.count == 8
