@@ -131,6 +131,12 @@ def backup_maker(store: RecordStore) -> Callable[[Path], Path]:
     """`backup` for this store, for the services' scheduled backups (they reach the store
     only through its interfaces); a store that keeps nothing on disk says so."""
     def make(out_file: Path) -> Path:
+        from app.store.postgres.store import PostgresStore  # it imports this module
+
+        if isinstance(store, PostgresStore):  # the same file format, from the database
+            from app.store.postgres.backup import backup_database
+
+            return backup_database(store, out_file)
         if not isinstance(store, JournalStore):
             raise StoreError("This store keeps nothing on disk, so there is nothing to "
                              "back up.")

@@ -345,3 +345,15 @@ def test_a_store_carries_on_after_the_database_restarts(
         assert [r.id for r in store.find(Query("pain_entry"))] == ["before", "after"]
         _eventually(lambda: store.owner_stamp("p9") > stamp,
                     "after the listener is back, every stamp moved on")
+
+
+def test_the_admins_scheduled_backups_work_on_a_database(pg_url: str, tmp_path: Path) -> None:
+    """The backups service makes its files through backup_maker: with PostgreSQL too."""
+    from app.store.backup import backup_maker, verify_backup
+
+    with PostgresStore.open(pg_url) as store:
+        store.save("pain_entry", "a", {"nrs": 3}, owner="p1")
+        store.save("pain_entry", "a", {"nrs": 2}, owner="p1")
+        made = backup_maker(store)(tmp_path / "scheduled.zip")
+    info = verify_backup(made)
+    assert (info.versions, info.records) == (2, 1)
