@@ -118,7 +118,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     shared = open_shared_state(store)
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost,
                             memory_cost=settings.argon2_memory_kib)
-    accounts = AccountService(store, hasher, clock)
+    accounts = AccountService(store, hasher, clock, shared=shared)
     account_audit = AccountAudit(store, clock)  # the clinic's account log, one writer
     access = AccessService(store, accounts, clock)
     auth = AuthService(accounts, max_failures=settings.max_failed_sign_ins,

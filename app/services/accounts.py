@@ -23,10 +23,12 @@ exchanges it for an enrolment ticket.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -69,6 +71,12 @@ PASSWORD_CHANGED: Final = "password:changed"  # the audit action for a change by
 WRONG_CURRENT: Final = "That is not your current password."
 WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
 TICKET_ENDED: Final = "That took too long. For your safety, sign in again."
+BUSY_EMAIL: Final = "This email is being given an account right now. Try again in a moment."
+# An email's claim while its account is made (AccountService._claim): held for
+# milliseconds; a server that dies holding it frees it after _CLAIM_TTL.
+_CLAIM_TTL: Final = timedelta(seconds=30)
+_CLAIM_WAIT_SECONDS: Final = 10.0
+_CLAIM_POLL_SECONDS: Final = 0.02
 
 
 class Ended(StrEnum):
@@ -118,10 +126,14 @@ class SignedIn:
 
 class AccountService:
     def __init__(self, store: RecordStore, hasher: PasswordHasher,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, *, shared: SharedState | None = None) -> None:
+        """`shared`: the state app servers share, where an email being given an account
+        is claimed so two servers can't both make it (None: this process's lock only,
+        enough for one process)."""
         self.accounts = Collection(store, ACCOUNT, Account)
         self.hasher = hasher
         self.clock = clock
+        self.shared = shared
         self._create_lock = threading.Lock()
 
     def create(self, email: str, name: str, password: str, role: Role,
@@ -135,7 +147,7 @@ class AccountService:
         p = Problems()
         timezone = check_timezone(p, timezone)
         p.raise_if_any()
-        with self._create_lock:
+        with self._create_lock, self._claim(clean_email):
             if self.by_email(clean_email) is not None:
                 raise InvalidInput.one("email", "An account with this email already exists.")
             account = Account(
@@ -145,6 +157,26 @@ class AccountService:
             )
             self.accounts.add(account, owner=account.id if role is Role.PATIENT else None)
         return account
+
+    @contextlib.contextmanager
+    def _claim(self, email: str) -> Iterator[None]:
+        """Hold the email, on every app server, while its account is made: a lease that
+        another server's `create` waits for (a moment: an Argon2 hash and one save), then
+        finds the account made."""
+        if self.shared is None:
+            yield
+            return
+        name, holder = f"account-email:{token_digest(email)}", secrets.token_hex(8)
+        waited = 0.0
+        while not self.shared.try_lease(name, holder, _CLAIM_TTL, self.clock()):
+            if waited >= _CLAIM_WAIT_SECONDS:
+                raise InvalidInput.one("email", BUSY_EMAIL)
+            time.sleep(_CLAIM_POLL_SECONDS)
+            waited += _CLAIM_POLL_SECONDS
+        try:
+            yield
+        finally:
+            self.shared.release_lease(name, holder)
 
     def by_email(self, email: str) -> Account | None:
         found = self.accounts.find(email=normalise_email(email))

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 
 from app.domain.accounts import Role
+from app.domain.errors import InvalidInput
 from app.main import Services, build_services
 from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.accounts import Ended, SignedIn, SignInFailed
@@ -245,3 +247,23 @@ def test_list_views_counted_on_both_servers_add_up(two: Two, clock: FakeClock) -
     (entry,) = [e for e in two.a.access.audit_trail(patient, patient.id)
                 if e.action == LIST_VIEW]
     assert entry.count == 8
+
+
+def test_one_account_per_email_when_both_servers_create_it_at_once(two: Two) -> None:
+    """Joining by two invitations (or an admin and the command line) on two servers at
+    the same moment: one account, the other is told it exists."""
+    start = threading.Barrier(6)
+
+    def create(n: int) -> str:
+        server = two.a if n % 2 == 0 else two.b
+        start.wait()
+        try:
+            server.accounts.create("kim@example.com", "Kim", PASSWORD, Role.PATIENT)
+        except InvalidInput:
+            return "refused"
+        return "made"
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(create, range(6)))
+    assert sorted(outcomes) == ["made"] + ["refused"] * 5
+    assert len(two.b.accounts.accounts.find(email="kim@example.com")) == 1
