@@ -179,9 +179,12 @@ class PostgresStore:
             try:
                 with self._connection() as conn, conn.transaction():
                     return work(conn)
-            except _RETRYABLE:
+            except _RETRYABLE as exc:
                 if attempt == _RETRIES - 1:
-                    raise
+                    raise StoreError(
+                        f"The database at {self.location} kept turning this change away "
+                        f"as it met others ({exc.sqlstate}); nothing of it was saved. "
+                        "Try again.") from exc
         raise AssertionError("unreachable")
 
     @staticmethod
