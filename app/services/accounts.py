@@ -297,7 +297,8 @@ class AuthService:
 
     def _open_session(self, account_id: str, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
-        self.shared.open_session(token_digest(token), account_id, now)
+        self.shared.open_session(token_digest(token), account_id, now,
+                                 idle=self.idle_timeout)
         return token
 
     # -- the second step (two-step sign-in) --------------------------------------------

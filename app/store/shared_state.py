@@ -64,8 +64,10 @@ class SharedState(Protocol):
 
     # -- sessions ----------------------------------------------------------------------
 
-    def open_session(self, key: str, account_id: str, now: datetime) -> None:
-        """A new session under `key` (the digest of its token)."""
+    def open_session(self, key: str, account_id: str, now: datetime, *,
+                     idle: timedelta) -> None:
+        """A new session under `key` (the digest of its token). Sessions unused for
+        longer than `idle` are swept away in time (tabs closed for good)."""
         ...
 
     def session(self, key: str, now: datetime, *, idle: timedelta, refresh: bool,
@@ -209,8 +211,12 @@ class MemorySharedState:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def open_session(self, key: str, account_id: str, now: datetime) -> None:
+    def open_session(self, key: str, account_id: str, now: datetime, *,
+                     idle: timedelta) -> None:
         with self._lock:
+            if len(self._sessions) >= _KEYS_KEPT:  # tabs closed for good don't pile up
+                self._sessions = {k: (a, seen) for k, (a, seen) in self._sessions.items()
+                                  if now - seen <= idle}
             self._sessions[key] = (account_id, now)
 
     def session(self, key: str, now: datetime, *, idle: timedelta, refresh: bool,

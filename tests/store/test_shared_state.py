@@ -55,7 +55,7 @@ def later(minutes: float) -> datetime:
 
 
 def test_a_session_is_resumed_and_refreshed_until_idle(shared: SharedState) -> None:
-    shared.open_session("s1", "ann", NOW)
+    shared.open_session("s1", "ann", NOW, idle=IDLE)
     assert shared.session("s1", later(20), idle=IDLE, refresh=True, idle_reason="idle") == "ann"
     # Refreshed at 20: still there at 45 (25 idle), without refreshing.
     assert shared.session("s1", later(45), idle=IDLE, refresh=False,
@@ -69,7 +69,7 @@ def test_a_session_is_resumed_and_refreshed_until_idle(shared: SharedState) -> N
 
 def test_ending_one_session_and_all_but_one(shared: SharedState) -> None:
     for key, account in (("a1", "ann"), ("a2", "ann"), ("a3", "ann"), ("b1", "bob")):
-        shared.open_session(key, account, NOW)
+        shared.open_session(key, account, NOW, idle=IDLE)
     assert shared.end_session("a1") is True
     assert shared.end_session("a1") is False
     assert shared.ended_reason("a1") is None  # signed out: no reason kept
@@ -79,6 +79,31 @@ def test_ending_one_session_and_all_but_one(shared: SharedState) -> None:
     assert shared.ended_reason("a3") == "password"
     assert shared.end_sessions("ann", keep=None, reason="off", now=NOW) == ["a2"]
     assert shared.session("b1", NOW, idle=IDLE, refresh=False, idle_reason="i") == "bob"
+
+
+def test_sessions_of_tabs_closed_for_good_are_swept_from_memory() -> None:
+    shared = MemorySharedState()
+    for n in range(1000):
+        shared.open_session(f"old-{n}", "ann", NOW, idle=IDLE)
+    shared.open_session("new", "ann", later(31), idle=IDLE)
+    assert shared.session("old-1", later(31), idle=IDLE, refresh=False,
+                          idle_reason="idle") is None
+    assert shared.ended_reason("old-1") is None  # swept, not found ended at a step
+    assert shared.session("new", later(31), idle=IDLE, refresh=False,
+                          idle_reason="idle") == "ann"
+
+
+def test_sessions_of_tabs_closed_for_good_are_swept_from_the_database(pg_url: str) -> None:
+    url = migrated(pg_url)
+    first = PostgresSharedState(url)
+    first.open_session("old", "ann", NOW, idle=IDLE)
+    first.close()
+    later_server = PostgresSharedState(url)  # its first write sweeps
+    later_server.open_session("new", "ann", later(31), idle=IDLE)
+    with psycopg.connect(url) as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM shared_sessions")]
+    later_server.close()
+    assert keys == ["new"]
 
 
 # -- tickets ---------------------------------------------------------------------------
@@ -260,9 +285,9 @@ def test_a_broadcast_reaches_subscribers_until_they_unsubscribe(shared: SharedSt
 def test_two_servers_share_sessions(two: tuple[PostgresSharedState, PostgresSharedState],
                                     ) -> None:
     a, b = two
-    a.open_session("s", "ann", NOW)
+    a.open_session("s", "ann", NOW, idle=IDLE)
     assert b.session("s", later(1), idle=IDLE, refresh=True, idle_reason="i") == "ann"
-    a.open_session("s2", "ann", NOW)
+    a.open_session("s2", "ann", NOW, idle=IDLE)
     assert sorted(b.end_sessions("ann", keep=None, reason="off", now=later(2))) == [
         "s", "s2"]
     assert a.session("s", later(2), idle=IDLE, refresh=True, idle_reason="i") is None

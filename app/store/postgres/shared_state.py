@@ -54,7 +54,7 @@ class PostgresSharedState:
             self._pool.wait(timeout=10)
         except (psycopg.Error, Exception) as exc:
             raise unreachable(url, exc) from exc
-        self._last_sweep = 0.0
+        self._last_sweep = -SWEEP_EVERY_SECONDS  # the first write sweeps
         self._sweep_lock = threading.Lock()
         self._listener: _Listener | None = None
         self._listener_lock = threading.Lock()
@@ -66,10 +66,11 @@ class PostgresSharedState:
 
     # -- sessions ----------------------------------------------------------------------
 
-    def open_session(self, key: str, account_id: str, now: datetime) -> None:
+    def open_session(self, key: str, account_id: str, now: datetime, *,
+                     idle: timedelta) -> None:
         self._sweep(now)
-        self._run("INSERT INTO shared_sessions (key, account_id, last_seen) "
-                  "VALUES (%s, %s, %s)", (key, account_id, now))
+        self._run("INSERT INTO shared_sessions (key, account_id, last_seen, idle) "
+                  "VALUES (%s, %s, %s, %s)", (key, account_id, now, idle))
 
     def session(self, key: str, now: datetime, *, idle: timedelta, refresh: bool,
                 idle_reason: str) -> str | None:
@@ -246,6 +247,7 @@ class PostgresSharedState:
             self._last_sweep = time.monotonic()
         with self._pool.connection() as conn:
             conn.execute("DELETE FROM shared_tickets WHERE expires <= %s", (now,))
+            conn.execute("DELETE FROM shared_sessions WHERE last_seen + idle < %s", (now,))
             conn.execute("DELETE FROM shared_pages WHERE expires <= %s", (now,))
             conn.execute("DELETE FROM shared_ended WHERE ended_at < %s",
                          (now - ENDED_KEPT_FOR,))

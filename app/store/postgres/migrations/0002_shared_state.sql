@@ -3,13 +3,16 @@
 -- and the Progress screen's chart pages. Short-lived: every row has an end, and
 -- PostgresSharedState deletes what has ended. Secrets are kept only as digests (keys).
 
--- One row per signed-in session; key = the digest of its token.
+-- One row per signed-in session; key = the digest of its token. `idle`: how long it may
+-- go unused; a row unused for longer is deleted by the sweep (a tab closed for good).
 CREATE TABLE shared_sessions (
     key        text PRIMARY KEY,
     account_id text NOT NULL,
-    last_seen  timestamptz NOT NULL
+    last_seen  timestamptz NOT NULL,
+    idle       interval NOT NULL
 );
 CREATE INDEX shared_sessions_by_account ON shared_sessions (account_id);
+CREATE INDEX shared_sessions_by_time ON shared_sessions (last_seen);
 
 -- Why a session ended, read once by the tab that finds it gone.
 CREATE TABLE shared_ended (
