@@ -59,7 +59,10 @@ def _database_url(text: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="data folder (default: storage/)")
+    # SUPPRESS: given before the subcommand, the subcommand's own (absent) copy must not
+    # reset it to None, which would quietly open the data folder instead of the database.
     common.add_argument("--database-url", type=_database_url, metavar="postgresql://...",
+                        default=argparse.SUPPRESS,
                         help="keep the records in this PostgreSQL database instead of the "
                              "data folder (also BACKTRACK_DATABASE_URL); several app "
                              "servers can share one")
@@ -129,7 +132,7 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = settings_module.from_environment().with_overrides(
-            data_dir=args.data_dir, database_url=args.database_url,
+            data_dir=args.data_dir, database_url=getattr(args, "database_url", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None), certfile=getattr(args, "certfile", None),
             keyfile=getattr(args, "keyfile", None),

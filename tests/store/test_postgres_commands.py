@@ -175,3 +175,17 @@ def test_the_settings_choose_the_store(pg_url: str, tmp_path: Path,
     monkeypatch.setenv("BACKTRACK_DATABASE_URL", "sqlite:///x.db")
     with pytest.raises(ValueError, match="BACKTRACK_DATABASE_URL must be a database address"):
         settings_module.from_environment()
+
+
+@pytest.mark.parametrize("argv", [
+    ["--database-url", "postgresql://db.example/backtrack", "seed-demo"],
+    ["seed-demo", "--database-url", "postgresql://db.example/backtrack"],
+    ["--database-url", "postgresql://db.example/backtrack"],
+])
+def test_the_database_is_taken_before_or_after_the_subcommand(argv: list[str]) -> None:
+    """Before the subcommand it once went missing (the subcommand's own copy of the option
+    reset it), and the data folder would have been opened instead of the database."""
+    from app.__main__ import _parser
+
+    args = _parser().parse_args(argv)
+    assert args.database_url == "postgresql://db.example/backtrack"
