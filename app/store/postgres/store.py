@@ -53,6 +53,16 @@ _RETRYABLE = (pg_errors.UniqueViolation, pg_errors.DeadlockDetected,
               pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
 _COLUMNS = "v.kind, v.id, v.version, v.owner, v.saved_at, v.deleted, v.data"
 _STRICT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+# One version appended and its record's latest row moved on, in one statement.
+_APPEND = """
+WITH added AS (
+    INSERT INTO versions (kind, id, version, owner, saved_at, deleted, data)
+    VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)
+    RETURNING seq, kind, id, version, owner, deleted)
+INSERT INTO latest (kind, id, first_seq, seq, version, owner, deleted)
+SELECT kind, id, seq, seq, version, owner, deleted FROM added
+ON CONFLICT (kind, id) DO UPDATE SET seq = EXCLUDED.seq, version = EXCLUDED.version,
+    owner = EXCLUDED.owner, deleted = EXCLUDED.deleted"""
 
 
 def connect(url: str) -> psycopg.Connection:
@@ -237,39 +247,26 @@ class PostgresStore:
             held = {(k, i): Record(k, i, int(v), {}, owner=o) for k, i, v, o in rows}
             drafts = next_versions(changes, lambda k, i: held.get((k, i)))
             ready = [storable(draft) for draft in drafts]
-            saved: list[Record] = []
             changed: list[tuple[str | None, str]] = []
-            for record, data_json in ready:
-                seq = self._insert_version(conn, record, data_json)
-                conn.execute(
-                    "INSERT INTO latest (kind, id, first_seq, seq, version, owner, deleted) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, id) DO UPDATE "
-                    "SET seq = EXCLUDED.seq, version = EXCLUDED.version, "
-                    "owner = EXCLUDED.owner, deleted = EXCLUDED.deleted",
-                    (record.kind, record.id, seq, seq, record.version, record.owner,
-                     record.deleted))
+            for record, _ in ready:
                 before = held.get((record.kind, record.id))
                 changed.append((record.owner, record.kind))
                 if before is not None and before.owner != record.owner:
                     changed.append((before.owner, record.kind))  # it left that patient
-                saved.append(record)
             notes = payloads(changed, self._sender)
-            self._notify(conn, notes)
-            return saved
+            # Sent together (one round trip); an error surfaces when the pipeline syncs,
+            # inside the transaction, which then rolls back whole.
+            with conn.pipeline():
+                for record, data_json in ready:
+                    conn.execute(_APPEND, (
+                        record.kind, record.id, record.version, record.owner,
+                        record.saved_at, record.deleted, data_json))
+                self._notify(conn, notes)
+            return [record for record, _ in ready]
 
         saved = self._write(work)
         self._bump(notes)
         return saved
-
-    @staticmethod
-    def _insert_version(conn: psycopg.Connection, record: Record, data_json: str) -> int:
-        row = conn.execute(
-            "INSERT INTO versions (kind, id, version, owner, saved_at, deleted, data) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING seq",
-            (record.kind, record.id, record.version, record.owner, record.saved_at,
-             record.deleted, data_json)).fetchone()
-        assert row is not None
-        return int(row[0])
 
     def import_versions(self, records: Iterable[Record]) -> int:
         batch = list(records)
