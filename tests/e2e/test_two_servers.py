@@ -17,6 +17,7 @@ seeded into it with `python -m app seed-demo --database-url`, and each server is
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.flutter import DESKTOP, PHONE, fresh_page
+from tests.e2e.flutter import DESKTOP, PHONE, fresh_page, shots_folder
 from tests.e2e.pixels import assert_no_error_box
 from tests.e2e.server import REPO, TEST_ENV, free_port, serving
 from tests.e2e.test_patient_app import go
@@ -96,6 +97,7 @@ def nginx(folder: Path, ports: tuple[int, int]) -> Iterator[str]:
     """nginx (Debian's) with the documented block; only the listening address and the app
     servers' ports are changed, and TLS is left out (test_https.py covers the certificate
     part of the same configuration)."""
+    folder.mkdir()
     port = free_port()
     block = documented_block()
     for old, new in (("listen 443 ssl;", f"listen 127.0.0.1:{port};"),
@@ -109,7 +111,9 @@ def nginx(folder: Path, ports: tuple[int, int]) -> Iterator[str]:
     temp = " ".join(f"{kind}_temp_path {folder / kind};"
                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = folder / "nginx.conf"
-    user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+    # Workers run as this user (as root nginx would switch them to nobody, who cannot
+    # reach pytest's private temporary folder).
+    user = pwd.getpwuid(os.getuid()).pw_name
     conf.write_text(f"user {user};\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
                     f"events {{ worker_connections 256; }}\n"
                     f"http {{\naccess_log off;\n{temp}\n{block}\n}}\n")
@@ -195,7 +199,10 @@ def test_two_servers_share_the_database_and_a_killed_one_loses_no_one(
             patient.get_by_role("button", name="Is this normal?").click()
             patient.get_by_role("checkbox", name="Short of breath or hard to breathe").click()
             patient.get_by_role("button", name="Check my symptoms").click()
-            expect(patient.get_by_text("Get help now")).to_be_visible(timeout=WAIT)
+            # (after Alex's lower-back session: "Contact the clinic today")
+            expect(patient.get_by_text("Contact the clinic today")).to_be_visible(timeout=WAIT)
+            patient.get_by_role("button", name="Back to today").click()
+            expect(patient.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
             # ... and the therapist, on the other server, sees it to acknowledge.
             _open_progress(therapist, "Alex")
             expect(therapist.get_by_text("Acknowledge the flag")).to_be_visible(timeout=WAIT)
@@ -214,6 +221,8 @@ def test_two_servers_share_the_database_and_a_killed_one_loses_no_one(
             _open_progress(therapist, "Alex")
             expect(therapist.get_by_text("Acknowledge the flag")).to_be_visible(timeout=WAIT)
             assert_no_error_box(patient, "patient after reconnecting to the other server")
+            patient.screenshot(path=str(shots_folder() / "two-servers-reconnected-phone.png"))
+            therapist.screenshot(path=str(shots_folder() / "two-servers-therapist-desktop.png"))
 
     # /healthz says when a server's database does not answer, and when it is back.
     postgres_server.kill()
