@@ -181,6 +181,41 @@ def test_first_saves_racing_from_two_stores(
         assert [r.version for r in two_stores[1].history("invite", both)] == [1, 2]
 
 
+def _at_once(*actions: Callable[[], object]) -> None:
+    """Run the actions on threads of their own, released at the same moment."""
+    barrier = threading.Barrier(len(actions))
+
+    def run(action: Callable[[], object]) -> None:
+        barrier.wait()
+        action()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_an_erasure_racing_a_save_on_another_store_leaves_whole_records(
+        two_stores: tuple[PostgresStore, PostgresStore]) -> None:
+    """Store A erases a patient while store B saves a correction of their record: the
+    record ends either gone (the save came first and was erased with the rest) or
+    started again at version 1 (the erasure came first); never a version 4 with 1-3
+    missing, never a latest row without its versions."""
+    here, there = two_stores
+    for round_no in range(12):
+        rid = f"r{round_no}"
+        for nrs in (5, 4, 3):
+            here.save("pain_entry", rid, {"nrs": nrs}, owner="p1")
+        _at_once(lambda: here.purge_owner("p1"),
+                 lambda: there.save("pain_entry", rid, {"nrs": 2}, owner="p1"))  # noqa: B023
+        versions = [r.version for r in there.history("pain_entry", rid)]
+        assert versions in ([], [1]), versions
+        latest = here.latest("pain_entry", rid)
+        assert (latest.version if latest else None) == (versions[-1] if versions else None)
+        here.purge_owner("p1")
+
+
 def test_owner_stamp_follows_the_other_stores_writes(
         two_stores: tuple[PostgresStore, PostgresStore]) -> None:
     here, there = two_stores
