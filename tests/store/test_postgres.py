@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.store.interfaces import Query, StoreUnavailable, VersionConflict
+from app.store.interfaces import Query, Record, RecordRefused, StoreUnavailable, VersionConflict
 from app.store.postgres import PostgresStore
 from app.store.postgres.schema import apply_migrations, known_migrations, newest_known
 from tests.postgres import PostgresServer
@@ -392,3 +392,22 @@ def test_the_admins_scheduled_backups_work_on_a_database(pg_url: str, tmp_path: 
         made = backup_maker(store)(tmp_path / "scheduled.zip")
     info = verify_backup(made)
     assert (info.versions, info.records) == (2, 1)
+
+
+@pytest.mark.parametrize(("copy", "refusal"), [
+    ([Record("note", "n", 1, {}), Record("note", "n", 3, {})], "gap in its versions"),
+    ([Record("note", "n", 1, {"id": "other"})], "names another id"),
+    ([Record("note", "n", 1, {}), Record("note", "n", 1, {"x": 1})], "twice"),
+], ids=["gap", "other-id", "twice"])
+def test_a_whole_store_copy_that_would_not_open_is_refused_whole(
+        pg_url: str, copy: list[Record], refusal: str) -> None:
+    """migrate-store and restore load through load_into_empty: what no store would open
+    again rolls the whole copy back (a good version before it included)."""
+    from app.store.interfaces import StoreError
+
+    with PostgresStore.open(pg_url) as store:
+        with pytest.raises((RecordRefused, StoreError), match=refusal):
+            store.load_into_empty([Record("note", "fine", 1, {}), *copy])
+        stats = store.stats()
+        assert (stats["versions"], stats["records"]) == (0, 0)
+        assert store.latest("note", "fine") is None

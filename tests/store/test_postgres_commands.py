@@ -99,6 +99,10 @@ def _varied_journal(data: Path) -> None:
         store.save("session", "s9", {"n": 1}, owner="p9")
         store.purge_owner("p9")
         store.save("clinic", "c", {"name": "Physio"})
+        # A record whose latest version names another owner (the contract allows it): a
+        # copy must carry it as it is, not refuse it as an import would.
+        store.save("referral", "moved", {"to": "p1"}, owner="p1")
+        store.save("referral", "moved", {"to": "p2"}, owner="p2")
 
 
 def test_migrate_store_to_a_database_and_back_is_exact(postgres_server: PostgresServer,
@@ -106,11 +110,11 @@ def test_migrate_store_to_a_database_and_back_is_exact(postgres_server: Postgres
     source = tmp_path / "source"
     _varied_journal(source)
     original = _in_folder(source, tmp_path)
-    assert len(original) == 8
+    assert len(original) == 10
 
     done = app("migrate-store", "--data-dir", str(source), "--to", pg_url)
     assert done.returncode == 0, done.stderr
-    assert "Copied 8 versions of 5 records" in done.stdout
+    assert "Copied 10 versions of 6 records" in done.stdout
     assert _in_database(pg_url) == original  # every version, in the same order
 
     back = tmp_path / "back"

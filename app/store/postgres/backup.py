@@ -115,5 +115,6 @@ def restore_database(backup_file: Path, store: PostgresStore) -> RestoredDatabas
     """Put a backup (of either store) into the store's empty database in one transaction,
     checked before the commit; BackupInvalid or StoreError, nothing written, otherwise."""
     info, snapshot = _load_backup(Path(backup_file))  # checked whole first
-    added = store.load_into_empty([record for _, record in snapshot.records])  # seq order
+    added = store.load_into_empty((record for _, record in snapshot.records),  # seq order
+                                  expected=(info.versions, info.records))
     return RestoredDatabase(added, info.records, store.location)

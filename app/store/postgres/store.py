@@ -286,12 +286,18 @@ class PostgresStore:
         self._bump(notes)
         return added
 
-    def load_into_empty(self, records: Sequence[Record]) -> int:
+    def load_into_empty(self, records: Iterable[Record],
+                        expected: tuple[int, int] | None = None) -> int:
         """Put every version of a whole store (a restore, migrate-store) into this empty
         database in one transaction, in the order given (their seq order: they get new
-        seq numbers in that order). StoreError, nothing written, when it holds records;
-        RecordRefused for versions the store could not stand behind. Before the commit
-        the database's own counts must be the copy's (StoreError and nothing kept)."""
+        seq numbers in that order), streamed: `records` may be a generator. StoreError,
+        nothing written, when the database holds records. A copy is taken as the source
+        store held it (a record may have changed owner between versions, which an import
+        refuses); before the commit the database checks what the stores' opening checks
+        would (each version once, versions 1..n without a gap, the id in the data is the
+        record's) and RecordRefused rolls everything back otherwise; with `expected`
+        (versions, records: a backup's manifest), StoreError unless the database then
+        holds exactly that many."""
         notes: list[str] = []
 
         def work(conn: psycopg.Connection) -> int:
@@ -303,19 +309,24 @@ class PostgresStore:
                     f"The database at {self.location} already holds {row[0]} versions; "
                     "BackTrack only copies a whole store into an empty database. Nothing "
                     "was written. Create a new database (createdb) and name that one.")
-            fresh = checked_import(records, lambda k, i: [])
-            if len(fresh) != len(records):
-                raise StoreError("The copy holds a version twice; nothing was written.")
-            add_versions(conn, [storable(record) for record in fresh])
-            got = conn.execute("SELECT (SELECT count(*) FROM versions), "
-                               "(SELECT count(*) FROM latest)").fetchone()
-            wanted = (len(fresh), len({(r.kind, r.id) for r in fresh}))
-            if got is None or (int(got[0]), int(got[1])) != wanted:
-                raise StoreError(f"The copy did not land whole ({got} versions and records "
-                                 f"instead of {wanted}); nothing was written.")
-            notes = payloads(((r.owner, r.kind) for r in fresh), self._sender)
+            try:
+                added = add_versions(conn, (storable(record) for record in records),
+                                     every_record=True)
+            except pg_errors.UniqueViolation as exc:
+                raise StoreError("The copy holds a version of a record twice; nothing was "
+                                 "written.") from exc
+            _refuse_what_would_not_open(conn)
+            if expected is not None:
+                got = conn.execute("SELECT (SELECT count(*) FROM versions), "
+                                   "(SELECT count(*) FROM latest)").fetchone()
+                if got is None or (int(got[0]), int(got[1])) != expected:
+                    raise StoreError(
+                        f"The copy did not land whole ({got} versions and records, not "
+                        f"{expected}); nothing was written.")
+            notes = payloads(conn.execute("SELECT DISTINCT owner, kind FROM latest")
+                             .fetchall(), self._sender)
             self._notify(conn, notes)
-            return len(fresh)
+            return added
 
         added = self._write(work)
         self._bump(notes)
@@ -444,34 +455,62 @@ class PostgresStore:
         self.close()
 
 
-def add_versions(conn: psycopg.Connection, ready: Sequence[tuple[Record, str]]) -> None:
+def add_versions(conn: psycopg.Connection, ready: Iterable[tuple[Record, str]], *,
+                 every_record: bool = False) -> int:
     """Append checked versions in the order given (COPY: seq follows that order) and bring
-    their records' `latest` rows up to date, inside the caller's transaction."""
-    if not ready:
-        return
+    their records' `latest` rows up to date, inside the caller's transaction; returns how
+    many. `every_record`: rebuild `latest` from every version (a load into an empty
+    database) instead of remembering which records were touched."""
+    added = 0
+    touched: dict[tuple[str, str], None] = {}
     with conn.cursor() as cur:
         with cur.copy("COPY versions (kind, id, version, owner, saved_at, deleted, data) "
                       "FROM STDIN") as copy:
             for record, data_json in ready:
                 copy.write_row((record.kind, record.id, record.version, record.owner,
                                 record.saved_at, record.deleted, data_json))
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS touched (kind text, id text) "
-                    "ON COMMIT DELETE ROWS")
-        with cur.copy("COPY touched (kind, id) FROM STDIN") as copy:
-            for kind, record_id in dict.fromkeys((r.kind, r.id) for r, _ in ready):
-                copy.write_row((kind, record_id))
+                added += 1
+                if not every_record:
+                    touched[(record.kind, record.id)] = None
+        if not added:
+            return 0
+        source = "versions v"
+        if not every_record:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS touched (kind text, id text) "
+                        "ON COMMIT DELETE ROWS")
+            with cur.copy("COPY touched (kind, id) FROM STDIN") as copy:
+                for kind, record_id in touched:
+                    copy.write_row((kind, record_id))
+            source = ("versions v JOIN touched t ON v.kind = t.kind AND v.id = t.id")
         # The highest version decides, whatever order versions arrived in; first_seq is
         # the record's first row, so find() keeps first-save order.
         cur.execute(
             "INSERT INTO latest (kind, id, first_seq, seq, version, owner, deleted) "
             "SELECT DISTINCT ON (v.kind, v.id) v.kind, v.id, "
             "min(v.seq) OVER (PARTITION BY v.kind, v.id), v.seq, v.version, v.owner, "
-            "v.deleted FROM versions v JOIN (SELECT DISTINCT kind, id FROM touched) AS t "
-            "ON v.kind = t.kind AND v.id = t.id ORDER BY v.kind, v.id, v.version DESC "
+            f"v.deleted FROM {source} ORDER BY v.kind, v.id, v.version DESC "
             "ON CONFLICT (kind, id) DO UPDATE SET first_seq = EXCLUDED.first_seq, "
             "seq = EXCLUDED.seq, version = EXCLUDED.version, owner = EXCLUDED.owner, "
             "deleted = EXCLUDED.deleted")
-        cur.execute("DELETE FROM touched")
+        if not every_record:
+            cur.execute("DELETE FROM touched")
+    return added
+
+
+def _refuse_what_would_not_open(conn: psycopg.Connection) -> None:
+    """RecordRefused (the caller's transaction rolls back) for a record whose versions do
+    not go 1..n, or whose data names another id: what no store would open again."""
+    gap = conn.execute(
+        "SELECT kind, id FROM versions GROUP BY kind, id "
+        "HAVING max(version) <> count(*) LIMIT 1").fetchone()
+    if gap is not None:
+        raise RecordRefused(gap[0], gap[1], None,
+                            "would have a gap in its versions (versions go 1, 2, 3...)")
+    other = conn.execute(
+        "SELECT kind, id, version FROM versions "
+        "WHERE data ? 'id' AND data -> 'id' <> to_jsonb(id) LIMIT 1").fetchone()
+    if other is not None:
+        raise RecordRefused(other[0], other[1], int(other[2]), "names another id in its data")
 
 
 __all__ = ["PostgresStore", "StoreUnavailable", "add_versions", "connect", "storable"]
