@@ -119,7 +119,8 @@ class VersionIndex:
             self._by_owner.setdefault((record.kind, record.owner), []).append(ordinal)
             self.latest_of[key] = record
             self._tables.setdefault(record.kind, {})[str(ordinal)] = _doc(record)
-            self.stamps.saved(record.owner, record.kind)
+        # No stamps for what was there at open: a stamp is compared only within one process
+        # (each starts from 0), and every change from now on moves it on.
         self.moved = moved
         self._ordinal_counter = max(ordinals, self._ordinal_counter)
         self.count = len(placed)

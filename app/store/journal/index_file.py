@@ -31,7 +31,7 @@ from app.store.interfaces import Record, StoreCorrupt
 from app.store.journal.files import write_file_atomically
 from app.store.journal.lines import dumps
 from app.store.journal.placements import FIELDS, Placed, Placements
-from app.store.journal.schema import SCHEMA_VERSION, record_from
+from app.store.journal.schema import SCHEMA_VERSION, record_from, stored_record
 from app.store.journal.snapshot import SnapshotSpan
 
 INDEX_FORMAT = "backtrack-index"
@@ -174,9 +174,4 @@ def latest_versions(snapshot: memoryview | bytes, placed: Placements, where: str
         except ValueError as exc:
             raise StoreCorrupt(where, f"a stored version is not JSON ({exc})") from exc
         for raw in raws:
-            if isinstance(raw, dict):
-                # One string object per kind and per owner, not one per record.
-                for field in ("kind", "owner"):
-                    if isinstance(raw.get(field), str):
-                        raw[field] = sys.intern(raw[field])
-            yield record_from(raw, SCHEMA_VERSION, where)
+            yield stored_record(raw, where)

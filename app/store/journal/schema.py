@@ -7,6 +7,7 @@ Schema history: 1 = before tombstones (records had no "deleted"); 2 = before bat
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -60,3 +61,27 @@ def check_schema(schema: Any, where: str) -> int:
             f"(this one reads up to {SCHEMA_VERSION}); install the newer version",
         )
     return schema
+
+
+_ENVELOPE = frozenset(("kind", "id", "version", "owner", "saved_at", "deleted", "data"))
+
+
+def stored_record(raw: Any, where: str) -> Record:
+    """One version of the current schema as `record_from` reads it, faster: a version with
+    exactly the envelope `Record.to_json` writes, each field of its type, becomes a Record
+    over the decoded dict itself (no copies), its kind and owner strings shared between
+    records. Anything else goes through `record_from` (and its refusals). Opening a
+    million versions' store decodes each record's latest version: this halves that."""
+    if type(raw) is dict and raw.keys() == _ENVELOPE:
+        kind, owner, version = raw["kind"], raw["owner"], raw["version"]
+        if type(kind) is str and type(raw["id"]) is str and type(version) is int \
+                and version >= 1 and type(raw["data"]) is dict \
+                and type(raw["saved_at"]) is str and type(raw["deleted"]) is bool \
+                and (owner is None or type(owner) is str):
+            raw["kind"] = sys.intern(kind)
+            if owner is not None:
+                raw["owner"] = sys.intern(owner)
+            record: Record = object.__new__(Record)
+            object.__setattr__(record, "__dict__", raw)  # the fields, as Record has them
+            return record
+    return record_from(raw, SCHEMA_VERSION, where)

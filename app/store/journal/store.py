@@ -7,6 +7,7 @@ fsynced and atomically renamed before the journal lines were dropped.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
@@ -66,7 +67,7 @@ from app.store.journal.recovery import (
     plan_recovery,
     refuse_if_a_restore_stopped,
 )
-from app.store.journal.schema import SCHEMA_VERSION, record_from
+from app.store.journal.schema import SCHEMA_VERSION, stored_record
 from app.store.journal.snapshot import (
     VERSIONS_HEAD,
     Entry,
@@ -77,7 +78,7 @@ from app.store.journal.snapshot import (
     snapshot_meta,
     versions_span,
 )
-from app.store.journal.snapshot_stream import StreamCount, stream_versions
+from app.store.journal.snapshot_stream import copied_versions
 from app.store.memory import checked_import, encoded, next_version, next_versions
 
 DEFAULT_COMPACT_THRESHOLD = 5_000  # journal lines before a background snapshot
@@ -152,12 +153,17 @@ class JournalStore:
         # Read and check everything before writing anything: a refused store keeps its
         # files exactly as they were found, for whoever has to look at them.
         collecting = gc.isenabled()
-        gc.disable()  # hundreds of thousands of records that all stay: nothing to collect
+        # Hundreds of thousands of records that all stay: nothing for the collector to
+        # find, and its full passes over them took most of a million versions' open.
+        gc.disable()
         try:
-            snapshot, indexed, rebuilt = self._read_snapshot(snapshot_path)
+            self._load_checked(snapshot_path, journal_path)
         finally:
             if collecting:
                 gc.enable()
+
+    def _load_checked(self, snapshot_path: Path, journal_path: Path) -> None:
+        snapshot, indexed, rebuilt = self._read_snapshot(snapshot_path)
         journal = read_journal(journal_path) if journal_path.exists() else None
         plan = plan_recovery(self.data_dir, snapshot, journal, saved_up_to(self._lock_fd))
         if indexed is not None:
@@ -249,7 +255,7 @@ class JournalStore:
                            "after it was written (its checksum does not match)")
 
     def _decode(self, raw: bytes) -> Record:
-        return record_from(json.loads(raw), SCHEMA_VERSION, str(self.data_dir / SNAPSHOT_FILE))
+        return stored_record(json.loads(raw), str(self.data_dir / SNAPSHOT_FILE))
 
     def _save_index(self) -> None:
         """Write the current snapshot's index file. It is a cache: failing to write it
@@ -365,7 +371,9 @@ class JournalStore:
     def import_versions(self, records: Iterable[Record]) -> int:
         with self._lock:
             self._check_usable()
-            fresh = checked_import(records, lambda k, i: self._mem.history((k, i)))
+            # Each held record's history read from disk once per import, not once per version.
+            held = functools.cache(lambda kind, record_id: self._mem.history((kind, record_id)))
+            fresh = checked_import(records, held)
             return len(self._append_batch(fresh))
 
     def _append_batch(self, versions: Sequence[Record]) -> list[Record]:
@@ -515,7 +523,7 @@ class JournalStore:
                        last_seq: int, gen: str, generation: int,
                        added: list[Placed]) -> Iterator[bytes]:
         """The next snapshot: the current snapshot file's versions, copied block by block
-        and checked against their CRC-32 on the way (snapshot_stream.py), then the versions
+        and checked against the snapshot's CRC-32 (snapshot_stream.py), then the versions
         saved since. The copied versions keep their offsets, so only the added ones get new
         placements (into `added`). Memory need not hold every version's JSON (issue 15)."""
         path = self.data_dir / SNAPSHOT_FILE
@@ -537,7 +545,7 @@ class JournalStore:
             at = len(VERSIONS_HEAD)
             if span is not None:
                 assert fd is not None
-                for block in stream_versions(fd, span, str(path), StreamCount()):
+                for block in copied_versions(fd, span, str(path)):
                     crc = zlib.crc32(block, crc)
                     at += len(block)
                     yield block
