@@ -77,6 +77,7 @@ class Services:
     health: Health  # /healthz for the reverse proxy (issue 17)
     screens: ScreenServices  # what the UI gets: the same services, without store or settings
     shared: SharedState  # sessions, lockouts, tickets, the reminders' lease (issue 17)
+    chart_pages: SharedPages  # chart pages any app server can serve (issue 17)
 
     @property
     def rulebook(self) -> Rulebook:
@@ -179,7 +180,7 @@ def build_services(settings: Settings, store: RecordStore | None = None,
         first_run=screens.first_run, account_audit=account_audit,
         account_admin=screens.account_admin, audit_log=screens.audit_log,
         two_step=two_step, backups=screens.backups,
-        health=screens.health, shared=shared,
+        health=screens.health, shared=shared, chart_pages=screens.chart_pages,
     )
 
 
