@@ -17,7 +17,7 @@ from app import paths
 from app import settings as settings_module
 from app.main import open_store
 from app.store.backup import _load_backup, backup
-from app.store.interfaces import Record
+from app.store.interfaces import Record, StoreError
 from app.store.journal import JournalStore
 from app.store.postgres import PostgresStore
 from tests.postgres import PostgresServer
@@ -193,3 +193,30 @@ def test_the_database_is_taken_before_or_after_the_subcommand(argv: list[str]) -
 
     args = _parser().parse_args(argv)
     assert args.database_url == "postgresql://db.example/backtrack"
+
+
+def test_a_restore_streamed_from_a_changed_backup_writes_nothing(
+        postgres_server: PostgresServer, pg_url: str, tmp_path: Path) -> None:
+    """The restore reads the zip as it loads (bounded memory), so the snapshot's sha256 is
+    known only at its end: a changed byte there still rolls the whole load back."""
+    import zipfile
+
+    from app.store.backup import MANIFEST_NAME, SNAPSHOT_NAME
+    from app.store.postgres.backup import restore_database
+
+    source = tmp_path / "source"
+    _varied_journal(source)
+    good = backup(paths.store_dir(source), tmp_path / "good.zip")
+    with zipfile.ZipFile(good) as archive:
+        manifest = archive.read(MANIFEST_NAME)
+        body = archive.read(SNAPSHOT_NAME)
+    assert b'"name":"Physio"' in body
+    changed = tmp_path / "changed.zip"
+    with zipfile.ZipFile(changed, "w") as archive:
+        archive.writestr(SNAPSHOT_NAME, body.replace(b'"name":"Physio"', b'"name":"Physia"'))
+        archive.writestr(MANIFEST_NAME, manifest)
+    with PostgresStore.open(pg_url) as store:
+        with pytest.raises(StoreError, match="does not match its checksum"):
+            restore_database(changed, store)
+        assert store.stats()["versions"] == 0
+        assert restore_database(good, store).versions == 10  # the good one goes in whole

@@ -11,28 +11,48 @@ creates a fresh database (createdb) and points BackTrack at it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import hashlib
+import json
+import re
 import uuid
+import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.store.backup import (
+    BACKUP_FORMAT,
+    MANIFEST_NAME,
+    SNAPSHOT_NAME,
     BackupInvalid,
     _check_replaceable,
     _load_backup,
     _read_back,
     _write_zip,
 )
-from app.store.interfaces import Record
+from app.store.interfaces import Record, StoreCorrupt
 from app.store.journal.files import TMP_SUFFIX, install_file
 from app.store.journal.lines import dumps
-from app.store.journal.snapshot import VERSIONS_HEAD, entry_text, snapshot_end, snapshot_meta
+from app.store.journal.schema import SCHEMA_VERSION, record_from
+from app.store.journal.snapshot import (
+    SNAPSHOT_META_TABLE,
+    VERSIONS_HEAD,
+    entry_text,
+    snapshot_end,
+    snapshot_meta,
+)
 from app.store.journal.snapshot_stream import StreamCount
 from app.store.postgres.store import PostgresStore
 
 _ENTRIES_PER_CHUNK = 2_000
+_BLOCK = 1 << 20  # bytes of the zipped snapshot read at a time by a streamed restore
+_LONGEST_ENTRY = 16 << 20  # an undecodable rest longer than this is damage, not a cut
+_KEY = re.compile(r',?"(\d+)":')  # before each version: its seq
+_META_AFTER_VERSIONS = f'}},"{SNAPSHOT_META_TABLE}":'
 
 
 @dataclass
@@ -113,8 +133,84 @@ class RestoredDatabase:
 
 def restore_database(backup_file: Path, store: PostgresStore) -> RestoredDatabase:
     """Put a backup (of either store) into the store's empty database in one transaction,
-    checked before the commit; BackupInvalid or StoreError, nothing written, otherwise."""
-    info, snapshot = _load_backup(Path(backup_file))  # checked whole first
-    added = store.load_into_empty((record for _, record in snapshot.records),  # seq order
-                                  expected=(info.versions, info.records))
-    return RestoredDatabase(added, info.records, store.location)
+    checked before the commit; BackupInvalid or StoreError, nothing written, otherwise.
+    A backup in the current layout is streamed from the zip (memory stays bounded: the
+    sha256 and the counts are checked at its end, inside the transaction); older layouts
+    are read whole, as the journal's restore reads them."""
+    backup_file = Path(backup_file)
+    manifest = _manifest(backup_file)
+    if manifest is None:
+        info, snapshot = _load_backup(backup_file)  # checked whole first
+        added = store.load_into_empty((record for _, record in snapshot.records),
+                                      expected=(info.versions, info.records))
+        return RestoredDatabase(added, info.records, store.location)
+    versions, records = int(manifest["versions"]), int(manifest["records"])
+    added = store.load_into_empty(_streamed(backup_file, manifest),
+                                  expected=(versions, records))
+    return RestoredDatabase(added, records, store.location)
+
+
+def _manifest(backup_file: Path) -> dict[str, Any] | None:
+    """The manifest of a backup whose snapshot can be streamed (the current layout, with
+    every count); None for anything else (read whole: _load_backup says what is wrong)."""
+    try:
+        with zipfile.ZipFile(backup_file) as archive:
+            manifest = json.loads(archive.read(MANIFEST_NAME))
+            with archive.open(SNAPSHOT_NAME) as member:
+                head = member.read(len(VERSIONS_HEAD))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT \
+            or not isinstance(manifest.get("schema"), int) \
+            or not 1 <= manifest["schema"] <= SCHEMA_VERSION \
+            or not all(isinstance(manifest.get(k), int) for k in ("versions", "records")) \
+            or not isinstance(manifest.get("sha256"), str) or head != VERSIONS_HEAD:
+        return None
+    return manifest
+
+
+def _streamed(backup_file: Path, manifest: dict[str, Any]) -> Iterator[Record]:
+    """The snapshot's versions in seq order, decoded block by block (1 MiB) from the zip;
+    BackupInvalid at the end (the load then rolls back) when its sha256 is not the
+    manifest's, or on the way when an entry is malformed or out of order."""
+    where = f"{backup_file}:{SNAPSHOT_NAME}"
+    digest = hashlib.sha256()
+    text = codecs.getincrementaldecoder("utf-8")()
+    decoder = json.JSONDecoder()
+    pending = ""
+    last_seq = 0
+    try:
+        with zipfile.ZipFile(backup_file) as archive, archive.open(SNAPSHOT_NAME) as member:
+            first = True
+            while True:
+                block = member.read(_BLOCK)
+                digest.update(block)
+                pending += text.decode(block, final=not block)
+                if first:
+                    pending = pending[len(VERSIONS_HEAD):]
+                    first = False
+                at = 0
+                while (key := _KEY.match(pending, at)) is not None:
+                    try:
+                        raw, end = decoder.raw_decode(pending, key.end())
+                    except ValueError:
+                        break  # cut at the block's end
+                    seq = int(key.group(1))
+                    if seq <= last_seq:
+                        raise BackupInvalid(backup_file, f"version {seq} is out of order")
+                    last_seq = seq
+                    yield record_from(raw, manifest["schema"], where)
+                    at = end
+                pending = pending[at:]
+                if len(pending) > _LONGEST_ENTRY:
+                    raise BackupInvalid(backup_file, f"the entry after {last_seq} is malformed")
+                if not block:
+                    break
+    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError) as exc:
+        raise BackupInvalid(backup_file, f"it does not read back ({exc})") from exc
+    except StoreCorrupt as exc:
+        raise BackupInvalid(backup_file, exc.detail) from exc
+    if digest.hexdigest() != manifest["sha256"]:
+        raise BackupInvalid(backup_file, "the snapshot does not match its checksum")
+    if not pending.startswith(_META_AFTER_VERSIONS):
+        raise BackupInvalid(backup_file, "its versions end in the middle of an entry")

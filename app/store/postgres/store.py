@@ -182,15 +182,16 @@ class PostgresStore:
         with self._connection() as conn:
             return [_record(row) for row in conn.execute(sql, params).fetchall()]
 
-    def _write(self, work: Callable[[psycopg.Connection], T]) -> T:
+    def _write(self, work: Callable[[psycopg.Connection], T], *, again: bool = True) -> T:
         """Run `work` in one transaction; again (from the start) when it lost a race the
-        database detected. A commit that fails leaves nothing of it behind."""
-        for attempt in range(_RETRIES):
+        database detected, unless `again` is False (work that consumes a stream cannot
+        start over). A commit that fails leaves nothing of it behind."""
+        for attempt in range(_RETRIES if again else 1):
             try:
                 with self._connection() as conn, conn.transaction():
                     return work(conn)
             except _RETRYABLE as exc:
-                if attempt == _RETRIES - 1:
+                if not again or attempt == _RETRIES - 1:
                     raise StoreError(
                         f"The database at {self.location} kept turning this change away "
                         f"as it met others ({exc.sqlstate}); nothing of it was saved. "
@@ -328,7 +329,7 @@ class PostgresStore:
             self._notify(conn, notes)
             return added
 
-        added = self._write(work)
+        added = self._write(work, again=False)  # `records` may be a stream
         self._bump(notes)
         return added
 
