@@ -17,8 +17,11 @@ from pathlib import Path
 
 from app import settings as settings_module
 from app.reminders_wiring import build_reminder_services
+from app.services.delivery import DeliveryLease
 from app.services.mail_settings import SMTP_FILE, load_smtp_settings
 from app.store.interfaces import StoreError
+
+BUSY = "delivered 0: an app server is delivering the reminders right now"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +58,9 @@ def run(argv: list[str]) -> int:
             delivery = build_reminder_services(
                 services.store, services.access, services.clinic,
                 data_dir=settings.data_dir, base_url=base_url).delivery
-        print(delivery.run_due().line())
+        # App servers on the same database may be delivering: one run at a time.
+        summary = DeliveryLease(services.shared, services.accounts.clock).run(delivery)
+        print(summary.line() if summary is not None else BUSY)
         return 0
     except StoreError as exc:
         return _fail(str(exc), 1)
