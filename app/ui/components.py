@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
 
 from app.domain.errors import InvalidInput
 from app.ui import theme
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
 
 T = TypeVar("T")
 
@@ -22,14 +25,16 @@ class ChipChoice(ft.Column):
                  selected: tuple[str, ...] | list[str] = ()) -> None:
         super().__init__(spacing=6)
         self.selected = list(selected)
-        self.error = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
+        # Under the chips only while there is something to say (show_error): one control
+        # less on every form that carries chips (issue 17).
+        self.error = ft.Text("", color=ft.Colors.ERROR, size=14)
         self.chips: list[ft.Control] = [
             ft.Chip(label=ft.Text(text), data=key, selected=key in self.selected,
                     on_select=self._toggled, height=theme.TOUCH)
             for key, text in options.items()
         ]
         self.controls = [ft.Text(label, size=17, weight=ft.FontWeight.W_600),
-                         ft.Row(self.chips, wrap=True, spacing=6, run_spacing=6), self.error]
+                         ft.Row(self.chips, wrap=True, spacing=6, run_spacing=6)]
 
     def _toggled(self, event: Any) -> None:
         key = event.control.data
@@ -37,12 +42,27 @@ class ChipChoice(ft.Column):
             self.selected.append(key)
         elif not event.control.selected and key in self.selected:
             self.selected.remove(key)
-        self.error.visible = False
+        self.show_error(None)
         self.update()
 
     def show_error(self, message: str | None) -> None:
         self.error.value = message or ""
-        self.error.visible = bool(message)
+        shown = any(c is self.error for c in self.controls)
+        if message and not shown:
+            self.controls.append(self.error)
+        elif not message and shown:
+            self.controls = [c for c in self.controls if c is not self.error]
+
+
+def go_to(shell: Shell, route: str) -> Callable[[Any], None]:
+    """A click that only opens another screen. The route change draws that screen; Flet's
+    automatic update after the click would diff the whole page being left and find
+    nothing to send (issue 17: CPU per check-in), so it is turned off for this click."""
+    def clicked(_: Any) -> None:
+        ft.context.disable_auto_update()
+        shell.go(route)
+
+    return clicked
 
 
 def save_button(text: str, on_click: Any) -> tuple[ft.FilledButton, ft.ProgressRing]:

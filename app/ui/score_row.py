@@ -6,6 +6,11 @@ picks the nearest number (no dead gaps between small targets); at 360 px a cell 
 29 px wide, above WCAG 2.2's 24 px minimum target. A screen reader hears each cell as
 "Pain right now: 3" (and "(selected)"), as with the wrapping picker it replaces on the
 check-in. `value` is None until the patient taps one.
+
+Kept small because a check-in form holds five of these and every visit to the form sends
+all of it (issue 17: the server's CPU per check-in): the error line joins the row only
+when there is an error, and the cells share their three button styles (Flet copies a
+style before sending it, so a shared one is never changed).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ class ScoreRow(ft.Column):
         self.label = label
         self.value = value
         self.on_pick = on_change
-        self.error = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
+        # Shown under the scale only while there is something to say (show_error).
+        self.error = ft.Text("", color=ft.Colors.ERROR, size=14)
         self.cells: list[ft.Button] = [self._cell(score, low, high)
                                        for score in range(low, high + 1)]
         words = anchors or {}
@@ -36,30 +42,24 @@ class ScoreRow(ft.Column):
             ft.Row([ft.Text(f"{k} = {v}", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
                     for k, v in words.items()],
                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-            self.error,
         ]
         self._paint()
 
     def _cell(self, score: int, low: int, high: int) -> ft.Button:
         # Rounded only at the two ends: the row reads as one bar.
-        left = 12 if score == low else 4
-        right = 12 if score == high else 4
+        style = _ENDS[0] if score == low else _ENDS[1] if score == high else _MIDDLE
         return ft.Button(
             content=ft.Text(str(score), size=15),
             data=score,
             expand=True,
             height=theme.TOUCH,
-            style=ft.ButtonStyle(
-                padding=0, elevation=0,
-                shape=ft.RoundedRectangleBorder(radius=ft.BorderRadius.only(
-                    top_left=left, bottom_left=left, top_right=right, bottom_right=right)),
-            ),
+            style=style,
             on_click=self._picked,
         )
 
     def _picked(self, event: Any) -> None:
         self.value = int(event.control.data)
-        self.error.visible = False
+        self.show_error(None)
         self._paint()
         if self.on_pick:
             self.on_pick(self.value)
@@ -78,4 +78,20 @@ class ScoreRow(ft.Column):
 
     def show_error(self, message: str | None) -> None:
         self.error.value = message or ""
-        self.error.visible = bool(message)
+        shown = any(c is self.error for c in self.controls)
+        if message and not shown:
+            self.controls.append(self.error)
+        elif not message and shown:
+            self.controls = [c for c in self.controls if c is not self.error]
+
+
+def _style(left: int, right: int) -> ft.ButtonStyle:
+    return ft.ButtonStyle(
+        padding=0, elevation=0,
+        shape=ft.RoundedRectangleBorder(radius=ft.BorderRadius.only(
+            top_left=left, bottom_left=left, top_right=right, bottom_right=right)),
+    )
+
+
+_ENDS = (_style(12, 4), _style(4, 12))  # the first cell, the last
+_MIDDLE = _style(4, 4)

@@ -34,6 +34,7 @@ from app.jobs import Jobs
 from app.services.facade import ScreenServices
 from app.ui.chart_pages import PAGES, ChartPages
 from app.ui.errors import keep_flet_logs_free_of_details
+from app.ui.flet_speedups import install as install_flet_speedups
 from app.ui.health_route import with_health
 from app.ui.reminder_routes import with_reminder_routes
 from app.ui.shell import Shell
@@ -57,6 +58,7 @@ def asgi_app(services: ScreenServices, pages: ChartPages = PAGES,
              jobs: Jobs | None = None) -> ASGIApp:
     """The whole web app: Flet's client and sessions, plus the chart routes (their
     warm-up registered with `jobs` when given) and the reminders' token routes."""
+    install_flet_speedups()  # issue 17: less CPU per patch (app/ui/flet_speedups.py)
     # What ft.run(export_asgi_app=True) builds, plus the app's own name and description
     # for the browser tab, "Add to Home Screen" and the web manifest (ft.run says "Flet").
     pages.share(services.chart_pages)  # several app servers: any of them serves a page

@@ -11,7 +11,7 @@ from app.domain.errors import Conflict, InvalidInput
 from app.domain.regions import PAIN_REGIONS
 from app.domain.scales import NOTE_MAX_CHARS, NRS_ANCHORS, PSFS_ANCHORS
 from app.ui import theme
-from app.ui.components import ChipChoice, form_body, run_with_progress
+from app.ui.components import ChipChoice, form_body, go_to, run_with_progress
 from app.ui.frame import muted, scaffold
 from app.ui.score_row import ScoreRow
 
@@ -36,12 +36,21 @@ def build(shell: Shell) -> ft.View:
     # Twelve areas take five rows of chips on a phone: folded until opened, so the
     # scores, the activities and Save stay near each other.
     picked = ", ".join(PAIN_REGIONS[r] for r in regions.selected if r in PAIN_REGIONS)
+    # The chips (24 controls) join the tile when it is first opened, not with every visit
+    # to the form: most check-ins never open it (issue 17: CPU per check-in).
     where = ft.ExpansionTile(
         title=ft.Text("Where does it hurt?", size=17, weight=ft.FontWeight.W_600),
         subtitle=ft.Text(picked or "Optional — tap to choose", size=14),
-        controls=[regions], maintain_state=True, tile_padding=ft.Padding.only(right=8),
+        controls=[], maintain_state=True, tile_padding=ft.Padding.only(right=8),
         expanded_cross_axis_alignment=ft.CrossAxisAlignment.START,
         min_tile_height=theme.TOUCH)
+
+    def show_regions(_: Any = None) -> None:
+        if not where.controls:
+            where.controls = [regions]
+            where.update()
+
+    where.on_change = show_regions
     psfs = {a.id: ScoreRow(f"Today, how well can you do: {a.name}?",
                               value=existing.psfs.get(a.id) if existing else None,
                               anchors=PSFS_ANCHORS)
@@ -85,6 +94,8 @@ def build(shell: Shell) -> ft.View:
             await run_with_progress(shell.page, store, show_busy)
         except InvalidInput as exc:
             _show_problems(exc, pain, worst, regions, psfs, note)
+            if "regions" in exc.problems:  # its message is under the chips: open them
+                where.controls, where.expanded = [regions], True
             saving.clear()
             shell.page.update()
             return
@@ -104,7 +115,9 @@ def build(shell: Shell) -> ft.View:
         panel, back = saved_panel(shell, pain.value, worst.value)
         column.controls = [panel]
         button.visible = False
-        shell.page.update()
+        # Only the form changed (the button went with it): diff that column, not the
+        # whole page with its app bar and navigation (issue 17: CPU per check-in).
+        column.update()
         # Move focus off the form that just went away (else the next tap only unfocuses
         # it), onto the next step: keyboard and screen-reader users land there too.
         await back.focus()
@@ -121,7 +134,7 @@ def build(shell: Shell) -> ft.View:
         *psfs.values(),
         *([] if activities else [ft.TextButton(
             "Add the activities you want to get back to",
-            on_click=lambda _: shell.go("/activities"))]),
+            on_click=go_to(shell, "/activities"))]),
         note, problem, ft.Row([button, busy]),
     ]
     title = "Correct check-in" if current else "Daily check-in"
@@ -134,8 +147,7 @@ def build(shell: Shell) -> ft.View:
 def saved_panel(shell: Shell, pain: int | None,
                 worst: int | None) -> tuple[ft.Control, ft.FilledButton]:
     worst_text = f", worst in 24 hours {worst}/10" if worst is not None else ""
-    back = ft.FilledButton("Back to Today", height=theme.TOUCH,
-                           on_click=lambda _: shell.go("/"))
+    back = ft.FilledButton("Back to Today", height=theme.TOUCH, on_click=go_to(shell, "/"))
     panel = ft.Column([
         ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700, size=40),
                 ft.Text("Check-in saved. Thank you!", size=22, weight=ft.FontWeight.BOLD,
@@ -145,7 +157,7 @@ def saved_panel(shell: Shell, pain: int | None,
         ft.Row([
             back,
             ft.OutlinedButton("See my progress", height=theme.TOUCH,
-                              on_click=lambda _: shell.go("/progress")),
+                              on_click=go_to(shell, "/progress")),
         ], wrap=True),
     ], spacing=16)
     return panel, back

@@ -13,6 +13,7 @@ from app.domain.reminders import Due, next_due
 from app.domain.zones import patient_today
 from app.ui import format as fmt
 from app.ui import theme
+from app.ui.components import go_to
 from app.ui.frame import card, heading, muted, scaffold, unread_reminders
 from app.ui.screens.answers import follow_up_card
 
@@ -38,7 +39,7 @@ def build(shell: Shell) -> ft.View:
             muted(f"At {fmt.local(last.recorded_at, account.timezone):%H:%M}: "
                   f"pain {last.pain_now}/10."),
             ft.OutlinedButton("Check in again", height=theme.TOUCH,
-                              on_click=lambda _: shell.go("/checkin")),
+                              on_click=go_to(shell, "/checkin")),
         )
     else:
         status = card(
@@ -46,7 +47,7 @@ def build(shell: Shell) -> ft.View:
                     ft.Text("Today's check-in", size=18, weight=ft.FontWeight.W_600)]),
             muted("Takes about 30 seconds."),
             ft.FilledButton("Check in now", height=theme.TOUCH, icon=ft.Icons.ADD,
-                            on_click=lambda _: shell.go("/checkin")),
+                            on_click=go_to(shell, "/checkin")),
         )
 
     session = data.last_session
@@ -58,10 +59,10 @@ def build(shell: Shell) -> ft.View:
             muted(fmt.hours_ago(hours_since(session, now)).capitalize() + "."),
             ft.Row([
                 ft.FilledButton("Log soreness", height=theme.TOUCH,
-                                on_click=lambda _: shell.go("/soreness")),
+                                on_click=go_to(shell, "/soreness")),
                 ft.OutlinedButton("Is this normal?", height=theme.TOUCH,
                                   icon=ft.Icons.HEALTH_AND_SAFETY,
-                                  on_click=lambda _: shell.go("/guidance")),
+                                  on_click=go_to(shell, "/guidance")),
             ], wrap=True),
         )
     else:
@@ -74,19 +75,19 @@ def build(shell: Shell) -> ft.View:
     progress = card(
         ft.Text("Your progress", size=18, weight=ft.FontWeight.W_600),
         ft.Text(shell.services.progress.summary_of(data).headline, size=16),
-        ft.TextButton("See charts", on_click=lambda _: shell.go("/progress")),
+        ft.TextButton("See charts", on_click=go_to(shell, "/progress")),
     )
     more = card(
         ft.Text("More", size=18, weight=ft.FontWeight.W_600),
         ft.Row([
             ft.OutlinedButton("Log a needling session", height=theme.TOUCH,
                               icon=ft.Icons.ADD_LOCATION_ALT_OUTLINED,
-                              on_click=lambda _: shell.go("/session")),
+                              on_click=go_to(shell, "/session")),
             ft.OutlinedButton("Milestones", height=theme.TOUCH, icon=ft.Icons.FLAG_OUTLINED,
-                              on_click=lambda _: shell.go("/milestones")),
+                              on_click=go_to(shell, "/milestones")),
             ft.OutlinedButton("My activities", height=theme.TOUCH,
                               icon=ft.Icons.DIRECTIONS_RUN,
-                              on_click=lambda _: shell.go("/activities")),
+                              on_click=go_to(shell, "/activities")),
         ], wrap=True),
     )
     prefs = shell.services.logbook.reminders(account, account.id)
@@ -122,7 +123,7 @@ def new_reminders_card(shell: Shell, unread: int) -> ft.Control:
                                      weight=ft.FontWeight.W_600), expand=True)]),
         ft.Row([ft.FilledButton("Open reminders", height=theme.TOUCH,
                                 icon=ft.Icons.INBOX_OUTLINED,
-                                on_click=lambda _: shell.go("/reminders"))]),
+                                on_click=go_to(shell, "/reminders"))]),
         col={"xs": 12, "md": 6, "xl": 4})
 
 
