@@ -39,6 +39,9 @@ from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService, AuthService, Ended
 from app.services.password_reset import GivenLink, PasswordResetService
 
+_ADMIN_COUNT = "account-admin:last-admin-rule"  # the shared lease of role/active changes
+BUSY = "Another admin is changing accounts right now. Try again in a moment."
+
 
 class AccountAdmin:
     def __init__(self, accounts: AccountService, auth: AuthService,
@@ -48,7 +51,8 @@ class AccountAdmin:
         self.password_reset = password_reset
         self.audit = audit
         # The last-admin rules count admins and then write: two admins demoting each
-        # other at the same moment must not both pass the count.
+        # other at the same moment must not both pass the count (on two app servers too:
+        # the shared lease).
         self._lock = threading.Lock()
 
     def _require(self, admin: Account) -> Account:
@@ -78,7 +82,7 @@ class AccountAdmin:
     def deactivate(self, admin: Account, account_id: str) -> AccountSummary:
         """Turn the account off and end its sessions at once; its data stays."""
         admin = self._require(admin)
-        with self._lock:
+        with self._lock, self.accounts.exclusive(_ADMIN_COUNT, AccountChangeRefused(BUSY)):
             target = self.accounts.get(account_id)
             check_deactivate(admin, target, active_admins(self._all()))
             changed = self._save(replace(target, active=False))
@@ -88,7 +92,7 @@ class AccountAdmin:
 
     def reactivate(self, admin: Account, account_id: str) -> AccountSummary:
         admin = self._require(admin)
-        with self._lock:
+        with self._lock, self.accounts.exclusive(_ADMIN_COUNT, AccountChangeRefused(BUSY)):
             target = self.accounts.get(account_id)
             check_reactivate(target)
             changed = self._save(replace(target, active=True))
@@ -99,7 +103,7 @@ class AccountAdmin:
         """Move a staff account to another staff role (from its next step on: each
         screen reads the role afresh). The same role again changes nothing."""
         admin = self._require(admin)
-        with self._lock:
+        with self._lock, self.accounts.exclusive(_ADMIN_COUNT, AccountChangeRefused(BUSY)):
             target = self.accounts.get(account_id)
             check_role_change(target, role, active_admins(self._all()))
             if target.role is role:

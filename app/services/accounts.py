@@ -72,7 +72,7 @@ WRONG_CURRENT: Final = "That is not your current password."
 WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
 TICKET_ENDED: Final = "That took too long. For your safety, sign in again."
 BUSY_EMAIL: Final = "This email is being given an account right now. Try again in a moment."
-# An email's claim while its account is made (AccountService._claim): held for
+# A claim while a check and its write happen (AccountService.exclusive): held for
 # milliseconds; a server that dies holding it frees it after _CLAIM_TTL.
 _CLAIM_TTL: Final = timedelta(seconds=30)
 _CLAIM_WAIT_SECONDS: Final = 10.0
@@ -147,7 +147,8 @@ class AccountService:
         p = Problems()
         timezone = check_timezone(p, timezone)
         p.raise_if_any()
-        with self._create_lock, self._claim(clean_email):
+        claim = f"account-email:{token_digest(clean_email)}"
+        with self._create_lock, self.exclusive(claim, InvalidInput.one("email", BUSY_EMAIL)):
             if self.by_email(clean_email) is not None:
                 raise InvalidInput.one("email", "An account with this email already exists.")
             account = Account(
@@ -159,18 +160,20 @@ class AccountService:
         return account
 
     @contextlib.contextmanager
-    def _claim(self, email: str) -> Iterator[None]:
-        """Hold the email, on every app server, while its account is made: a lease that
-        another server's `create` waits for (a moment: an Argon2 hash and one save), then
-        finds the account made."""
+    def exclusive(self, name: str, busy: Exception) -> Iterator[None]:
+        """Hold `name` on every app server (a shared lease) while a check and the write
+        it allows happen, e.g. an email given an account, or the last-admin rule's count
+        and the change it allows. Another server waits a moment (such work takes
+        milliseconds); `busy` is raised if it takes far longer (a server died holding
+        it). Without shared state, the caller's process lock is enough."""
         if self.shared is None:
             yield
             return
-        name, holder = f"account-email:{token_digest(email)}", secrets.token_hex(8)
+        holder = secrets.token_hex(8)
         waited = 0.0
         while not self.shared.try_lease(name, holder, _CLAIM_TTL, self.clock()):
             if waited >= _CLAIM_WAIT_SECONDS:
-                raise InvalidInput.one("email", BUSY_EMAIL)
+                raise busy
             time.sleep(_CLAIM_POLL_SECONDS)
             waited += _CLAIM_POLL_SECONDS
         try:

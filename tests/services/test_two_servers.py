@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.domain.accounts import Role
+from app.domain.account_admin import AccountChangeRefused
+from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput
 from app.main import Services, build_services
 from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
@@ -267,3 +268,24 @@ def test_one_account_per_email_when_both_servers_create_it_at_once(two: Two) -> 
         outcomes = list(pool.map(create, range(6)))
     assert sorted(outcomes) == ["made"] + ["refused"] * 5
     assert len(two.b.accounts.accounts.find(email="kim@example.com")) == 1
+
+
+def test_two_admins_turning_each_other_off_on_two_servers_leave_one(two: Two) -> None:
+    """The last-admin rule counts admins and then writes: on two servers at once, one of
+    the two must be refused, or the clinic has no admin left."""
+    sam = two.people.admin
+    robin = two.a.accounts.create("robin@example.com", "Robin", PASSWORD, Role.ADMIN)
+    start = threading.Barrier(2)
+
+    def turn_off(server: Services, admin: Account, other: Account) -> str:
+        start.wait()
+        try:
+            server.account_admin.deactivate(admin, other.id)
+        except AccountChangeRefused:
+            return "refused"
+        return "done"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(turn_off, (two.a, two.b), (sam, robin), (robin, sam)))
+    assert sorted(outcomes) == ["done", "refused"]
+    assert sum(1 for a in two.a.accounts.with_role(Role.ADMIN) if a.active) == 1
