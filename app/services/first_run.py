@@ -31,6 +31,7 @@ NOT_SET_UP = ("This clinic is not set up yet. To create its first admin account,
               "setup link BackTrack printed on the server's screen when it started (it "
               "ends with ?code=…), or run: python -m app add-account.")
 ALREADY_SET_UP = "This clinic is already set up. Sign in instead."
+_FIRST_ADMIN = "first-run:first-admin"  # the shared lease while the first admin is made
 
 
 class SetupClosed(Exception):
@@ -72,7 +73,9 @@ class FirstRunSetup:
                            timezone: str = "UTC") -> Account:
         """The clinic's name and numbers and its first admin, all or nothing
         (InvalidInput names each field with a problem; nothing is saved then)."""
-        with self._lock:  # two tabs submitting at once: one admin, the other is refused
+        # Two tabs submitting at once, on this app server or two (each prints its own
+        # link): one admin, the other is refused.
+        with self._lock, self.accounts.exclusive(_FIRST_ADMIN, SetupClosed(ALREADY_SET_UP)):
             self.check(code)
             # The clinic's details by the rules of their every save, before the admin is
             # created: a refusal after it would leave an admin and no clinic details.

@@ -18,6 +18,7 @@ from app.main import Services, build_services
 from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.accounts import Ended, SignedIn, SignInFailed
 from app.services.delivery import LEASE_NAME, DeliveryLease
+from app.services.first_run import SetupClosed
 from app.services.shared_pages import PageHolder
 from app.store.postgres.shared_state import PostgresSharedState
 from app.store.postgres.store import PostgresStore
@@ -289,3 +290,31 @@ def test_two_admins_turning_each_other_off_on_two_servers_leave_one(two: Two) ->
         outcomes = list(pool.map(turn_off, (two.a, two.b), (sam, robin), (robin, sam)))
     assert sorted(outcomes) == ["done", "refused"]
     assert sum(1 for a in two.a.accounts.with_role(Role.ADMIN) if a.active) == 1
+
+
+def test_one_first_admin_when_two_servers_are_set_up_at_once(pg_url: str,
+                                                            clock: FakeClock) -> None:
+    """Each server prints its own setup link; used on both at the same moment, one
+    clinic admin is made and the other link finds the clinic set up."""
+    a = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    b = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    start = threading.Barrier(2)
+
+    def set_up(server: Services, email: str) -> str:
+        start.wait()
+        try:
+            server.first_run.create_first_admin(
+                server.first_run.code, clinic_name="Harbour Physio", phone="+1 555 0100",
+                emergency_number="911", name="Sam", email=email, password=PASSWORD)
+        except SetupClosed:
+            return "closed"
+        return "made"
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(set_up, (a, b), ("sam@example.com", "kit@example.com")))
+        assert sorted(outcomes) == ["closed", "made"]
+        assert len(b.accounts.with_role(Role.ADMIN)) == 1
+    finally:
+        a.close()
+        b.close()
