@@ -33,7 +33,7 @@ from app.services.account_audit import AccountAudit
 from app.services.accounts import AccountService
 from app.services.base import Clock, Collection, system_clock
 from app.services.clinic import ClinicService
-from app.store.interfaces import RecordStore
+from app.store.interfaces import RecordStore, VersionConflict
 from app.store.shared_state import MemorySharedState, SharedState
 
 WRONG_CODE: Final = "That code didn't work. Type the 6 digits your app shows now."
@@ -47,6 +47,9 @@ TOO_MANY: Final = "Too many wrong tries. For your safety this is paused; try aga
 # the sign-in pause, a borrowed unlocked phone can't guess its way through.
 _MAX_TRIES: Final = 5
 _PAUSE: Final = timedelta(minutes=15)
+# Codes checked on several app servers at once: each check saves the record expecting the
+# version it read; on a conflict it reads again (the code may have just been used).
+_SAVE_TRIES: Final = 5
 
 
 @dataclass(frozen=True)
@@ -174,24 +177,36 @@ class TwoStepService:
 
     def _check_app_code(self, account: Account, typed: str) -> bool:
         with self._lock:
-            record, version = self._record(account.id)
-            if not record.on:
-                return False
-            step = _matching_step(record.secret, typed, record.last_step, self.clock())
-            if step is None:
-                return False
-            # Remembered before answering: the same code (or an older one) never again.
-            self._save(replace(record, last_step=step), account, version)
-        return True
+            for _ in range(_SAVE_TRIES):
+                record, version = self._record(account.id)
+                if not record.on:
+                    return False
+                step = _matching_step(record.secret, typed, record.last_step, self.clock())
+                if step is None:
+                    return False
+                # Remembered before answering: the same code (or an older one) never again.
+                try:
+                    self._save(replace(record, last_step=step), account, version)
+                except VersionConflict:
+                    continue  # a code used on another app server meanwhile: read again
+                return True
+        return False
 
     def _use_recovery_code(self, account: Account, typed: str) -> bool:
         with self._lock:
-            record, version = self._record(account.id)
-            digest = rules.matching_recovery_digest(typed, record.recovery_digests)
-            if not record.on or digest is None:
+            for _ in range(_SAVE_TRIES):
+                record, version = self._record(account.id)
+                digest = rules.matching_recovery_digest(typed, record.recovery_digests)
+                if not record.on or digest is None:
+                    return False
+                left = tuple(d for d in record.recovery_digests if d != digest)
+                try:
+                    self._save(replace(record, recovery_digests=left), account, version)
+                except VersionConflict:
+                    continue  # used on another app server meanwhile: read again
+                break
+            else:
                 return False
-            left = tuple(d for d in record.recovery_digests if d != digest)
-            self._save(replace(record, recovery_digests=left), account, version)
         self.audit.record(account.id, AccountAction.RECOVERY_CODE_USED, account.id,
                           f"{len(left)} left")
         return True

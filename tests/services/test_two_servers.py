@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import pyotp
 import pytest
 
 from app.domain.account_admin import AccountChangeRefused
@@ -318,3 +319,23 @@ def test_one_first_admin_when_two_servers_are_set_up_at_once(pg_url: str,
     finally:
         a.close()
         b.close()
+
+
+def test_a_code_typed_on_two_servers_at_once_works_once(two: Two, clock: FakeClock) -> None:
+    """The same code from the app (or recovery code) sent to both servers at the same
+    moment: one accepts it, the others refuse it (no error from the race)."""
+    alex = two.people.patient
+    enrolment = two.a.two_step.start_enrolment(alex)
+    recovery = two.a.two_step.confirm_enrolment(alex, pyotp.TOTP(enrolment.secret).at(
+        clock.now))
+    clock.advance(seconds=60)
+    for typed in (pyotp.TOTP(enrolment.secret).at(clock.now), recovery[0]):
+        start = threading.Barrier(6)
+
+        def check(n: int, typed: str = typed, start: threading.Barrier = start) -> bool:
+            server = two.a if n % 2 == 0 else two.b
+            start.wait()
+            return server.two_step.check_code(alex, typed)
+
+        with ThreadPoolExecutor(6) as pool:
+            assert sorted(pool.map(check, range(6))) == [False] * 5 + [True]
