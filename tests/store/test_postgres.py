@@ -366,6 +366,31 @@ def test_acknowledged_saves_survive_a_kill_9_of_the_database(
         assert store.save("pain_entry", "after", {}, owner="p1").version == 1
 
 
+def test_connections_dropped_by_the_server_are_replaced_unnoticed(pg_url: str) -> None:
+    """The pool does not test a connection before each use (a round trip per read); one
+    the server dropped meanwhile (a restart, an idle cut) costs a retry, not an error."""
+    with PostgresStore.open(pg_url, pool_max=3) as store:
+        store.save("pain_entry", "a", {"nrs": 1}, owner="p1")
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND query NOT LIKE 'LISTEN%%'").fetchall()
+        assert cut  # the pool's connections
+        latest = store.latest("pain_entry", "a")
+        assert latest is not None and latest.data == {"nrs": 1}
+        cut_again(pg_url)
+        assert store.save("pain_entry", "a", {"nrs": 2}, owner="p1").version == 2
+        assert [r.id for r in store.find(Query("pain_entry", owner="p1"))] == ["a"]
+
+
+def cut_again(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                      "AND query NOT LIKE 'LISTEN%%'")
+
+
 @pytest.mark.slow  # a save while the server is down waits for the pool's timeout (10 s)
 def test_a_store_carries_on_after_the_database_restarts(
         postgres_server: PostgresServer, pg_url: str) -> None:

@@ -142,7 +142,6 @@ class PostgresStore:
         pool = ConnectionPool(url, min_size=1, max_size=max(1, pool_max), open=False,
                               kwargs={"autocommit": True,
                                       "connect_timeout": CONNECT_TIMEOUT_SECONDS},
-                              check=ConnectionPool.check_connection,
                               timeout=CONNECT_TIMEOUT_SECONDS,
                               name="backtrack-store")
         stamps = SharedStamps()
@@ -178,25 +177,56 @@ class PostgresStore:
             raise StoreError(f"The database at {self.location} refused the request "
                              f"({exc.sqlstate}: {primary}). Nothing of it was saved.") from exc
 
+    def _dropped(self, exc: StoreUnavailable, attempt: int) -> bool:
+        """Whether a request met a pooled connection the server had already dropped (it
+        restarted, or a network device cut an idle connection), on its first try: then
+        the idle connections are checked and the request runs once more. The pool does
+        not check each connection before handing it out: that would cost every read a
+        round trip of its own."""
+        cause = exc.__cause__
+        if attempt or not isinstance(cause, psycopg.OperationalError) \
+                or isinstance(cause, PoolTimeout):
+            return False
+        self._pool.check()
+        return True
+
     def _read(self, sql: str, params: Sequence[Any]) -> list[Record]:
-        with self._connection() as conn:
-            return [_record(row) for row in conn.execute(sql, params).fetchall()]
+        for attempt in range(2):
+            try:
+                with self._connection() as conn:
+                    return [_record(row) for row in conn.execute(sql, params).fetchall()]
+            except StoreUnavailable as exc:
+                if not self._dropped(exc, attempt):
+                    raise
+        raise AssertionError("unreachable")
 
     def _write(self, work: Callable[[psycopg.Connection], T], *, again: bool = True) -> T:
         """Run `work` in one transaction; again (from the start) when it lost a race the
-        database detected, unless `again` is False (work that consumes a stream cannot
-        start over). A commit that fails leaves nothing of it behind."""
-        for attempt in range(_RETRIES if again else 1):
+        database detected, or when the connection was found dropped before the COMMIT was
+        sent (nothing of it can have been kept then), unless `again` is False (work that
+        consumes a stream cannot start over). A commit that fails leaves nothing of it
+        behind; a connection lost during the COMMIT itself is not retried (it may have
+        been kept) and says the database cannot be reached."""
+        dropped = 0
+        attempt = 0
+        while True:
+            committing = False
             try:
                 with self._connection() as conn, conn.transaction():
-                    return work(conn)
+                    result = work(conn)
+                    committing = True
+                return result
+            except StoreUnavailable as exc:
+                if committing or not again or not self._dropped(exc, dropped):
+                    raise
+                dropped += 1
             except _RETRYABLE as exc:
-                if not again or attempt == _RETRIES - 1:
+                attempt += 1
+                if not again or attempt == _RETRIES:
                     raise StoreError(
                         f"The database at {self.location} kept turning this change away "
                         f"as it met others ({exc.sqlstate}); nothing of it was saved. "
                         "Try again.") from exc
-        raise AssertionError("unreachable")
 
     @staticmethod
     def _notify(conn: psycopg.Connection, notes: list[str]) -> None:
@@ -337,6 +367,7 @@ class PostgresStore:
         """(seq, version) of every version in seq order, as of one moment (one REPEATABLE
         READ transaction, streamed through a server-side cursor: memory stays bounded).
         Holds a connection until the iteration ends or the generator is closed."""
+        self._pool.check()  # rare and long: start on a connection known to be alive
         with self._connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             with conn.cursor(name="every_version") as cur:
@@ -433,6 +464,7 @@ class PostgresStore:
 
     def stats(self) -> dict[str, int]:
         """Counts for backups and diagnostics (as JournalStore.stats)."""
+        self._pool.check()
         with self._connection() as conn:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM latest), (SELECT count(*) FROM versions), "
