@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import sys
 import tempfile
 import time
@@ -108,7 +110,7 @@ async def settle(page: ft.Page, text: str) -> None:
     raise TimeoutError(text)
 
 
-async def run(data_dir: Path, cycles: int) -> None:
+async def run(data_dir: Path, cycles: int, profile: str | None = None) -> None:
     from app.main import build_services, seed_demo_if_empty
     from app.ui.shell import Shell
     from bench.history import settings_for
@@ -137,6 +139,9 @@ async def run(data_dir: Path, cycles: int) -> None:
 
     spent = dict.fromkeys(STEPS, 0.0)
     conn.sent_bytes = 0
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     for i in range(cycles):
         score = i % 11
         for step, tap, until in (
@@ -150,6 +155,9 @@ async def run(data_dir: Path, cycles: int) -> None:
             await session.dispatch_event(control._i, "click", None)
             await settle(page, until)
             spent[step] += time.process_time() - started
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(profile).print_stats(30)
     total = sum(spent.values())
     print(f"CPU per cycle {1000 * total / cycles:.1f} ms ("
           + ", ".join(f"{k} {1000 * v / cycles:.1f}" for k, v in spent.items())
@@ -162,13 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=40)
     parser.add_argument("--flet-as-shipped", action="store_true",
                         help="without app.ui.flet_speedups (Flet's own send and diff)")
+    parser.add_argument("--profile", metavar="SORT", choices=("tottime", "cumtime"),
+                        help="print cProfile's top functions over the cycles")
     args = parser.parse_args(argv)
     if not args.flet_as_shipped:
         from app.ui.flet_speedups import install
 
         install()
     with tempfile.TemporaryDirectory() as scratch:
-        asyncio.run(run(Path(scratch), args.cycles))
+        asyncio.run(run(Path(scratch), args.cycles, args.profile))
     return 0
 
 

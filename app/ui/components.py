@@ -45,6 +45,14 @@ class ChipChoice(ft.Column):
         self.show_error(None)
         self.update()
 
+    def clear(self) -> None:
+        """Nothing picked and no error, as a new form shows it."""
+        self.selected = []
+        for chip in self.chips:
+            if isinstance(chip, ft.Chip):
+                chip.selected = False
+        self.show_error(None)
+
     def show_error(self, message: str | None) -> None:
         self.error.value = message or ""
         shown = any(c is self.error for c in self.controls)

@@ -76,6 +76,12 @@ class ScoreRow(ft.Column):
                 text.semantics_label = f"{self.label}: {cell.data}" + (
                     " (selected)" if chosen else "")
 
+    def clear(self) -> None:
+        """Nothing picked and no error, as a new form shows it."""
+        self.value = None
+        self.show_error(None)
+        self._paint()
+
     def show_error(self, message: str | None) -> None:
         self.error.value = message or ""
         shown = any(c is self.error for c in self.controls)

@@ -1,12 +1,14 @@
 """Less server CPU per check-in (issue 17), checked without a browser: Flet's two hot spots
 (app/ui/flet_speedups.py) give the same patch as Flet's own code and are in place in the
-web app, and the check-in form sends fewer controls with the same questions and labels."""
+web app; the check-in form sends fewer controls with the same questions and labels, and a
+tab gets its form back cleared instead of building it again."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import flet as ft
@@ -15,6 +17,7 @@ import pytest
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, ObjectPatch
 from flet.messaging.protocol import Message, MessageAction
+from flet.messaging.session_store import SessionStore
 from flet_web.fastapi.flet_app import FletApp
 
 from app.domain.accounts import Account, Role
@@ -168,3 +171,53 @@ def test_a_score_row_shows_its_error_line_only_while_there_is_one() -> None:
     row.show_error(None)
     row.show_error(None)
     assert all(c is not row.error for c in row.controls)
+
+
+def _tab(services: Services, patient: Account) -> StubShell:
+    """A stand-in tab whose page has a Flet session store, as a real tab's has."""
+    shell = StubShell(services, patient)
+    shell.page = SimpleNamespace(update=lambda: None,
+                                 session=SimpleNamespace(store=SessionStore()))
+    return shell
+
+
+def _form_of(view: ft.View) -> ft.ResponsiveRow:
+    return next(c for c in walk(view) if isinstance(c, ft.ResponsiveRow))
+
+
+def test_a_tab_gets_its_check_in_form_back_cleared(services: Services,
+                                                   patient: Account) -> None:
+    shell = _tab(services, patient)
+    first = checkin.build(shell)  # type: ignore[arg-type]
+    rows = [c for c in walk(first) if isinstance(c, ScoreRow)]
+    rows[0].value = 6
+    rows[1].show_error("Worst pain in the last 24 hours can't be lower than pain now.")
+    note = next(c for c in walk(first) if isinstance(c, ft.TextField))
+    note.value = "typed last time"
+    tile = next(c for c in walk(first) if isinstance(c, ft.ExpansionTile))
+    tile.controls, tile.expanded = [ft.Text("chips")], True
+    column = _form_of(first).controls[0]
+    assert isinstance(column, ft.Column)
+    column.controls = [ft.Text("Check-in saved. Thank you!")]
+
+    again = checkin.build(shell)  # type: ignore[arg-type]
+    assert _form_of(again) is _form_of(first)  # the same controls, not built again
+    assert all(r.value is None and all(c is not r.error for c in r.controls) for r in rows)
+    assert rows[0].cells[6].bgcolor == ft.Colors.SURFACE_CONTAINER_HIGH
+    assert note.value == "" and tile.controls == [] and not tile.expanded
+    texts = [c.value for c in walk(again) if isinstance(c, ft.Text)]
+    assert "Check-in saved. Thank you!" not in texts
+    assert any(c.content == "Save check-in" for c in walk(again)
+               if isinstance(c, ft.FilledButton) and c.visible)
+
+
+def test_new_questions_get_a_new_form(services: Services, patient: Account) -> None:
+    shell = _tab(services, patient)
+    first = checkin.build(shell)  # type: ignore[arg-type]
+    services.logbook.set_activities(patient, patient.id, ["Sitting for an hour",
+                                                          "Walking 30 minutes",
+                                                          "Gardening"])
+    again = checkin.build(shell)  # type: ignore[arg-type]
+    assert _form_of(again) is not _form_of(first)
+    labels = {c.value for c in walk(again) if isinstance(c, ft.Text)}
+    assert "Today, how well can you do: Gardening?" in labels
