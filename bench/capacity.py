@@ -23,7 +23,8 @@ there: `--build-only --data-dir DIR` builds a folder to start it on.
 Per N it prints: saves, saves per second, save→confirmation p50/p95/max, the route changes'
 p95 (open the form, back to Today), the server's CPU per cycle (all its threads, from
 /proc, over the measured window, divided by the saves in it) and its share of one core,
-memory per session (RSS after signing everyone in minus RSS before, / N), and this
+memory per session (RSS after signing everyone in minus RSS before, / N; "busy": the same at
+the end of the window, after every patient has used the check-in form), and this
 process's own share of a core (the simulated patients must not be the bottleneck).
 """
 
@@ -103,16 +104,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_server(command: str, data_dir: Path, log: Path) -> Iterator[tuple[str, list[int]]]:
+def start_server(command: str, data_dir: Path, log: Path,
+                 cwd: Path = REPO) -> Iterator[tuple[str, list[int]]]:
     """Run `command` ({port}, {data_dir} filled in) until the block ends; yield its URL
     and the pids to measure (the command's process and its descendants, e.g. a
-    script's app processes) once the port answers."""
+    script's app processes) once the port answers. `cwd`: where `-m app` is found (another
+    checkout runs another version of the app on the same clinic)."""
     port = free_port()
     argv = shlex.split(command.format(port=port, data_dir=data_dir))
     env = {**os.environ, "BACKTRACK_FAST_HASH": "1", "BACKTRACK_NO_BROWSER": "1",
            "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out,
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -234,7 +237,8 @@ class Result:
     errors: list[str]
     cpu_s: float | None
     rss_before: float | None
-    rss_after: float | None
+    rss_after: float | None  # everyone signed in, on Today
+    rss_busy: float | None  # at the end of the measured window
     bench_cpu_s: float
 
     def pct(self, values: list[float], q: float) -> float:
@@ -270,6 +274,7 @@ async def run_size(url: str, pids: list[int], n: int, seconds: float, warmup: fl
     cpu0, bench0 = cpu_seconds(pids), time.process_time()
     await asyncio.sleep(seconds)
     cpu1, bench1 = cpu_seconds(pids), time.process_time()
+    rss_busy = rss_mib(pids) if pids else None
     await asyncio.gather(*tasks)
     await asyncio.gather(*(c.close() for c in clients))
 
@@ -278,13 +283,14 @@ async def run_size(url: str, pids: list[int], n: int, seconds: float, warmup: fl
 
     return Result(n, signed_in_s, seconds, window(tally.saves), window(tally.opens),
                   window(tally.taps), window(tally.backs), tally.errors,
-                  cpu1 - cpu0 if pids else None, rss_before, rss_after, bench1 - bench0)
+                  cpu1 - cpu0 if pids else None, rss_before, rss_after, rss_busy,
+                  bench1 - bench0)
 
 
 # -- the report ---------------------------------------------------------------------------
 
 HEADER = ("     N  saves  saves/s  save p50  save p95  save max  tap p95  open p95  back p95"
-          "  CPU ms/cycle  server core  MiB/session  bench core  errors  before p95")
+          "  CPU ms/cycle  server core  MiB/session  (busy)  bench core  errors  before p95")
 
 
 def row(r: Result) -> str:
@@ -294,11 +300,13 @@ def row(r: Result) -> str:
     core = f"{r.cpu_s / r.window_s:10.0%}" if r.cpu_s is not None else f"{'n/a':>10}"
     mem = f"{(r.rss_after - r.rss_before) / r.n:11.2f}" \
         if r.rss_after is not None and r.rss_before is not None else f"{'n/a':>11}"
+    busy = f"{(r.rss_busy - r.rss_before) / r.n:6.2f}" \
+        if r.rss_busy is not None and r.rss_before is not None else f"{'n/a':>6}"
     before = BEFORE_P95_MS.get(r.n)
     return (f"{r.n:6d} {saves:6d} {saves / r.window_s:8.1f} {r.pct(r.saves, .5):9.1f}"
             f" {r.pct(r.saves, .95):9.1f} {max(r.saves, default=float('nan')):9.1f}"
             f" {r.pct(r.taps, .95):8.1f} {r.pct(r.opens, .95):9.1f}"
-            f" {r.pct(r.backs, .95):9.1f}  {cpu}  {core}  {mem}"
+            f" {r.pct(r.backs, .95):9.1f}  {cpu}  {core}  {mem}  {busy}"
             f"  {r.bench_cpu_s / r.window_s:10.0%}  {len(r.errors):6d}"
             f"  {f'{before:.0f}' if before else '':>10}")
 
@@ -334,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the clinic's folder (built if needed; default: a temp folder)")
     parser.add_argument("--server-cmd", default=DEFAULT_CMD,
                         help="how to start the target ({port}, {data_dir} filled in)")
+    parser.add_argument("--server-dir", type=Path, default=REPO,
+                        help="the checkout the server command runs in (e.g. the commit "
+                             "before a change, for a before/after in one run)")
     parser.add_argument("--url", help="a target that already runs (no server started)")
     parser.add_argument("--server-pid", type=int, action="append", default=[],
                         help="with --url: pids whose CPU and memory to measure")
@@ -366,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                                               args.warmup))
             else:
                 log = data_dir.parent / f"server-{n}.log"
-                with start_server(args.server_cmd, data_dir, log) as (url, pids):
+                with start_server(args.server_cmd, data_dir, log,
+                                  args.server_dir) as (url, pids):
                     time.sleep(3)  # start-up jobs (settle-memory) before the baseline
                     pids = [pids[0], *_descendants(pids[0])]
                     result = asyncio.run(run_size(url, pids, n, args.seconds, args.warmup))
