@@ -321,3 +321,35 @@ def test_strikes_count_across_servers(
     assert not a.strike("k", limit=2, pause=pause, now=NOW)
     assert b.strike("k", limit=2, pause=pause, now=NOW)
     assert a.paused_until("k", NOW) == later(15)
+
+
+def test_connections_dropped_by_the_server_are_replaced(pg_url: str) -> None:
+    """A database restart (or an idle timeout in between) drops the pool's connections:
+    the next operations get fresh ones instead of failing."""
+    shared = PostgresSharedState(migrated(pg_url))
+    try:
+        shared.open_session("s", "ann", NOW, idle=IDLE)
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        assert shared.session("s", NOW, idle=IDLE, refresh=True, idle_reason="i") == "ann"
+        assert shared.strike("k", limit=1, pause=IDLE, now=NOW)
+    finally:
+        shared.close()
+
+
+def test_broadcasts_resume_after_the_listening_connection_drops(pg_url: str) -> None:
+    shared = PostgresSharedState(migrated(pg_url))
+    try:
+        got, arrived, _ = received_by(shared, "signed_out")
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        # Sent while the listener is away, a message is lost; once it is back, they come.
+        for _ in range(100):
+            shared.publish("signed_out", "digest")
+            if arrived.wait(0.2):
+                break
+        assert got and set(got) == {"digest"}
+    finally:
+        shared.close()

@@ -49,8 +49,13 @@ class PostgresSharedState:
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
         try:
+            # Each connection is checked as it is handed out (one short round trip): a
+            # connection the server dropped (a restart) is replaced, never used, since
+            # these operations are not all safe to run again after an error.
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size,
-                                        kwargs={"autocommit": True}, open=True)
+                                        kwargs={"autocommit": True}, open=True,
+                                        check=ConnectionPool.check_connection,
+                                        name="backtrack-shared-state")
             self._pool.wait(timeout=10)
         except (psycopg.Error, Exception) as exc:
             raise unreachable(url, exc) from exc
