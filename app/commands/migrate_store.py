@@ -6,8 +6,8 @@ backup.py, app/store/postgres/backup.py): every version with its saved_at, tombs
 included, in the order the source store accepted them. The target must hold no records:
 a copy is never merged into other data, and a refusal writes nothing. The copy's file is
 kept in a 0700 folder beside the data folder while it runs and removed afterwards (it
-holds the clinic's health data). Stop BackTrack on the source first: saves made after the
-copy's moment would not be in the target.
+holds the clinic's health data). The source folder must not be open in a running BackTrack
+(refused, StoreLocked): saves made after the copy's moment would not be in the target.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.settings import Settings
 from app.store.backup import backup, restore
 from app.store.interfaces import StoreError
 from app.store.journal import JOURNAL_FILE, SNAPSHOT_FILE
+from app.store.journal.folder_lock import acquire_folder_lock, release_folder_lock
 from app.store.postgres import PostgresStore
 from app.store.postgres.backup import backup_database, restore_database
 
@@ -35,10 +36,17 @@ def to_database(settings: Settings, url: str) -> str:
     if not holds_records(store_dir):
         raise StoreError(f"There are no records in {store_dir} to copy. Nothing was "
                          f"written. Name the data folder with --data-dir.")
-    with tempfile.TemporaryDirectory(dir=store_dir.parent, prefix=".migrate-store-") as tmp:
-        copy = backup(store_dir, Path(tmp) / "copy.zip")
-        with PostgresStore.open(url) as target:
-            done = restore_database(copy, target)
+    # Held to the end: a BackTrack still serving the folder would go on saving where the
+    # copy no longer looks (StoreLocked names it), and none may start on it meanwhile.
+    lock_fd = acquire_folder_lock(store_dir)
+    try:
+        with tempfile.TemporaryDirectory(dir=store_dir.parent,
+                                         prefix=".migrate-store-") as tmp:
+            copy = backup(store_dir, Path(tmp) / "copy.zip")
+            with PostgresStore.open(url) as target:
+                done = restore_database(copy, target)
+    finally:
+        release_folder_lock(lock_fd)
     return (f"Copied {done.versions} versions of {done.records} records from {store_dir} "
             f"into the database at {done.location}.")
 

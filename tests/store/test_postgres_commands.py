@@ -150,6 +150,19 @@ def test_migrate_store_refuses_a_target_that_holds_records(postgres_server: Post
     assert done.returncode == 1 and "no records" in done.stderr
 
 
+def test_migrate_store_refuses_a_folder_a_running_backtrack_serves(
+        pg_url: str, tmp_path: Path) -> None:
+    """Saves made there after the copy's moment would be lost to the database."""
+    source = tmp_path / "source"
+    _varied_journal(source)
+    with JournalStore.open(paths.store_dir(source)):  # a server on the folder
+        done = app("migrate-store", "--data-dir", str(source), "--to", pg_url)
+    assert done.returncode == 1
+    assert "already open in another BackTrack process" in done.stderr
+    with PostgresStore.open(pg_url) as store:
+        assert store.stats()["versions"] == 0
+
+
 def test_an_unreachable_database_is_one_line_without_its_password(tmp_path: Path) -> None:
     url = "postgresql://clinic:pa55-w0rd@127.0.0.1:1/backtrack"
     for args in (["seed-demo", "--database-url", url], ["backup", "--database-url", url],
