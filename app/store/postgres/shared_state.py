@@ -32,6 +32,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from app.store.postgres.location import unreachable
+from app.store.postgres.store import CONNECT_TIMEOUT_SECONDS, connect
 from app.store.shared_state import ENDED_KEPT_FOR, HeldPage, Ticket, Unsubscribe
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,12 @@ class PostgresSharedState:
             # connection the server dropped (a restart) is replaced, never used, since
             # these operations are not all safe to run again after an error.
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size,
-                                        kwargs={"autocommit": True}, open=True,
-                                        check=ConnectionPool.check_connection,
+                                        kwargs={"autocommit": True,
+                                                "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+                                        open=True, check=ConnectionPool.check_connection,
+                                        timeout=CONNECT_TIMEOUT_SECONDS,
                                         name="backtrack-shared-state")
-            self._pool.wait(timeout=10)
+            self._pool.wait(timeout=CONNECT_TIMEOUT_SECONDS)
         except (psycopg.Error, Exception) as exc:
             raise unreachable(url, exc) from exc
         self._last_sweep = -SWEEP_EVERY_SECONDS  # the first write sweeps
@@ -316,7 +319,7 @@ class _Listener:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self.url, autocommit=True) as conn:
+                with connect(self.url) as conn:
                     with self._lock:
                         channels = list(self._callbacks)
                     for channel in channels:  # again, after a reconnect
