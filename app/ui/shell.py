@@ -108,8 +108,10 @@ class Shell:
         self.remembered = RememberedSignIn()
         # A sign-out of this tab's session in another tab, on this app server or another:
         # the listener may call from another thread, so it hands over to this page's loop.
+        # Subscribing may wait for the database (the first tab of a process): off the loop.
         loop = asyncio.get_running_loop()
-        stop_watching = self.services.auth.watch_sign_outs(
+        stop_watching = await asyncio.to_thread(
+            self.services.auth.watch_sign_outs,
             lambda digest: _call_soon(loop, self._on_signed_out(digest)))
         self.page.on_close = lambda _: stop_watching()  # the session expired: let go
         await self._resume_remembered()
