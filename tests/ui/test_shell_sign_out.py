@@ -1,7 +1,7 @@
-"""A sign-out reaches every tab of the session through the shared channel (issue 17), in
-process on a stand-in page: the shell watches AuthService's sign-outs from its start,
-draws the sign-in screen when its own session is the one signed out, and stops watching
-when Flet closes its session."""
+"""A sign-out reaches every tab of the session through the shared channel (issue 17), on
+any app server, in process on a stand-in page: the shell watches AuthService's sign-outs
+from its start, draws the sign-in screen when its own session is the one signed out, and
+stops watching when Flet closes its session."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from app.main import Services
+from app.main import Services, build_services
+from app.store.postgres.store import PostgresStore
 from app.store.shared_state import MemorySharedState
 from app.ui import shell as shell_module
 from app.ui.shell import Shell
+from tests.conftest import FAST_SETTINGS, FakeClock
 from tests.ui.test_error_boundary import PASSWORD, StandInPage, patient, texts
 
 
@@ -75,3 +77,34 @@ def test_a_tab_shows_the_sign_in_when_another_signs_its_session_out(
         assert subscribers(services) == 0
 
     asyncio.run(scenario())
+
+
+def test_a_sign_out_on_one_app_server_reaches_a_tab_on_another(
+        pg_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two app servers on one PostgreSQL database: a tab on the second shows the sign-in
+    when its session is signed out in a tab on the first (LISTEN/NOTIFY)."""
+    a = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    b = build_services(FAST_SETTINGS, PostgresStore.open(pg_url), clock=clock)
+    try:
+        alex = patient(a, "Alex")
+        token = a.auth.sign_in(alex.email, PASSWORD).token
+        monkeypatch.setattr(shell_module, "RememberedSignIn", lambda: Remembers(token))
+        page = StartablePage()
+        tab_on_b = Shell(page, b.screens)  # type: ignore[arg-type]  # a stand-in page
+
+        async def scenario() -> None:
+            await tab_on_b.start()
+            assert tab_on_b.token == token  # the session opened on a, resumed on b
+            a.auth.sign_out(token)
+            for _ in range(200):
+                if tab_on_b.token is None:
+                    break
+                await asyncio.sleep(0.05)
+            assert tab_on_b.token is None
+            assert "Sign in" in " ".join(texts(page.views[-1]))
+            page.on_close(None)
+
+        asyncio.run(scenario())
+    finally:
+        a.close()
+        b.close()
