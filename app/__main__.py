@@ -58,9 +58,11 @@ def _database_url(text: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="data folder (default: storage/)")
-    # SUPPRESS: given before the subcommand, the subcommand's own (absent) copy must not
-    # reset it to None, which would quietly open the data folder instead of the database.
+    # SUPPRESS (both): given before the subcommand, the subcommand's own (absent) copy must
+    # not reset it to None, which would quietly open the default data folder (or the data
+    # folder instead of the database).
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="data folder (default: storage/)")
     common.add_argument("--database-url", type=_database_url, metavar="postgresql://...",
                         default=argparse.SUPPRESS,
                         help="keep the records in this PostgreSQL database instead of the "
@@ -132,7 +134,8 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = settings_module.from_environment().with_overrides(
-            data_dir=args.data_dir, database_url=getattr(args, "database_url", None),
+            data_dir=getattr(args, "data_dir", None),
+            database_url=getattr(args, "database_url", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None), certfile=getattr(args, "certfile", None),
             keyfile=getattr(args, "keyfile", None),

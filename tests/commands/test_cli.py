@@ -263,3 +263,14 @@ def test_an_export_is_private_and_never_replaces_a_folder(demo: Path, tmp_path: 
     done = app("export", "--patient", "alex@example.com", "--out", str(folder), data=demo)
     assert "is not a file" in one_line_refusal(done, 2)
     assert folder.is_dir()
+
+
+@pytest.mark.parametrize("argv", [["--data-dir", "/srv/clinic", "backup"],
+                                  ["backup", "--data-dir", "/srv/clinic"]])
+def test_the_data_folder_is_taken_before_or_after_the_subcommand(argv: list[str]) -> None:
+    """Before the subcommand it was reset by the subcommand's own absent copy, so the
+    command quietly worked on storage/ instead of the folder given."""
+    from app import __main__ as cli
+
+    args = cli._parser().parse_args(argv)
+    assert args.data_dir == Path("/srv/clinic")
