@@ -38,6 +38,7 @@ from app.services.guidance import GuidanceService, load_rulebook
 from app.services.health import Health
 from app.services.invitations import InvitationService
 from app.services.logbook import Logbook
+from app.services.one_at_a_time import OneAtATime
 from app.services.password_reset import PasswordResetService
 from app.services.portability import Portability
 from app.services.progress import ProgressService, load_thresholds
@@ -184,6 +185,11 @@ def build_services(settings: Settings, store: RecordStore | None = None,
     )
 
 
+# A backup of a large database may take minutes; a server that dies during one keeps the
+# others from starting the next for at most this long.
+BACKUP_LEASE = timedelta(hours=1)
+
+
 def background_jobs(services: Services) -> Jobs:
     """The server's background work, registered here; the command that serves starts
     them before the server and stops them after (the server adds its warm-ups)."""
@@ -195,7 +201,12 @@ def background_jobs(services: Services) -> Jobs:
     # Caseload statuses kept up to date as entries are saved (issue 15).
     jobs.every(CASELOAD_JOB, REFRESH_SECONDS, services.caseload.refresh)
     # The admin's backup schedule (issue 15): the job asks whether one is due.
-    jobs.every(BACKUP_JOB, LOOK_EVERY_SECONDS, services.backups.run_due)
+    # One app server at a time asks (issue 17): servers sharing a backup folder make one
+    # backup per turn, not one each at the same second.
+    backups_turn = OneAtATime(services.shared, BACKUP_JOB, services.accounts.clock,
+                              ttl=BACKUP_LEASE)
+    jobs.every(BACKUP_JOB, LOOK_EVERY_SECONDS,
+               partial(backups_turn.run, lambda _heartbeat: services.backups.run_due()))
     return jobs
 
 

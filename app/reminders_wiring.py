@@ -65,4 +65,4 @@ def schedule_delivery(jobs: Jobs, delivery: DeliveryService,
     if lease is None:
         jobs.every(DELIVERY_JOB, every_seconds, delivery.run_due)
     else:
-        jobs.every(DELIVERY_JOB, every_seconds, partial(lease.run, delivery))
+        jobs.every(DELIVERY_JOB, every_seconds, partial(lease.run_delivery, delivery))

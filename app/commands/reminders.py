@@ -59,7 +59,7 @@ def run(argv: list[str]) -> int:
                 services.store, services.access, services.clinic,
                 data_dir=settings.data_dir, base_url=base_url).delivery
         # App servers on the same database may be delivering: one run at a time.
-        summary = DeliveryLease(services.shared, services.accounts.clock).run(delivery)
+        summary = DeliveryLease(services.shared, services.accounts.clock).run_delivery(delivery)
         print(summary.line() if summary is not None else BUSY)
         return 0
     except StoreError as exc:

@@ -60,6 +60,7 @@ from app.domain.tokens import token_digest
 from app.domain.zones import patient_today
 from app.services.base import Clock, system_clock
 from app.services.notifier import DeliveryFailed, Notifier, ReminderEmail, reminder_email
+from app.services.one_at_a_time import OneAtATime
 from app.services.reminders import DELIVERY, ReminderLinks, ReminderService
 from app.store.interfaces import Change, Query, RecordStore, VersionConflict
 from app.store.shared_state import SharedState
@@ -317,39 +318,18 @@ LEASE_NAME: Final = "reminders-delivery"
 LEASE_TTL: Final = timedelta(seconds=60)
 
 
-class DeliveryLease:
+class DeliveryLease(OneAtATime):
     """Only the app server holding the shared lease runs the delivery. The records alone
     would keep in-app reminders exactly-once (each is a first version), but two servers
     could both send a pending email before either marks it delivered: with the lease,
-    one run at a time happens across all servers.
-
-    A run takes the lease, renews it between batches and emails once a third of `ttl`
-    has passed, and releases it when done, so whichever server's scheduler ticks next
-    runs the next one; a server that dies mid-run holds it at most `ttl` longer."""
+    one run at a time happens across all servers. The run renews it between batches and
+    emails (app.services.one_at_a_time)."""
 
     def __init__(self, shared: SharedState, clock: Clock = system_clock, *,
                  holder: str | None = None, ttl: timedelta = LEASE_TTL,
                  ticks: Callable[[], float] = time.monotonic) -> None:
-        self.shared = shared
-        self.clock = clock
-        self.holder = holder or secrets.token_hex(8)  # this process, as the lease knows it
-        self.ttl = ttl
-        self.ticks = ticks  # how often to renew is this process's business
-        self._renewed = 0.0
+        super().__init__(shared, LEASE_NAME, clock, ttl=ttl, holder=holder, ticks=ticks)
 
-    def run(self, delivery: DeliveryService) -> RunSummary | None:
+    def run_delivery(self, delivery: DeliveryService) -> RunSummary | None:
         """The delivery's run if this server got the lease; None while another runs."""
-        if not self.shared.try_lease(LEASE_NAME, self.holder, self.ttl, self.clock()):
-            return None
-        self._renewed = self.ticks()
-        try:
-            return delivery.run_due(heartbeat=self._renew)
-        finally:
-            self.shared.release_lease(LEASE_NAME, self.holder)
-
-    def _renew(self) -> None:
-        if self.ticks() - self._renewed < self.ttl.total_seconds() / 3:
-            return
-        self._renewed = self.ticks()
-        if not self.shared.try_lease(LEASE_NAME, self.holder, self.ttl, self.clock()):
-            log.warning("Reminders: the delivery lease was lost during a run.")
+        return self.run(lambda heartbeat: delivery.run_due(heartbeat=heartbeat))

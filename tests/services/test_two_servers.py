@@ -15,9 +15,10 @@ import pytest
 from app.domain.account_admin import AccountChangeRefused
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput
-from app.main import Services, build_services
+from app.main import BACKUP_LEASE, Services, background_jobs, build_services
 from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.accounts import Ended, SignedIn, SignInFailed
+from app.services.backups import BACKUP_JOB
 from app.services.delivery import LEASE_NAME, DeliveryLease
 from app.services.first_run import SetupClosed
 from app.services.shared_pages import PageHolder
@@ -138,20 +139,20 @@ def test_one_server_at_a_time_runs_the_reminders(two: Two, clock: FakeClock) -> 
             return "ran on a"
 
     result: list[object] = []
-    runner = threading.Thread(target=lambda: result.append(on_a.run(Slow())))  # type: ignore[arg-type]
+    runner = threading.Thread(target=lambda: result.append(on_a.run_delivery(Slow())))  # type: ignore[arg-type]
     runner.start()
     assert inside.wait(10)
-    ran_on_b.append(on_b.run(two.b.reminders.delivery))  # a is running: b does nothing
+    ran_on_b.append(on_b.run_delivery(two.b.reminders.delivery))  # a is running: b does nothing
     leave.set()
     runner.join(10)
     assert result == ["ran on a"]
     assert ran_on_b == [None]
-    assert on_b.run(two.b.reminders.delivery) is not None  # a finished: b's turn
+    assert on_b.run_delivery(two.b.reminders.delivery) is not None  # a finished: b's turn
     # A server that died holding the lease: the other takes over once it expires.
     assert two.a.shared.try_lease(LEASE_NAME, "server-a", on_a.ttl, clock())
-    assert on_b.run(two.b.reminders.delivery) is None
+    assert on_b.run_delivery(two.b.reminders.delivery) is None
     clock.advance(seconds=on_a.ttl.total_seconds())
-    assert on_b.run(two.b.reminders.delivery) is not None
+    assert on_b.run_delivery(two.b.reminders.delivery) is not None
 
 
 def test_a_long_run_renews_its_lease(two: Two, clock: FakeClock) -> None:
@@ -168,10 +169,10 @@ def test_a_long_run_renews_its_lease(two: Two, clock: FakeClock) -> None:
                 clock.advance(seconds=40)
                 ticks[0] += 40
                 heartbeat()
-            seen.append(on_b.run(two.b.reminders.delivery))
+            seen.append(on_b.run_delivery(two.b.reminders.delivery))
             return "done"
 
-    assert on_a.run(Long()) == "done"  # type: ignore[arg-type]
+    assert on_a.run_delivery(Long()) == "done"  # type: ignore[arg-type]
     assert seen == [None]  # still a's, 120 s in
 
 
@@ -339,3 +340,17 @@ def test_a_code_typed_on_two_servers_at_once_works_once(two: Two, clock: FakeClo
 
         with ThreadPoolExecutor(6) as pool:
             assert sorted(pool.map(check, range(6))) == [False] * 5 + [True]
+
+
+def test_the_backup_job_runs_on_one_server_at_a_time(services: Services,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(services.backups, "run_due", lambda: asked.append("asked"))
+    job = background_jobs(services)._jobs[BACKUP_JOB]
+    now = services.accounts.clock()
+    assert services.shared.try_lease(BACKUP_JOB, "another server", BACKUP_LEASE, now)
+    job.work()
+    assert asked == []  # the other server is at it
+    services.shared.release_lease(BACKUP_JOB, "another server")
+    job.work()
+    assert asked == ["asked"]
