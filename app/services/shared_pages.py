@@ -64,30 +64,32 @@ class SharedPages:
         self.clock = clock
 
     def keep(self, token: str, body: bytes, holder: PageHolder, *, pending: bool) -> None:
-        """Keep a page under `token` for the other servers; only a digest of the
-        session's token is stored with it."""
+        """Keep a page under `token` for the other servers; only digests of the page's
+        and the session's tokens are stored with it."""
         now = self.clock()
         owner = {"session": token_digest(holder.session_token),
                  "viewer": holder.viewer.id, "patient": holder.patient_id}
-        self.shared.keep_page(token, HeldPage(body, PENDING if pending else "", b"", owner,
-                                              now + self.ttl), now)
+        page = HeldPage(body, PENDING if pending else "", b"", owner, now + self.ttl)
+        self.shared.keep_page(token_digest(token), page, now)
 
     def settle(self, token: str, data: bytes | None) -> None:
         """A pending page's data (None: it will not come)."""
-        self.shared.settle_page(token, READY if data is not None else FAILED, data or b"")
+        state = READY if data is not None else FAILED
+        self.shared.settle_page(token_digest(token), state, data or b"")
 
     def drop(self, token: str) -> None:
-        self.shared.drop_page(token)
+        self.shared.drop_page(token_digest(token))
 
     def page(self, token: str) -> SharedPage | None:
         """The page, if it is young enough and the session that registered it still
         holds: signed in as the viewer, who may still read the patient. A page that
         fails the checks is dropped."""
-        held = self.shared.page(token, self.clock())
+        key = token_digest(token)
+        held = self.shared.page(key, self.clock())
         if held is None:
             return None
         if not self._holds(held.holder):
-            self.shared.drop_page(token)
+            self.shared.drop_page(key)
             return None
         return SharedPage(held.body, held.state, held.data)
 

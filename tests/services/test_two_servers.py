@@ -15,6 +15,7 @@ import pytest
 from app.domain.account_admin import AccountChangeRefused
 from app.domain.accounts import Account, Role
 from app.domain.errors import InvalidInput
+from app.domain.tokens import token_digest
 from app.main import BACKUP_LEASE, Services, background_jobs, build_services
 from app.services.access import LIST_COUNT_EVERY, LIST_VIEW
 from app.services.accounts import Ended, SignedIn, SignInFailed
@@ -78,8 +79,6 @@ def test_signing_out_on_one_server_ends_the_session_and_tells_the_other(two: Two
     two.a.auth.sign_out(token)
     assert two.b.auth.resume(token) is None
     assert arrived.wait(10)
-    from app.domain.tokens import token_digest
-
     assert heard == [token_digest(token)]
 
 
@@ -197,6 +196,8 @@ def test_a_chart_page_registered_on_one_server_is_served_by_the_other(two: Two,
     assert on_b.data(token) == (DataState.PENDING, b"")
     on_a.fill(token, b'{"charts": []}')
     assert on_b.data(token) == (DataState.READY, b'{"charts": []}')
+    assert two.a.shared.page(token, clock()) is None  # kept under its digest only
+    assert two.a.shared.page(token_digest(token), clock()) is not None
     two.a.auth.sign_out(session)  # the registering session ended: no longer served
     assert on_b.get(token) is None
     assert on_b.data(token) == (DataState.MISSING, b"")
@@ -234,7 +235,7 @@ def test_with_one_process_pages_stay_in_its_memory(services: Services) -> None:
     session = signed_in(services, patient.email)
     token = pages.add("<html>solo</html>", holder=PageHolder(session, patient, patient.id))
     assert pages.get(token) == b"<html>solo</html>"
-    assert services.shared.page(token, services.accounts.clock()) is None
+    assert services.shared.page(token_digest(token), services.accounts.clock()) is None
 
 
 def test_list_views_counted_on_both_servers_add_up(two: Two, clock: FakeClock) -> None:
