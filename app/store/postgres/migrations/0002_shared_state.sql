@@ -57,7 +57,8 @@ CREATE TABLE shared_leases (
     expires timestamptz NOT NULL
 );
 
--- Pages under an unguessable token (the Progress screen's chart frame and its data).
+-- Pages under the digest of an unguessable token (the Progress screen's chart frame and its
+-- data).
 CREATE TABLE shared_pages (
     key     text PRIMARY KEY,
     body    bytea NOT NULL,
