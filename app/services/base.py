@@ -20,11 +20,12 @@ from app.store.interfaces import Query, Record, RecordStore
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 
-# Decoded versions kept per kind, most recently used first out last. Enough for every
-# screen and the caseload's working set of a clinic of a few hundred patients; without a
-# bound the cache grew with the clinic's whole history for the life of the process
-# (100,000 entries at 135 patients x 1 year: docs/storage.md, issue 15).
-DECODED_PER_KIND = 20_000
+# Decoded versions kept per kind, the least recently used going first. The caseload reads
+# every shared patient's records (a year of check-ins is 365 records a patient), so the
+# bound must hold that working set: at 20,000 it was thrown away and decoded again on every
+# refresh (bench/pauses.py: twice the objects for the collector to walk). Without a bound
+# the cache grew with the clinic's whole history for the life of the process (issue 15).
+DECODED_PER_KIND = 100_000
 
 
 def system_clock() -> datetime:
