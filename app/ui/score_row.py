@@ -58,12 +58,16 @@ class ScoreRow(ft.Column):
         )
 
     def _picked(self, event: Any) -> None:
-        self.value = int(event.control.data)
+        before, self.value = self.value, int(event.control.data)
+        had_error = any(c is self.error for c in self.controls)
         self.show_error(None)
         self._paint()
         if self.on_pick:
             self.on_pick(self.value)
-        self.update()
+        if had_error:  # the error line goes: the row changes
+            self.update()
+        else:  # only the old pick and the new one look different: diff those two cells
+            self.page.update(*(c for c in self.cells if c.data in (before, self.value)))
 
     def _paint(self) -> None:
         for cell in self.cells:

@@ -16,8 +16,11 @@ import msgpack
 import pytest
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, ObjectPatch
+from flet.messaging.connection import Connection
 from flet.messaging.protocol import Message, MessageAction
+from flet.messaging.session import Session
 from flet.messaging.session_store import SessionStore
+from flet.pubsub.pubsub_hub import PubSubHub
 from flet_web.fastapi.flet_app import FletApp
 
 from app.domain.accounts import Account, Role
@@ -221,3 +224,31 @@ def test_new_questions_get_a_new_form(services: Services, patient: Account) -> N
     assert _form_of(again) is not _form_of(first)
     labels = {c.value for c in walk(again) if isinstance(c, ft.Text)}
     assert "Today, how well can you do: Gardening?" in labels
+
+
+def test_a_tap_on_a_score_sends_only_the_two_cells_that_changed() -> None:
+    sent: list[Message] = []
+
+    class Tab(Connection):
+        """A browser tab as far as a Flet session needs one: what it is sent, encoded."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.pubsubhub = PubSubHub()
+            self.page_url = "http://localhost"
+
+        def send_message(self, message: Message) -> None:
+            msgpack.packb([message.action, message.body], default=flet_speedups._encode)
+            sent.append(message)
+
+    session = Session(Tab())
+    msgpack.packb(session.get_page_patch(), default=flet_speedups._encode)
+    row = ScoreRow("Pain right now", value=3)
+    session.page.add(row)
+    sent.clear()
+    row._picked(SimpleNamespace(control=row.cells[7]))
+    patched = [m.body.id for m in sent if m.action == MessageAction.PATCH_CONTROL]
+    assert sorted(patched) == sorted([row.cells[3]._i, row.cells[7]._i])
+    picked = row.cells[7].content
+    assert isinstance(picked, ft.Text) and row.value == 7
+    assert picked.semantics_label == "Pain right now: 7 (selected)"
