@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,9 @@ def run_setting(folder: Path, setting: str, seconds: float, active: int) -> dict
         return {"setting": setting, "opened_s": opened,
                 "versions": store.stats()["versions"],
                 "tracked": len(gc.get_objects()), "frozen": gc.get_freeze_count(),
+                # What the full passes walk: the commonest types among tracked objects.
+                "census": Counter(type(o).__qualname__
+                                  for o in gc.get_objects()).most_common(8),
                 "threshold": list(gc.get_threshold()), "gc": timer.summary(),
                 "saves": len(tookall), "save_p50_ms": statistics.median(tookall) * 1000,
                 "save_p95_ms": pct(tookall, .95) * 1000, "save_max_ms": max(tookall) * 1000,
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  gen {gen} collections: n={g['n']} p50 {g['p50']:.1f} max "
                       f"{g['max']:.1f} (CPU {g['cpu_max']:.1f}), over {LONG_MS:.0f} ms: "
                       f"{g['over_50']}")
+            print("  tracked by type: " + ", ".join(f"{name} {n:,}"
+                                                   for name, n in r["census"]))
             print(f"  saves: n={r['saves']} p50 {r['save_p50_ms']:.1f} p95 "
                   f"{r['save_p95_ms']:.1f} max {r['save_max_ms']:.1f}; compaction "
                   f"{r['compaction_s']:.1f} s, worst save meanwhile "
