@@ -22,7 +22,9 @@ there: `--build-only --data-dir DIR` builds a folder to start it on.
 
 Per N it prints: saves, saves per second, save→confirmation p50/p95/max, the route changes'
 p95 (open the form, back to Today), the server's CPU per cycle (all its threads, from
-/proc, over the measured window, divided by the saves in it) and its share of one core,
+/proc, over the measured window, divided by the saves in it), its share of one core and
+how long its threads waited for a core they were ready to use ("waited", schedstat: on a
+machine others are loading, the part of a latency that is theirs),
 memory per session (RSS after signing everyone in minus RSS before, / N; "busy": the same at
 the end of the window, after every patient has used the check-in form), and this
 process's own share of a core (the simulated patients must not be the bottleneck).
@@ -155,6 +157,19 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def waited_seconds(pids: list[int]) -> float:
+    """Time the processes' threads were ready to run but waited for a core (schedstat's
+    run-queue delay): on a machine others are using, how much of a latency is theirs."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
 def rss_mib(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
@@ -240,6 +255,7 @@ class Result:
     rss_after: float | None  # everyone signed in, on Today
     rss_busy: float | None  # at the end of the measured window
     bench_cpu_s: float
+    waited_s: float | None  # the server's threads, ready but without a core
 
     def pct(self, values: list[float], q: float) -> float:
         if not values:
@@ -271,9 +287,9 @@ async def run_size(url: str, pids: list[int], n: int, seconds: float, warmup: fl
     tasks = [asyncio.create_task(patient_loop(c, tally, stop_at, random.Random(rng.random())))
              for c in clients]
     await asyncio.sleep(warmup)
-    cpu0, bench0 = cpu_seconds(pids), time.process_time()
+    cpu0, bench0, wait0 = cpu_seconds(pids), time.process_time(), waited_seconds(pids)
     await asyncio.sleep(seconds)
-    cpu1, bench1 = cpu_seconds(pids), time.process_time()
+    cpu1, bench1, wait1 = cpu_seconds(pids), time.process_time(), waited_seconds(pids)
     rss_busy = rss_mib(pids) if pids else None
     await asyncio.gather(*tasks)
     await asyncio.gather(*(c.close() for c in clients))
@@ -284,13 +300,14 @@ async def run_size(url: str, pids: list[int], n: int, seconds: float, warmup: fl
     return Result(n, signed_in_s, seconds, window(tally.saves), window(tally.opens),
                   window(tally.taps), window(tally.backs), tally.errors,
                   cpu1 - cpu0 if pids else None, rss_before, rss_after, rss_busy,
-                  bench1 - bench0)
+                  bench1 - bench0, wait1 - wait0 if pids else None)
 
 
 # -- the report ---------------------------------------------------------------------------
 
 HEADER = ("     N  saves  saves/s  save p50  save p95  save max  tap p95  open p95  back p95"
-          "  CPU ms/cycle  server core  MiB/session  (busy)  bench core  errors  before p95")
+          "  CPU ms/cycle  server core  waited  MiB/session  (busy)  bench core  errors"
+          "  before p95")
 
 
 def row(r: Result) -> str:
@@ -298,6 +315,7 @@ def row(r: Result) -> str:
     cpu = f"{r.cpu_s * 1000 / saves:12.1f}" if r.cpu_s is not None and saves else \
         f"{'n/a':>12}"
     core = f"{r.cpu_s / r.window_s:10.0%}" if r.cpu_s is not None else f"{'n/a':>10}"
+    waited = f"{r.waited_s / r.window_s:6.0%}" if r.waited_s is not None else f"{'n/a':>6}"
     mem = f"{(r.rss_after - r.rss_before) / r.n:11.2f}" \
         if r.rss_after is not None and r.rss_before is not None else f"{'n/a':>11}"
     busy = f"{(r.rss_busy - r.rss_before) / r.n:6.2f}" \
@@ -306,7 +324,7 @@ def row(r: Result) -> str:
     return (f"{r.n:6d} {saves:6d} {saves / r.window_s:8.1f} {r.pct(r.saves, .5):9.1f}"
             f" {r.pct(r.saves, .95):9.1f} {max(r.saves, default=float('nan')):9.1f}"
             f" {r.pct(r.taps, .95):8.1f} {r.pct(r.opens, .95):9.1f}"
-            f" {r.pct(r.backs, .95):9.1f}  {cpu}  {core}  {mem}  {busy}"
+            f" {r.pct(r.backs, .95):9.1f}  {cpu}  {core}  {waited}  {mem}  {busy}"
             f"  {r.bench_cpu_s / r.window_s:10.0%}  {len(r.errors):6d}"
             f"  {f'{before:.0f}' if before else '':>10}")
 
