@@ -31,7 +31,7 @@ from app.store.interfaces import Record, StoreCorrupt
 from app.store.journal.files import write_file_atomically
 from app.store.journal.lines import dumps
 from app.store.journal.placements import FIELDS, Placed, Placements
-from app.store.journal.schema import SCHEMA_VERSION, record_from, stored_record
+from app.store.journal.schema import stored_record
 from app.store.journal.snapshot import SnapshotSpan
 
 INDEX_FORMAT = "backtrack-index"
@@ -137,7 +137,7 @@ def rebuild_index(versions: memoryview, span: SnapshotSpan, where: str) -> Snaps
             raw, end = decoder.raw_decode(text, key.end())
         except ValueError as exc:
             raise StoreCorrupt(where, f"version {len(placed) + 1} is malformed") from exc
-        record = record_from(raw, SCHEMA_VERSION, where)
+        record = stored_record(raw, where)
         ordinal = ordinals.setdefault((record.kind, record.id), len(ordinals) + 1)
         if ordinal in owners:
             if owners[ordinal] != record.owner:
