@@ -157,7 +157,7 @@ async def run(data_dir: Path, cycles: int, profile: str | None = None) -> None:
             spent[step] += time.process_time() - started
     if profiler is not None:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(profile).print_stats(30)
+        pstats.Stats(profiler).sort_stats(profile or "cumtime").print_stats(30)
     total = sum(spent.values())
     print(f"CPU per cycle {1000 * total / cycles:.1f} ms ("
           + ", ".join(f"{k} {1000 * v / cycles:.1f}" for k, v in spent.items())
