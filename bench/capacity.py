@@ -18,7 +18,11 @@ three activities to rate; BACKTRACK_FAST_HASH=1), started by `start_server`. `--
 runs another command instead ({port} and {data_dir} are filled in; e.g. two processes
 behind a proxy started by a script), `--url` points at a target that already runs (with
 `--server-pid` for its CPU and memory; several pids are summed). Accounts must exist
-there: `--build-only --data-dir DIR` builds a folder to start it on.
+there: `--build-only --data-dir DIR` builds a folder to start it on. `--two-servers`: the
+same clinic copied into a throw-away PostgreSQL database (`migrate-store --to`) and served
+by two app processes behind nginx with docs/deploy.md's several-servers block
+(tests/e2e/front.py, the set-up the browser test uses); the CPU is that of both app
+processes and PostgreSQL's.
 
 Per N it prints: saves, saves per second, save→confirmation p50/p95/max, the route changes'
 p95 (open the form, back to Today), the server's CPU per cycle (all its threads, from
@@ -348,6 +352,39 @@ def within_bar(results: list[Result]) -> str:
             f"{max(ok) if ok else 'none'}")
 
 
+@contextmanager
+def two_servers_on_postgres(data_dir: Path) -> Iterator[tuple[str, list[int]]]:
+    """The clinic in `data_dir` copied into a fresh database of a throw-away PostgreSQL
+    cluster, two app servers on it and nginx in front; yields nginx's URL and the pids to
+    measure (both app servers and the PostgreSQL cluster's processes)."""
+    from tests.e2e.front import two_servers
+    from tests.postgres import PostgresServer
+
+    database = PostgresServer().start()
+    try:
+        url = database.fresh_database()
+        copied = subprocess.run(
+            [sys.executable, "-m", "app", "migrate-store", "--data-dir", str(data_dir),
+             "--to", url], cwd=REPO, capture_output=True, text=True, timeout=1800)
+        if copied.returncode != 0:
+            raise RuntimeError(f"migrate-store failed: {copied.stdout}{copied.stderr}")
+        folder = Path(tempfile.mkdtemp(prefix="backtrack-two-servers-"))
+        try:
+            with two_servers(url, folder) as front:
+                postmaster = int((database.data / "postmaster.pid").read_text().split()[0])
+                yield front.url, [*front.pids, postmaster]
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        database.stop()
+
+
+def _measured(pids: list[int]) -> list[int]:
+    """The pids and, as they are now, their descendants (PostgreSQL's backends come with
+    the app servers' connections)."""
+    return sorted({p for pid in pids for p in (pid, *_descendants(pid))})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
@@ -366,8 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="a target that already runs (no server started)")
     parser.add_argument("--server-pid", type=int, action="append", default=[],
                         help="with --url: pids whose CPU and memory to measure")
-    parser.add_argument("--label", default="one process, embedded journal",
-                        help="what the target is, for the report")
+    parser.add_argument("--label", help="what the target is, for the report (default: "
+                        "one process, embedded journal; or two app processes on PostgreSQL "
+                        "behind nginx)")
+    parser.add_argument("--two-servers", action="store_true",
+                        help="two app processes on PostgreSQL behind nginx (see above)")
     parser.add_argument("--build-only", action="store_true",
                         help="build the clinic in --data-dir and stop")
     args = parser.parse_args(argv)
@@ -388,11 +428,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.build_only:
                 return 0
         results = []
-        report_header(args.label)
+        report_header(args.label or ("two app processes on PostgreSQL behind nginx"
+                                     if args.two_servers else
+                                     "one process, embedded journal"))
         for n in sizes:
             if args.url is not None:
                 result = asyncio.run(run_size(args.url, args.server_pid, n, args.seconds,
                                               args.warmup))
+            elif args.two_servers:
+                with two_servers_on_postgres(data_dir) as (url, pids):
+                    time.sleep(3)  # start-up jobs before the baseline
+                    result = asyncio.run(run_size(url, _measured(pids), n, args.seconds,
+                                                  args.warmup))
             else:
                 log = data_dir.parent / f"server-{n}.log"
                 with start_server(args.server_cmd, data_dir, log,
