@@ -28,6 +28,7 @@ import shutil
 import stat
 import zipfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,16 +102,26 @@ def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
     streamed, so memory stays bounded whatever the store's size. An existing regular file
     at `out_file` is replaced; anything else there (a folder, a device, a pipe, a link) is
     refused with StoreError and left alone."""
-    out_file = Path(out_file)
-    _check_replaceable(out_file)
     data_dir = (store_or_data_dir.data_dir if isinstance(store_or_data_dir, JournalStore)
                 else Path(store_or_data_dir))
+    return write_backup(out_file, lambda: point_in_time(data_dir))
+
+
+def write_backup(out_file: Path,
+                 moment: Callable[[], AbstractContextManager[PointInTime]]) -> Path:
+    """The one way a backup file is written, whichever store it comes from: `moment()`
+    gives the store as of one moment, streamed into `out_file`.tmp (0600, in a 0700 folder
+    made if missing), installed whole, then read back (zip CRC and sha256); a file that
+    does not read back is removed, so a backups folder holds good backups only (the
+    admin's screen names the newest file there as the last good backup)."""
+    out_file = Path(out_file)
+    _check_replaceable(out_file)
     if not out_file.parent.exists():
         out_file.parent.mkdir(mode=0o700, parents=True)
     tmp = out_file.with_name(out_file.name + TMP_SUFFIX)
     try:
-        with point_in_time(data_dir) as moment:
-            digest = _write_zip(tmp, moment)
+        with moment() as at:
+            digest = _write_zip(tmp, at)
         install_file(tmp, out_file)  # 0600, whole or not at all
     except BaseException:
         with contextlib.suppress(OSError):
@@ -119,8 +130,6 @@ def backup(store_or_data_dir: JournalStore | Path, out_file: Path) -> Path:
     try:
         _read_back(out_file, digest)
     except BackupInvalid:
-        # Not a good backup: gone, so that a backups folder holds good ones only (the
-        # admin's screen names the newest file there as the last good backup).
         with contextlib.suppress(OSError):
             out_file.unlink()
         raise

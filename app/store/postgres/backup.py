@@ -29,13 +29,10 @@ from app.store.backup import (
     MANIFEST_NAME,
     SNAPSHOT_NAME,
     BackupInvalid,
-    _check_replaceable,
     _load_backup,
-    _read_back,
-    _write_zip,
+    write_backup,
 )
 from app.store.interfaces import Record, StoreCorrupt
-from app.store.journal.files import TMP_SUFFIX, install_file
 from app.store.journal.lines import dumps
 from app.store.journal.schema import SCHEMA_VERSION, record_from
 from app.store.journal.snapshot import (
@@ -99,25 +96,9 @@ class DatabaseMoment:
 def backup_database(store: PostgresStore, out_file: Path) -> Path:
     """The whole database as one backup .zip (the journal's format), written atomically
     (0600) beside a running BackTrack; returns its path. As app.store.backup.backup."""
-    out_file = Path(out_file)
-    _check_replaceable(out_file)
-    if not out_file.parent.exists():
-        out_file.parent.mkdir(mode=0o700, parents=True)
-    tmp = out_file.with_name(out_file.name + TMP_SUFFIX)
-    try:
-        digest = _write_zip(tmp, DatabaseMoment(store))  # type: ignore[arg-type]
-        install_file(tmp, out_file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    try:
-        _read_back(out_file, digest)
-    except BackupInvalid:
-        with contextlib.suppress(OSError):
-            out_file.unlink()
-        raise
-    return out_file
+    # DatabaseMoment reads like the journal's PointInTime (one REPEATABLE READ transaction).
+    return write_backup(out_file, lambda: contextlib.nullcontext(
+        DatabaseMoment(store)))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
