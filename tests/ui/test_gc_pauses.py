@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.gc_pauses import settle_after_start_up
+from app.gc_pauses import SERVER_THRESHOLDS, settle_after_start_up
 from app.jobs import Jobs
 from app.main import Services
 from app.ui import server
@@ -63,3 +63,16 @@ def test_settling_collects_start_ups_garbage_before_freezing(unfrozen: None) -> 
     assert not any(isinstance(o, Node) for o in gc.get_objects())
     gc.unfreeze()
     assert sum(isinstance(o, Node) for o in gc.get_objects()) == 2  # kept and made[0]
+
+
+def test_settling_sets_the_servers_thresholds(unfrozen: None) -> None:
+    """A server full of sessions collects its young objects after 10,000 new ones and
+    rarely walks everything (app.gc_pauses: full passes of 200-430 ms at 200 patients
+    with CPython's defaults)."""
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        settle_after_start_up()
+        assert gc.get_threshold() == SERVER_THRESHOLDS == (10_000, 3, 100)
+    finally:
+        gc.set_threshold(*before)
