@@ -74,7 +74,7 @@ def nginx(folder: Path, ports: tuple[int, int]) -> Iterator[str]:
     # reach pytest's private temporary folder).
     user = pwd.getpwuid(os.getuid()).pw_name
     conf.write_text(f"user {user};\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-                    f"events {{ worker_connections 256; }}\n"
+                    f"events {{ worker_connections 4096; }}\n"
                     f"http {{\naccess_log off;\n{temp}\n{block}\n}}\n")
     argv = [NGINX, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log"),
             "-g", "daemon off;"]
