@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
-from app.store.interfaces import Query, VersionConflict
+from app.store.interfaces import Query, Record, RecordStore, VersionConflict
 from app.store.journal import JournalStore
 
 THREADS = 16
@@ -40,20 +41,26 @@ def test_parallel_saves_all_land(tmp_path: Path) -> None:
         assert len(again.find(Query("pain_entry"))) == THREADS * SAVES_PER_THREAD
 
 
-def test_expected_version_has_exactly_one_winner(tmp_path: Path) -> None:
-    contenders = 8
-    rounds = 25
-    store = JournalStore.open(tmp_path)
+def race_for_each_version(stores: Sequence[RecordStore], contenders: int,
+                          rounds: int) -> list[Record]:
+    """Every round, `contenders` threads (spread over `stores`, which share one place)
+    save the same record expecting the same version at the same moment: exactly one wins
+    each round, nobody fails otherwise, and the history holds the winners in order.
+    Returns that history (also for tests/store/test_postgres.py's two stores)."""
     winners: list[list[int]] = [[] for _ in range(rounds)]
     barrier = threading.Barrier(contenders)
+    errors: list[BaseException] = []
 
     def contender(n: int) -> None:
+        store = stores[n % len(stores)]
         for round_no in range(rounds):
             barrier.wait()  # everyone tries the same version at the same time
             try:
                 store.save("account", "shared", {"by": n}, expected_version=round_no)
             except VersionConflict:
                 pass
+            except BaseException as exc:
+                errors.append(exc)
             else:
                 winners[round_no].append(n)
 
@@ -62,10 +69,17 @@ def test_expected_version_has_exactly_one_winner(tmp_path: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == []
     assert all(len(w) == 1 for w in winners), winners
-    history = store.history("account", "shared")
+    history = stores[-1].history("account", "shared")
     assert [r.version for r in history] == list(range(1, rounds + 1))
     assert [r.data["by"] for r in history] == [w[0] for w in winners]
+    return history
+
+
+def test_expected_version_has_exactly_one_winner(tmp_path: Path) -> None:
+    store = JournalStore.open(tmp_path)
+    history = race_for_each_version([store], contenders=8, rounds=25)
     store.close()
     with JournalStore.open(tmp_path) as again:
         assert again.history("account", "shared") == history

@@ -21,6 +21,7 @@ from app.store.interfaces import Query, Record, RecordRefused, StoreUnavailable,
 from app.store.postgres import PostgresStore
 from app.store.postgres.schema import apply_migrations, known_migrations, newest_known
 from tests.postgres import PostgresServer
+from tests.store.test_concurrency import race_for_each_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,34 +118,7 @@ def test_an_unreachable_database_is_one_line_without_the_password() -> None:
 
 def test_racing_expected_versions_across_stores_have_one_winner(
         two_stores: tuple[PostgresStore, PostgresStore]) -> None:
-    contenders, rounds = 6, 15
-    winners: list[list[int]] = [[] for _ in range(rounds)]
-    barrier = threading.Barrier(contenders)
-    errors: list[BaseException] = []
-
-    def contender(n: int) -> None:
-        store = two_stores[n % 2]  # half the contenders in each "process"
-        for round_no in range(rounds):
-            barrier.wait()
-            try:
-                store.save("account", "shared", {"by": n}, expected_version=round_no)
-            except VersionConflict:
-                pass
-            except BaseException as exc:
-                errors.append(exc)
-            else:
-                winners[round_no].append(n)
-
-    threads = [threading.Thread(target=contender, args=(n,)) for n in range(contenders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert all(len(w) == 1 for w in winners), winners
-    history = two_stores[1].history("account", "shared")
-    assert [r.version for r in history] == list(range(1, rounds + 1))
-    assert [r.data["by"] for r in history] == [w[0] for w in winners]
+    race_for_each_version(two_stores, contenders=6, rounds=15)  # half in each "process"
 
 
 def _race_first_saves(stores: tuple[PostgresStore, PostgresStore], rid: str,
