@@ -34,6 +34,18 @@ class StreamCount:
     last_seq: int = 0
 
 
+def _blocks(fd: int, span: SnapshotSpan, where: str) -> Iterator[tuple[bytes, bool]]:
+    """The snapshot's versions as read, block by block (with whether it is the last);
+    StoreCorrupt when the file ends before they do."""
+    offset = span.start
+    while offset < span.end:
+        block = os.pread(fd, min(_BLOCK, span.end - offset), offset)
+        if not block:
+            raise StoreCorrupt(where, "it ends before its versions do")
+        offset += len(block)
+        yield block, offset >= span.end
+
+
 def stream_versions(fd: int, span: SnapshotSpan, where: str,
                     count: StreamCount) -> Iterator[bytes]:
     """The bytes of the snapshot's versions, checked entry by entry and against the
@@ -42,15 +54,10 @@ def stream_versions(fd: int, span: SnapshotSpan, where: str,
     text = codecs.getincrementaldecoder("utf-8")()
     pending = ""
     crc = 0
-    offset = span.start
-    while offset < span.end:
-        block = os.pread(fd, min(_BLOCK, span.end - offset), offset)
-        if not block:
-            raise StoreCorrupt(where, "it ends before its versions do")
-        offset += len(block)
+    for block, last in _blocks(fd, span, where):
         crc = zlib.crc32(block, crc)
         try:
-            pending += text.decode(block, final=offset >= span.end)
+            pending += text.decode(block, final=last)
         except UnicodeDecodeError as exc:
             raise StoreCorrupt(where, f"it is not UTF-8 text ({exc})") from exc
         pending = _take_entries(pending, decoder, span, where, count)
@@ -109,12 +116,7 @@ def copied_versions(fd: int, span: SnapshotSpan, where: str) -> Iterator[bytes]:
     it wrote itself and whose every version it checked when it opened or wrote it. Decoding
     each entry again (stream_versions) cost a compaction seconds of CPU at a million."""
     crc = 0
-    offset = span.start
-    while offset < span.end:
-        block = os.pread(fd, min(_BLOCK, span.end - offset), offset)
-        if not block:
-            raise StoreCorrupt(where, "it ends before its versions do")
-        offset += len(block)
+    for block, _ in _blocks(fd, span, where):
         crc = zlib.crc32(block, crc)
         yield block
     if f"{crc:08x}" != span.meta.versions_crc32:
