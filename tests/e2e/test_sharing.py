@@ -110,8 +110,14 @@ def test_a_patient_shares_by_code_stops_sharing_and_sees_who_looked(phone: Page,
     expect(phone.get_by_text("Jordan now sees reminders and logging only.")).to_be_visible(
         timeout=WAIT)
     go(desktop, "Patients")
+    # Wait for the Patients screen itself: the progress screen has no such button either,
+    # and a route pushed while the tab's own change is under way can be overtaken by it.
+    desktop.wait_for_url(lambda url: "patient=" not in url, timeout=WAIT)
+    expect(desktop.get_by_text(re.compile("^Patients who share with you"))).to_be_visible(
+        timeout=WAIT)
     expect(desktop.get_by_role("button", name="Open Blair's progress")).to_have_count(
         0, timeout=WAIT)
     navigate(desktop, route)
+    desktop.wait_for_url("**patient=*", timeout=WAIT)
     expect(desktop.get_by_text(CLOSED)).to_be_visible(timeout=WAIT)
     expect(desktop.get_by_text(re.compile(r"Pain \d"))).to_have_count(0)
