@@ -18,7 +18,8 @@ What it is careful about:
   withdrawn), and wrong codes are counted per client address like wrong sign-ins: after
   WRONG_CODES_PER_CLIENT in WRONG_CODE_WINDOW the address is paused, so the 60-bit codes
   can't be walked from one place (counted in the shared state, so across app servers).
-- Sending again makes a new code (the old one stops working) and restarts the 72 hours.
+- Sending again makes a new code (the old one stops working) and restarts how long it works
+  (domain.invitations.VALID_FOR).
 - Every invitation, resend, withdrawal and acceptance is in the clinic's account log
   (AccountAudit) with at most an email address and a role; the email says nothing about
   health, only who invited them to which clinic.
@@ -48,6 +49,7 @@ from app.domain.accounts import (
 )
 from app.domain.errors import InvalidInput, NotAllowed, NotFound
 from app.domain.invitations import (
+    VALID_FOR,
     Invitation,
     InvitationState,
     code_digest,
@@ -56,7 +58,7 @@ from app.domain.invitations import (
 )
 from app.domain.passwords import check_new_password
 from app.domain.policy import Operation, Relation
-from app.domain.tokens import token_digest
+from app.domain.tokens import token_digest, valid_for_words
 from app.domain.validation import Problems, check_timezone
 from app.services.access import AccessService
 from app.services.account_audit import AccountAudit
@@ -71,7 +73,7 @@ WRONG_CODES_PER_CLIENT: Final = 10
 WRONG_CODE_WINDOW: Final = timedelta(minutes=15)
 
 NOT_USABLE: Final = ("This invitation can't be used. Check the code, or ask the clinic for "
-                     "a new invitation: each one works once, for 72 hours.")
+                     f"a new invitation: each one works once, for {valid_for_words(VALID_FOR)}.")
 TOO_MANY: Final = ("Too many codes that didn't work from here. For everyone's safety, try "
                    "again in a few minutes.")
 HAS_ACCOUNT: Final = "An account with this email already exists."
@@ -184,7 +186,7 @@ class InvitationService:
                 f"Send it again from the list of invitations instead.")
 
     def resend(self, actor: Account, invitation_id: str) -> Issued:
-        """Send again with a new code (the old one stops working) and a new 72 hours."""
+        """Send again with a new code (the old one stops working) and a new VALID_FOR."""
         found = self._changeable(actor, invitation_id)
         code = new_code()
         now = self.clock()
@@ -268,7 +270,8 @@ class InvitationService:
         what = "" if invitation.role is Role.PATIENT else f" as {invitation.role.label}"
         body = (
             f"Hello,\n\n{inviter.name} at {clinic} invited you to BackTrack{what}.\n"
-            f"To join, open this link within 72 hours and choose your password:\n{link}\n\n"
+            f"To join, open this link within {valid_for_words(VALID_FOR)} and choose your "
+            f"password:\n{link}\n\n"
             f"Or open {self.base_url.rstrip('/')}/join and type the code {code}.\n\n"
             f"The invitation works once. If you did not expect it, you can ignore this "
             f"email.\n"

@@ -35,7 +35,7 @@ from typing import Final
 from app.domain.account_audit import AccountAction
 from app.domain.accounts import Account, normalise_email
 from app.domain.passwords import check_new_password
-from app.domain.tokens import token_digest
+from app.domain.tokens import token_digest, valid_for_words
 from app.services.account_audit import AccountAudit
 from app.services.account_mail import AccountMail, Dispatch, in_background
 from app.services.accounts import AuthService, Ended
@@ -52,7 +52,8 @@ PER_CLIENT: Final = 10
 RESET_REQUESTED: Final = "password:reset-requested"  # audit actions
 PASSWORD_RESET: Final = "password:reset"
 SENT: Final = ("If an account uses this address, we sent a link to it. The link works once, "
-               "for one hour. No email? Check the spam folder, or ask the clinic.")
+               f"for {valid_for_words(VALID_FOR)}. No email? Check the spam folder, or ask "
+               "the clinic.")
 NO_EMAIL: Final = ("This clinic has not set up email, so we can't send you a link. Ask the "
                    "clinic's staff to give you a link to set a new password.")
 LINK_UNUSABLE: Final = ("This link can't be used: it has expired, was already used, or a "
@@ -156,7 +157,8 @@ class PasswordResetService:
         link = self._link(token)
         body = (
             f"Hello,\n\nSomeone asked to set a new password for your BackTrack account at "
-            f"{clinic}. To choose a new password, open this link within one hour:\n"
+            f"{clinic}. To choose a new password, open this link within "
+            f"{valid_for_words(VALID_FOR)}:\n"
             f"{link}\n\nThe link works once. If you did not ask for this, you can ignore "
             f"this email: your password stays as it is.\n"
         )

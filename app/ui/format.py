@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.domain.progress import ResponseSummary
 from app.domain.zones import to_local as local
@@ -24,12 +24,6 @@ def hours_ago(hours: float) -> str:
         whole = int(hours)
         return f"{whole} hour{'s' if whole != 1 else ''} ago"
     return f"{int(hours // 24)} days ago"
-
-
-def hours(span: timedelta) -> str:
-    """A whole number of hours in words: '1 hour', '72 hours' (how long a link works)."""
-    whole = int(span.total_seconds() // 3600)
-    return f"{whole} hour{'s' if whole != 1 else ''}"
 
 
 def clinician_numbers(summary: ResponseSummary) -> str:

@@ -149,6 +149,7 @@ def test_the_email_has_the_link_and_the_clinic_and_nothing_else(
     assert email.to == casey.email
     assert "Harbour Physio" in email.subject and "Harbour Physio" in email.body
     assert email.link in email.body
+    assert "within 1 hour:" in email.body and "for 1 hour." in SENT  # VALID_FOR, in words
     assert email.unsubscribe_link == ""
     assert "Casey" not in email.body  # nothing about the person beyond the address
 

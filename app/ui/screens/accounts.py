@@ -22,6 +22,7 @@ import flet as ft
 from app.domain.account_admin import AccountSearch, AccountSummary, Status
 from app.domain.accounts import STAFF_ROLES, Account, Role
 from app.domain.errors import DomainError, InvalidInput
+from app.domain.tokens import valid_for_words
 from app.services.password_reset import VALID_FOR, GivenLink
 from app.ui import format as fmt
 from app.ui import theme
@@ -226,7 +227,7 @@ class _AccountsScreen:
                                                                         account.id))
         if sent_to is not None:
             self._done(f"A reset link was emailed to {sent_to}. It works once, for "
-                       f"{fmt.hours(VALID_FOR)}.")
+                       f"{valid_for_words(VALID_FOR)}.")
 
     async def _reactivate(self, account: AccountSummary) -> None:
         if await self._act(lambda: self.service.reactivate(self.admin, account.id)):
@@ -279,7 +280,7 @@ class _AccountsScreen:
                 ft.Container(ft.SelectionArea(content=ft.Text(given.url, size=14)),
                              padding=12, border_radius=8,
                              bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
-                ft.Text(f"Valid for {fmt.hours(VALID_FOR)} (until {until}), once.",
+                ft.Text(f"Valid for {valid_for_words(VALID_FOR)} (until {until}), once.",
                         weight=ft.FontWeight.W_600),
                 muted(LINK_NOTE),
             ], tight=True, spacing=12, width=480),

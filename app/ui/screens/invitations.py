@@ -21,6 +21,7 @@ from app.domain.accounts import STAFF_ROLES, Account, Role
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.invitations import VALID_FOR, Invitation
 from app.domain.policy import Operation
+from app.domain.tokens import valid_for_words
 from app.services.invitation_card import appointment_card, card_file_name, qr_png
 from app.services.invitations import Issued
 from app.ui import format as fmt
@@ -52,7 +53,7 @@ def staff_invitations(shell: Shell, admin: Account) -> ft.Control:
         [ft.dropdown.Option(key=r.value, text=r.label) for r in STAFF_ROLES], expand=True)
     return _invitation_card(
         shell, title=STAFF_TITLE,
-        intro=(f"They get a one-time link, valid for {fmt.hours(VALID_FOR)}, and choose "
+        intro=(f"They get a one-time link, valid for {valid_for_words(VALID_FOR)}, and choose "
                "their own password: nobody else ever sees it."),
         inputs=[ft.Row([email]), ft.Row([role_field])], email=email,
         invite=lambda: service.invite_staff(admin, email.value or "",
