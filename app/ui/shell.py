@@ -87,6 +87,7 @@ class Shell:
         self.theme_mode = "system"
         self.flash: str | None = None  # a message to show once on the next screen
         self.after_sign_in = "/"  # a deep link opened while signed out
+        self.closed = False  # the browser's session ended: background work lets go
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -113,9 +114,20 @@ class Shell:
         stop_watching = await asyncio.to_thread(
             self.services.auth.watch_sign_outs,
             lambda digest: _call_soon(loop, self._on_signed_out(digest)))
-        self.page.on_close = lambda _: stop_watching()  # the session expired: let go
+        self.page.on_close = lambda _: self._closed(stop_watching)
         await self._resume_remembered()
         self.render()
+
+    def _closed(self, stop_watching: Callable[[], None]) -> None:
+        """The browser's session expired: let go of what watched on its behalf."""
+        self.closed = True
+        stop_watching()
+
+    def still_signed_in(self) -> bool:
+        """Whether this tab's sign-in still holds, without counting as activity: for
+        what a screen does on its own (a list drawn again), which must not keep an
+        unattended screen signed in. Blocking (the sessions may be in the database)."""
+        return self.token is not None and self.services.auth.is_active(self.token)
 
     async def _resume_remembered(self) -> None:
         """Sign in with the token this browser kept, if the server still honours it."""

@@ -210,3 +210,40 @@ def test_the_background_refresh_works_out_who_saved_and_audits_nothing(
     assert seeded.caseload.worked_out == worked_out  # the list found them ready
     (alex_now,) = [s for s in statuses if s.patient.id == alex.id]
     assert alex_now.summary is not None
+
+
+def test_the_lists_basis_moves_when_what_it_shows_can_change_and_only_then(
+    seeded: Services, clock: FakeClock,
+) -> None:
+    """An open list looks at its basis every few seconds and is drawn again when it moved:
+    a patient's save, a grant given, narrowed or revoked, the patient's day turning. Its
+    own audit entries (a list view) do not move it, and looking reads no one's records
+    and audits nothing."""
+    taylor = seeded.accounts.by_email("taylor@example.com")
+    alex = seeded.accounts.by_email("alex@example.com")
+    blair = seeded.accounts.by_email("blair@example.com")
+    assert taylor is not None and alex is not None and blair is not None
+    caseload = seeded.caseload
+    first = caseload.basis(taylor)
+    assert {item[0] for item in first} == {s.patient.id for s in caseload.for_clinician(taylor)}
+    trail = len(seeded.access.audit_trail(alex, alex.id))
+    worked_out = caseload.worked_out
+    assert caseload.basis(taylor) == first  # the list view's audit entry is not a change
+    assert caseload.worked_out == worked_out
+    assert len(seeded.access.audit_trail(alex, alex.id)) == trail
+
+    seeded.logbook.check_in(alex, alex.id, pain_now=9)
+    saved = caseload.basis(taylor)
+    assert saved != first
+    assert caseload.basis(taylor) == saved
+
+    seeded.access.set_scope(blair, taylor.id, Scope.REMINDERS_AND_LOGGING)
+    narrowed = caseload.basis(taylor)
+    assert narrowed != saved
+    seeded.access.revoke(blair, taylor.id)
+    revoked = caseload.basis(taylor)
+    assert blair.id not in {item[0] for item in revoked}
+
+    clock.now += timedelta(days=1)
+    assert caseload.basis(taylor) != revoked
+    assert len(seeded.access.audit_trail(alex, alex.id)) == trail

@@ -54,7 +54,7 @@ def build(shell: Shell) -> ft.View:
     return scaffold(shell, "/", f"BackTrack · {account.role.label}", body)
 
 
-def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
+def _patient_card(shell: Shell, viewer: Account, status: PatientStatus) -> ft.Control:
     if status.summary is None:
         return _logging_card(status)
     chips: list[ft.Control] = [flag_chip(flag) for flag in status.flags] or [
@@ -63,7 +63,7 @@ def _patient_card(shell: Shell, status: PatientStatus) -> ft.Control:
         ft.Text(status.patient.name, size=18, weight=ft.FontWeight.W_600),
         muted(status.patient.email, 13),
         ft.Row(chips, wrap=True, spacing=6, run_spacing=6),
-        *_urgent_answer_lines(shell, status),
+        *_urgent_answer_lines(viewer, status),
         ft.Text(fmt.clinician_numbers(status.summary), size=14),
         ft.OutlinedButton(
             f"Open {status.patient.name.split()[0]}'s progress", icon=ft.Icons.SHOW_CHART,
@@ -106,13 +106,13 @@ def _logging_card(status: PatientStatus) -> ft.Control:
     )
 
 
-def _urgent_answer_lines(shell: Shell, status: PatientStatus) -> list[ft.Control]:
+def _urgent_answer_lines(viewer: Account, status: PatientStatus) -> list[ft.Control]:
     """The urgent answer behind a flag: when, whether the patient followed up, and who
-    acknowledged it with what note (or that nobody has yet)."""
+    acknowledged it with what note (or that nobody has yet). `viewer` is the clinician
+    the list is for (a list drawn again on its own must not count as their activity)."""
     record = status.urgent_answer
     if record is None:
         return []
-    viewer = shell.require_account()
     answer = record.answer
     lines: list[ft.Control] = [ft.Text(
         f"Answer of {fmt.when(answer.assessed_at, viewer.timezone)}"
