@@ -14,6 +14,8 @@ What it does:
 2. Times Caseload.for_clinician(Taylor) (the home screen's list, run off the event loop
    since issue 15) and building its cards: the first view after start (every status
    worked out), then repeated views; counts the versions each view adds to the store.
+   Beside each repeated view, the look an open list takes every LIVE_SECONDS
+   (Caseload.basis), against the view it saves when nothing changed.
 3. Patient saves (Logbook.check_in) from `--active` threads, each saving every ~1 s, beside
    the server's caseload job (Caseload.refresh every 2 s), with
    and without a therapist thread reopening the list every `--every` seconds: save p95
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.domain.accounts import Account
 from app.main import Services, build_services, seed_demo_if_empty
-from app.services.caseload import REFRESH_SECONDS
+from app.services.caseload import LIVE_SECONDS, REFRESH_SECONDS
 from app.store.interfaces import Record
 from bench.history import EMAIL, _fill, settings_for
 
@@ -97,14 +99,14 @@ class Timings:
     views: list[float] = field(default_factory=list)
     cards: list[float] = field(default_factory=list)
     versions_per_view: list[int] = field(default_factory=list)
+    looks: list[float] = field(default_factory=list)  # Caseload.basis, an open list's look
     listed: int = 0
 
 
 def time_views(services: Services, taylor: Account, repeats: int) -> Timings:
     from app.ui.screens import home
 
-    shell = SimpleNamespace(services=services, require_account=lambda: taylor,
-                            go=lambda _: None)
+    shell = SimpleNamespace(services=services, go=lambda _: None)
     store: Any = services.access.store
     caseload = services.caseload
     t = Timings()
@@ -116,7 +118,7 @@ def time_views(services: Services, taylor: Account, repeats: int) -> Timings:
         caseload.deleted_at_request(taylor)
         listed = time.perf_counter()
         for status in statuses:
-            home._patient_card(shell, status)  # type: ignore[arg-type]
+            home._patient_card(shell, taylor, status)  # type: ignore[arg-type]
         drawn = time.perf_counter()
         t.listed = len(statuses)
         return listed - started, drawn - listed, store.stats()["versions"] - before
@@ -127,6 +129,9 @@ def time_views(services: Services, taylor: Account, repeats: int) -> Timings:
         t.views.append(view)
         t.cards.append(cards)
         t.versions_per_view.append(added)
+        started = time.perf_counter()
+        caseload.basis(taylor)
+        t.looks.append(time.perf_counter() - started)
     return t
 
 
@@ -217,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"; cards p50 {statistics.median(t.cards) * 1000:.1f} p95 "
                   f"{pct(t.cards, .95) * 1000:.1f}; list + cards p95 "
                   f"{pct([a + b for a, b in zip(t.views, t.cards, strict=True)], .95) * 1000:.1f}")
+            print(f"  an open list's look for changes every {LIVE_SECONDS:g} s (Caseload.basis, "
+                  f"n={len(t.looks)}): p50 {statistics.median(t.looks) * 1000:.1f} p95 "
+                  f"{pct(t.looks, .95) * 1000:.1f}")
             print(f"  versions added per repeated view: max {max(t.versions_per_view)}, "
                   f"total {sum(t.versions_per_view)} over {len(t.versions_per_view)} views")
 
