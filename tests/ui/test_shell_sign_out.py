@@ -73,8 +73,10 @@ def test_a_tab_shows_the_sign_in_when_another_signs_its_session_out(
         await asyncio.sleep(0.05)
         assert tab.token is None
         assert "Sign in" in " ".join(texts(page.views[-1]))
+        assert not tab.closed
         page.on_close(None)  # Flet closed the session: no more callbacks for it
         assert subscribers(services) == 0
+        assert tab.closed  # and screens' own loops (an open caseload) let go
 
     asyncio.run(scenario())
 
@@ -108,3 +110,20 @@ def test_a_sign_out_on_one_app_server_reaches_a_tab_on_another(
     finally:
         a.close()
         b.close()
+
+
+def test_a_screens_own_look_at_the_sign_in_is_not_activity(
+        services: Services, clock: FakeClock) -> None:
+    """What a screen does on its own (an open list drawn again) asks whether the sign-in
+    still holds without refreshing it, so an unattended screen still times out."""
+    alex = patient(services, "Alex")
+    tab = Shell(StartablePage(), services.screens)  # type: ignore[arg-type]
+    assert not tab.still_signed_in()  # nobody signed in
+    tab.token = services.auth.sign_in(alex.email, PASSWORD).token
+    idle = services.auth.idle_timeout
+    clock.now += idle * 0.4
+    assert tab.still_signed_in()
+    clock.now += idle * 0.4
+    assert tab.still_signed_in()
+    clock.now += idle * 0.4  # 1.2 timeouts after the sign-in, 0.4 after the last look
+    assert not tab.still_signed_in()
