@@ -86,6 +86,10 @@ class Shell:
         self._account: Account | None = None
         self.theme_mode = "system"
         self.flash: str | None = None  # a message to show once on the next screen
+        # Why the sign-in ended on its own (inactivity, signed out elsewhere ...): said on
+        # the sign-in screen for as long as it is shown, not in a toast gone in seconds
+        # (the person comes back to an unattended screen later).
+        self.ended: str | None = None
         self.after_sign_in = "/"  # a deep link opened while signed out
         self.closed = False  # the browser's session ended: background work lets go
 
@@ -143,6 +147,7 @@ class Shell:
     async def _on_signed_out(self, digest: str) -> None:
         if self.token is not None and digest == token_digest(self.token):
             self.token, self._account = None, None
+            self.ended = _ENDED_WORDS[Ended.SIGNED_OUT]
             self.render()
 
     @property
@@ -158,7 +163,7 @@ class Shell:
         if account is None:
             why = self.services.auth.ended_because(self.token)
             self.token, self._account = None, None
-            self.flash = _ENDED_WORDS.get(why, _ENDED_WORDS[Ended.INACTIVITY])
+            self.ended = _ENDED_WORDS.get(why, _ENDED_WORDS[Ended.INACTIVITY])
             self.page.run_task(self.remembered.forget)
         return account
 
@@ -202,7 +207,7 @@ class Shell:
         return (self.page.width or 0) >= theme.WIDE_BREAKPOINT
 
     def signed_in(self, token: str, account: Account) -> None:
-        self.token, self._account = token, account
+        self.token, self._account, self.ended = token, account, None
         self.page.run_task(self.remembered.remember, token)
         target, self.after_sign_in = self.after_sign_in, "/"
         self.go(target)
@@ -210,7 +215,7 @@ class Shell:
     def sign_out(self) -> None:
         if self.token:
             self.services.auth.sign_out(self.token)  # tells this session's other tabs
-        self.token, self._account = None, None
+        self.token, self._account, self.ended = None, None, None
         self.page.run_task(self.remembered.forget)
         self.go("/login")
 

@@ -2,7 +2,8 @@
 on their phone shows on the therapist's screen without a reload or a tap (the list looks
 every LIVE_SECONDS whether anything it shows changed). Looking is not activity: a list
 left open past the idle timeout turns into the sign-in screen on its own, with the
-reason, instead of showing patients' data to whoever walks by."""
+reason on it (not in a toast gone before anyone is back), instead of showing patients'
+data to whoever walks by."""
 
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ def test_a_list_left_open_signs_out_on_its_own(browser: Browser,
         # The list keeps looking every LIVE_SECONDS; that must not keep the sign-in alive.
         expect(page.get_by_role("button", name="Sign in")).to_be_visible(
             timeout=int((IDLE_MINUTES * 60 + 2 * LIVE_SECONDS + 10) * 1000))
+        # Said on the sign-in screen itself, there when the person comes back.
         expect(page.get_by_text("You were signed out after a period of inactivity.")
                ).to_be_visible(timeout=WAIT)
+        assert_no_error_box(page, "the sign-in screen after the idle timeout")
+        page.screenshot(path=str(shots_folder() / "signed-out-idle-desktop.png"))
         expect(page.get_by_role("button", name="Open Alex's progress")).to_have_count(0)
         expect(page.get_by_text("Alex Morgan")).to_have_count(0)

@@ -25,7 +25,8 @@ class StubShell(SimpleNamespace):
 
     def __init__(self, services: Services, account: Account) -> None:
         super().__init__(services=services.screens, account=account, is_wide=False, query={},
-                         page=SimpleNamespace(update=lambda: None), flash=None, went=[])
+                         page=SimpleNamespace(update=lambda: None), flash=None, ended=None,
+                         went=[])
 
     def require_account(self) -> Account:
         return self.account

@@ -72,7 +72,8 @@ def test_a_tab_shows_the_sign_in_when_another_signs_its_session_out(
         services.auth.sign_out(token)  # its session, signed out in another tab
         await asyncio.sleep(0.05)
         assert tab.token is None
-        assert "Sign in" in " ".join(texts(page.views[-1]))
+        shown = " ".join(texts(page.views[-1]))
+        assert "Sign in" in shown and "You were signed out." in shown  # and why
         assert not tab.closed
         page.on_close(None)  # Flet closed the session: no more callbacks for it
         assert subscribers(services) == 0
@@ -127,3 +128,24 @@ def test_a_screens_own_look_at_the_sign_in_is_not_activity(
     assert tab.still_signed_in()
     clock.now += idle * 0.4  # 1.2 timeouts after the sign-in, 0.4 after the last look
     assert not tab.still_signed_in()
+
+
+def test_the_sign_in_screen_says_why_for_as_long_as_it_is_shown(
+        services: Services, clock: FakeClock) -> None:
+    """An unattended screen's sign-in ends; the sign-in screen says so, drawn again and
+    again, until the person signs in (a toast would be gone before they are back)."""
+    alex = patient(services, "Alex")
+    page = StartablePage()
+    tab = Shell(page, services.screens)  # type: ignore[arg-type]
+    tab.remembered = Remembers(None)  # type: ignore[assignment]  # no browser
+    tab.token = services.auth.sign_in(alex.email, PASSWORD).token
+    tab.render()
+    assert "You were signed out" not in " ".join(texts(page.views[-1]))
+    clock.now += services.auth.idle_timeout * 1.1
+    for _ in range(2):
+        tab.render()
+        assert "You were signed out after a period of inactivity." in " ".join(
+            texts(page.views[-1]))
+    signed = services.auth.sign_in(alex.email, PASSWORD)
+    tab.signed_in(signed.token, signed.account)
+    assert tab.ended is None

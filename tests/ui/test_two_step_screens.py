@@ -65,7 +65,7 @@ def test_a_step_taken_on_an_open_screen_leads_to_the_set_up_not_a_sign_out(
     assert "Hello, Taylor" in shown(shell, "/")
     services.clinic.set_staff_two_step(sam, True)
     assert shell.account is None
-    assert shell.flash is None
+    assert shell.flash is None and shell.ended is None
     drawn = shown(shell, "/")
     assert screen.ENROL_TITLE in drawn
     assert not any("inactivity" in text for text in drawn)

@@ -84,6 +84,7 @@ def build(shell: Shell) -> ft.View:
     sign_in_form: list[ft.Control] = [
         header,
         ft.Text("Track your back-pain recovery between visits.", size=16),
+        *_why_signed_out(shell),
         email,
         password,
         error,
@@ -132,3 +133,15 @@ def build(shell: Shell) -> ft.View:
         vertical_alignment=ft.MainAxisAlignment.CENTER,
         scroll=ft.ScrollMode.AUTO,
     )
+
+
+def _why_signed_out(shell: Shell) -> list[ft.Control]:
+    """Why the last sign-in ended without the person signing out here, if it did."""
+    if not shell.ended:
+        return []
+    return [ft.Container(
+        ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE, color=ft.Colors.ON_SECONDARY_CONTAINER),
+                ft.Text(shell.ended, size=15, color=ft.Colors.ON_SECONDARY_CONTAINER,
+                        expand=True)],
+               spacing=12, vertical_alignment=ft.CrossAxisAlignment.START),
+        bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=12, border_radius=8)]
