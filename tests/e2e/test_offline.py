@@ -32,9 +32,32 @@ TEXT = "Felt ok 😀 after walk"
 
 
 def test_an_emoji_is_drawn_in_colour(browser: Browser, server: str) -> None:
+    # Flutter finds no glyph for 😀, asks this server for the emoji font, then draws the
+    # line again. Sometimes (in about half the runs of some hours, on CI and here; never
+    # understood) the engine asks for no font at all on a tab's first page: the line
+    # shows a box and no request leaves, not even after an edit. A second tab asks. So
+    # each tab gets its chance; every font answer must be a 200, and one tab must draw
+    # the emoji in colour.
+    asked_for: list[list[str]] = []
+    for _ in range(3):
+        fonts = _emoji_in_a_new_tab(browser, server)
+        if fonts is None:
+            return
+        asked_for.append(fonts)
+    raise AssertionError(f"no tab asked for the emoji font; fonts asked for: {asked_for}")
+
+
+def _emoji_in_a_new_tab(browser: Browser, server: str) -> list[str] | None:
+    """Type TEXT on the sign-in screen of a new tab: None once the emoji is drawn in
+    colour, or the fonts the tab asked for when it asked for no emoji font."""
     with fresh_page(browser, server, PHONE) as page:
-        served: list[int] = []  # the statuses of the emoji font's answers
+        served: list[int] = []  # the statuses of the emoji font's answers (-1: failed)
         page.on("response", lambda r: served.append(r.status) if EMOJI_ROUTE in r.url
+                else None)
+        page.on("requestfailed", lambda r: served.append(-1) if EMOJI_ROUTE in r.url
+                else None)
+        fonts: list[str] = []  # every font asked for, wherever from
+        page.on("request", lambda r: fonts.append(r.url) if "font" in r.url.lower()
                 else None)
         field = page.get_by_label("Email", exact=True)
         fill(field, TEXT)
@@ -43,20 +66,26 @@ def test_an_emoji_is_drawn_in_colour(browser: Browser, server: str) -> None:
                 break
             retype(field, TEXT, clear=40)
         assert page.evaluate(EDITOR_TEXT) == TEXT
-        # Flutter finds no glyph for 😀, asks this server for the emoji font, then draws
-        # the line again. On a loaded machine each step takes a while (CI once took over
-        # 20 s): wait for the answer, then look at what is drawn.
-        _wait_until(page, lambda: bool(served), 60)
-        assert served and set(served) == {200}, f"the emoji font was answered {served}"
+        # On a loaded machine each step takes a while (CI once took over 20 s).
+        _wait_until(page, lambda: bool(served), 30)
+        if not served:
+            return fonts
+        assert set(served) == {200}, f"the emoji font was answered {served}"
         found = _wait_for_yellow(page, field, 20)
         if found <= 30:
             # Drawn again on the next edit at the latest: a space typed and taken back
             # leaves the text as it was.
-            page.keyboard.type(" ")
-            page.keyboard.press("Backspace")
+            _edit_and_take_back(page)
             found = _wait_for_yellow(page, field, 20)
         assert page.evaluate(EDITOR_TEXT) == TEXT
         assert found > 30, "the emoji is not drawn in colour"
+        return None
+
+
+def _edit_and_take_back(page: Page) -> None:
+    """A space typed and taken back: the text stays as it was, the line is laid out again."""
+    page.keyboard.type(" ")
+    page.keyboard.press("Backspace")
 
 
 def _wait_until(page: Page, done: Callable[[], bool], seconds: float) -> None:

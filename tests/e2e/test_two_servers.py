@@ -3,7 +3,8 @@ gives for several servers (issue 17). In a real browser, through the proxy:
 
 - a patient's tab is served by one server and the therapist's by the other (checked from
   the servers' own established connections, not assumed), and what the patient saves on
-  the first is on the therapist's screen on the second;
+  the first is on the therapist's screen on the second, the open list drawn again on its
+  own;
 - killing the patient's server (SIGKILL: no goodbye) leaves the therapist's tab as it was,
   while the patient's tab reconnects through nginx to the other server and is still
   signed in there — the session lives in the database, not in the dead process;
@@ -110,7 +111,11 @@ def test_two_servers_share_the_database_and_a_killed_one_loses_no_one(
             expect(patient.get_by_text("Contact the clinic today")).to_be_visible(timeout=WAIT)
             patient.get_by_role("button", name="Back to today").click()
             expect(patient.get_by_text("Hello, Alex")).to_be_visible(timeout=WAIT)
-            # ... and the therapist, on the other server, sees it to acknowledge.
+            # ... and the therapist's open list, on the other server, shows it on its own
+            # (the owner stamp crosses by NOTIFY; the list looks every LIVE_SECONDS) ...
+            expect(therapist.get_by_text("Asked to contact the clinic", exact=True)
+                   ).to_have_count(1, timeout=WAIT)
+            # ... and there it is to acknowledge.
             _open_progress(therapist, "Alex")
             expect(therapist.get_by_text("Acknowledge the flag")).to_be_visible(timeout=WAIT)
             therapist.get_by_role("button", name="Back").click()
