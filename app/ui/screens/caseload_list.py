@@ -83,7 +83,8 @@ def caseload_section(shell: Shell, clinician: Account,
                 continue
             if now is None:
                 # The sign-in ended (inactivity, signed out elsewhere): no list is drawn
-                # for nobody; the sign-in screen says why.
+                # for nobody, the sign-in screen says why. Or an admin gave the account
+                # another role: the screen is drawn anew for it.
                 shell.render()
                 return
             if now != basis:
@@ -97,8 +98,13 @@ def caseload_section(shell: Shell, clinician: Account,
 
 def _look(shell: Shell, caseload: Caseload,
           clinician: Account) -> frozenset[tuple[object, ...]] | None:
-    """The list's basis now, or None if this tab is no longer signed in."""
-    return caseload.basis(clinician) if shell.still_signed_in() else None
+    """The list's basis now; None when the screen must be drawn anew: this tab is no
+    longer signed in, or the account's role changed (what it may see is the role's)."""
+    if not shell.still_signed_in():
+        return None
+    if shell.services.accounts.get(clinician.id).role is not clinician.role:
+        return None
+    return caseload.basis(clinician)
 
 
 def _work_out(caseload: Caseload,
