@@ -85,7 +85,10 @@ def caseload_section(shell: Shell, clinician: Account,
                 # The sign-in ended (inactivity, signed out elsewhere): no list is drawn
                 # for nobody, the sign-in screen says why. Or an admin gave the account
                 # another role: the screen is drawn anew for it.
-                shell.render()
+                try:
+                    shell.render()
+                except Exception:  # e.g. the browser is away: it draws anew on return
+                    log.exception("Drawing the screen anew failed")
                 return
             if now != basis:
                 basis = now
