@@ -65,3 +65,12 @@ def demo_server(data_dir: Path | None = None, env: dict[str, str] | None = None,
         with serving(argv, folder / "server.log", port,
                      {**os.environ, **TEST_ENV, **(env or {})}, scheme) as url:
             yield url
+
+
+@contextmanager
+def impatient_demo_server(idle_minutes: float) -> Iterator[str]:
+    """A demo server (its own temporary store) whose sign-ins end after `idle_minutes`
+    without activity; yields the URL."""
+    with tempfile.TemporaryDirectory() as folder, demo_server(
+            Path(folder), env={"BACKTRACK_SESSION_IDLE_MINUTES": str(idle_minutes)}) as url:
+        yield url

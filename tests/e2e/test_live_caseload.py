@@ -7,9 +7,7 @@ data to whoever walks by."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.services.caseload import LIVE_SECONDS
 from tests.e2e.flutter import DESKTOP, fresh_page, shots_folder
 from tests.e2e.pixels import assert_no_error_box
-from tests.e2e.server import demo_server
+from tests.e2e.server import impatient_demo_server
 from tests.e2e.test_sign_in import sign_in
 
 WAIT = 20_000
@@ -58,8 +56,7 @@ IDLE_MINUTES = 0.4  # 24 s: time to sign in and see the list on a busy machine
 @pytest.fixture(scope="module")
 def impatient_server() -> Iterator[str]:
     """A server whose sign-ins end after IDLE_MINUTES without activity."""
-    with tempfile.TemporaryDirectory() as folder, demo_server(
-            Path(folder), env={"BACKTRACK_SESSION_IDLE_MINUTES": str(IDLE_MINUTES)}) as url:
+    with impatient_demo_server(IDLE_MINUTES) as url:
         yield url
 
 

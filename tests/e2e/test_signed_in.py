@@ -12,16 +12,14 @@ does the old tab close.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.flutter import PHONE, open_app, wait_for_first_screen
-from tests.e2e.server import demo_server
+from tests.e2e.server import impatient_demo_server
 from tests.e2e.test_sign_in import sign_in
 
 SIGNED_IN = "Hello, Alex"
@@ -97,8 +95,7 @@ IDLE_MINUTES = 0.15  # 9 s: long enough to sign in and reload, short enough to w
 @pytest.fixture(scope="module")
 def impatient_server() -> Iterator[str]:
     """A server whose sign-ins end after IDLE_MINUTES without activity."""
-    with tempfile.TemporaryDirectory() as folder, demo_server(
-            Path(folder), env={"BACKTRACK_SESSION_IDLE_MINUTES": str(IDLE_MINUTES)}) as url:
+    with impatient_demo_server(IDLE_MINUTES) as url:
         yield url
 
 
