@@ -110,6 +110,15 @@ class _Known:
     until: datetime | None  # an urgent answer behind a flag leaves its window
     status: PatientStatus
 
+    def expired(self, now: datetime) -> bool:
+        """Whether the urgent answer behind the status has left its window."""
+        return self.until is not None and now >= self.until
+
+    def holds(self, stamp: int, day: date, now: datetime) -> bool:
+        """Whether the status still holds: nothing of the patient's saved since, their
+        day the same, no urgent answer gone out of its window."""
+        return self.stamp == stamp and self.day == day and not self.expired(now)
+
 
 class Caseload:
     def __init__(self, access: AccessService, progress: ProgressService,
@@ -149,7 +158,7 @@ class Caseload:
             scope = self.access.scope_of(clinician, patient.id)
             with self._known_lock:
                 known = self._known.get((patient.id, scope))
-            window_over = known is not None and known.until is not None and now >= known.until
+            window_over = known is not None and known.expired(now)
             seen.add((patient.id, patient.name, scope,
                       self.access.store.owner_stamp(patient.id, ignoring=NOT_SHOWN),
                       patient_today(now, patient.timezone), window_over))
@@ -188,10 +197,9 @@ class Caseload:
         now = self.progress.clock()
         with self._known_lock:
             known = self._known.get((patient.id, scope))
-        if known is None or known.day != patient_today(now, patient.timezone) \
-                or (known.until is not None and now >= known.until) \
-                or known.stamp != self.access.store.owner_stamp(patient.id,
-                                                                 ignoring=NOT_SHOWN):
+        if known is None or not known.holds(
+                self.access.store.owner_stamp(patient.id, ignoring=NOT_SHOWN),
+                patient_today(now, patient.timezone), now):
             return None
         return known.status
 
@@ -202,8 +210,7 @@ class Caseload:
         day = patient_today(now, patient.timezone)
         with self._known_lock:
             known = self._known.get((patient.id, scope))
-        if known is not None and known.stamp == stamp and known.day == day \
-                and (known.until is None or now < known.until):
+        if known is not None and known.holds(stamp, day, now):
             # Nothing of theirs changed: the same check as a read, audited as the view.
             operation = Operation.READ_PROGRESS if scope is Scope.FULL \
                 else Operation.READ_REMINDERS

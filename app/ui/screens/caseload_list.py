@@ -41,7 +41,7 @@ EMPTY_WORDS = "No patient has shared with you yet."
 def caseload_section(shell: Shell, clinician: Account,
                      patient_card: Callable[[Shell, Account, PatientStatus], ft.Control],
                      deleted_card: Callable[[Account, datetime], ft.Control],
-                     live_seconds: float = LIVE_SECONDS) -> list[ft.Control]:
+                     ) -> list[ft.Control]:
     """The heading and the cards (a progress ring until they are worked out)."""
     grid = ft.ResponsiveRow(
         [ft.Row([ft.ProgressRing(width=24, height=24), muted(LOADING_WORDS)], spacing=12,
@@ -73,7 +73,7 @@ def caseload_section(shell: Shell, clinician: Account,
         if not await draw():
             return
         while _following(shell, grid):
-            await asyncio.sleep(live_seconds)
+            await asyncio.sleep(LIVE_SECONDS)
             if not _following(shell, grid):
                 return
             try:
